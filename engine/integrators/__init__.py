@@ -1,0 +1,23 @@
+"""Integration methods: turn a model's equations into one step of updates.
+
+Pure sympy-to-sympy. :func:`discretize` reads an ordered block of
+:class:`~engine.language.ir.Equation` and returns the ordered list of
+:class:`Statement` that advance the state by one step ``dt``. Codegen prints
+those statements inside the per-element loop; it never looks at ODEs itself.
+
+Semantics (as ANNarchy):
+
+- statements run in written order; an assignment sees the values assigned
+  before it in the same step;
+- every ODE's derivative is computed from the state at the start of the step
+  (ODE variables are updated together at the end of the block), so coupled
+  ODEs are integrated consistently;
+- ``min``/``max`` bounds are applied right after a variable is updated.
+
+See :mod:`engine.integrators.methods` for the methods.
+"""
+
+from engine.integrators.statements import Statement  # noqa: F401
+from engine.integrators.methods import discretize, METHOD_ORDERS  # noqa: F401
+
+__all__ = ["Statement", "discretize", "METHOD_ORDERS"]

@@ -1,0 +1,259 @@
+"""User-facing model classes: ``Neuron`` and ``Synapse``.
+
+Two ways to define a model end in the same :class:`~engine.language.ir.ModelIR`:
+
+1. ANNarchy-style text (4.x multi-line strings, or 5.x ``dict`` of
+   :class:`Parameter` and ``list`` of :class:`Variable`)::
+
+       LIF = Neuron(parameters="tau = 10.0 : population",
+                    equations="tau * dv/dt + v = I",
+                    spike="v > 1", reset="v = 0")
+
+2. A subclass with sympy equations (the class-based API)::
+
+       class LIF(Neuron):
+           def __init__(self, tau=10.0):
+               self.tau = self.Value(tau)
+               self.v = self.Array(init=0.0)
+           def update(self):
+               with Equations(self) as n:
+                   n.dv_dt = (n.I - n.v) / n.tau
+               return n
+
+The text is parsed when the model is created, so mistakes surface at once as
+:class:`~engine.errors.EquationError`. The class form is analysed lazily (its
+methods may depend on attributes set after ``__init__``) the first time
+``.ir`` is read, at the latest when a population is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import ModelError
+
+__all__ = [
+    "Neuron",
+    "Synapse",
+    "Parameter",
+    "Variable",
+    "Value",
+    "Array",
+    "Weight",
+]
+
+
+# --- ANNarchy 5 dataclasses ----------------------------------------------------
+
+@dataclass
+class Parameter:
+    """A parameter in the ANNarchy 5 ``parameters=dict(...)`` form.
+
+    ``locality`` is ``'global'`` (one value per population; the default, as in
+    ANNarchy 5), ``'local'`` (one per neuron or synapse) or ``'semiglobal'``
+    (one per post-synaptic neuron, synapses only). ``value`` may be a number,
+    a bool or a random distribution (sampled when the population is created).
+    """
+
+    value: Any
+    locality: str = "global"
+    type: Any = "float"
+
+
+@dataclass
+class Variable:
+    """An equation with its flags in the ANNarchy 5 ``equations=[...]`` form.
+
+    ``Variable("tau * dv/dt = -v", init=-65.0, min=-90.0, method='exponential')``
+    """
+
+    equation: str
+    init: Any = None
+    min: Any = None
+    max: Any = None
+    method: str | None = None
+    type: Any = "float"
+    locality: str = "local"
+    flags: tuple = field(default_factory=tuple)
+
+
+# --- class-based API placeholders (the prototype's Value/Array) -----------------
+
+class _Attribute:
+    """A declared attribute of a class-based model (before instantiation)."""
+
+    locality = "local"
+
+    def __init__(self, init=0.0, dtype="float", *, min=None, max=None, method=None,
+                 kind=None, flags=()):
+        self.init = init
+        self.dtype = _dtype_name(dtype)
+        self.min = min
+        self.max = max
+        self.method = method
+        self.kind = kind  # None: inferred (assigned by an equation -> variable)
+        self.flags = tuple(flags)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.init!r})"
+
+
+class Value(_Attribute):
+    """One value for the whole population (``locality='global'``)."""
+
+    locality = "global"
+
+
+class Array(_Attribute):
+    """One value per neuron (or per synapse)."""
+
+    locality = "local"
+
+
+class Weight(Array):
+    """The synaptic weight ``w`` of a class-based synapse."""
+
+
+def _dtype_name(dtype) -> str:
+    import numpy as np
+
+    if dtype in ("float", "int", "bool"):
+        return dtype
+    if dtype in (float, np.float32, np.float64):
+        return "float"
+    if dtype in (int, np.int32, np.int64):
+        return "int"
+    if dtype in (bool, np.bool_):
+        return "bool"
+    raise ModelError(f"unsupported dtype {dtype!r}: use float, int or bool")
+
+
+class _Model:
+    """Common base of :class:`Neuron` and :class:`Synapse`."""
+
+    _kind = "model"
+    _text_fields: tuple[str, ...] = ()
+
+    # class-based helpers (the prototype's API)
+    def Value(self, value=0.0, dtype="float", **kw) -> Value:
+        """Declare a population-wide value (class-based syntax)."""
+        return Value(value, dtype, **kw)
+
+    def Array(self, init=0.0, dtype="float", **kw) -> Array:
+        """Declare a per-element array (class-based syntax)."""
+        return Array(init, dtype, **kw)
+
+    @property
+    def is_text_model(self) -> bool:
+        return getattr(self, "_text_defined", False)
+
+    @property
+    def ir(self):
+        """The parsed model (built once, then cached)."""
+        cached = self.__dict__.get("_ir_cache")
+        if cached is None:
+            cached = self._build_ir()
+            self.__dict__["_ir_cache"] = cached
+        return cached
+
+    def _build_ir(self):
+        if self.is_text_model:
+            from engine.language import strings
+
+            return strings.build_ir(self)
+        from engine.language import classes
+
+        return classes.build_ir(self)
+
+    @property
+    def model_name(self) -> str:
+        name = getattr(self, "name", None)
+        return name or type(self).__name__
+
+    def __str__(self) -> str:
+        return str(self.ir)
+
+
+class Neuron(_Model):
+    """A neuron model, defined by text or by subclassing (see module doc).
+
+    Parameters
+    ----------
+    parameters : str or dict
+        4.x: one ``name = value : flags`` per line. 5.x: ``dict`` of numbers,
+        :class:`Parameter` objects or random distributions.
+    equations : str or list
+        4.x: one equation per line. 5.x: a list of strings and
+        :class:`Variable` objects.
+    spike : str, optional
+        Spike condition (makes the neuron spiking).
+    reset : str, optional
+        Statements run after a spike (needs ``spike``).
+    refractory : float or str, optional
+        Refractory period in ms, or the name of a parameter holding it.
+    functions : str, optional
+        User functions, one ``name(x, y) = expression`` per line.
+    name, description : str, optional
+        For messages, generated code and documentation.
+
+    Raises
+    ------
+    EquationError
+        Listing every problem found in the text, with line, column and hint.
+    """
+
+    _kind = "neuron"
+    _text_fields = ("parameters", "equations", "spike", "reset", "refractory",
+                    "functions", "axon_spike", "axon_reset")
+
+    def __init__(self, parameters="", equations="", spike=None, reset=None,
+                 refractory=None, functions=None, name=None, description=None,
+                 axon_spike=None, axon_reset=None):
+        self.parameters = parameters
+        self.equations = equations
+        self.spike = spike
+        self.reset = reset
+        self.refractory = refractory
+        self.functions = functions
+        self.axon_spike = axon_spike
+        self.axon_reset = axon_reset
+        self.name = name
+        self.description = description or ""
+        self._text_defined = True
+        self.__dict__["_ir_cache"] = None
+        _ = self.ir  # parse now: errors surface where the model is written
+
+
+class Synapse(_Model):
+    """A synapse model, defined by text or by subclassing.
+
+    Text blocks: ``parameters``, ``equations``, ``psp`` (rate-coded
+    transmission), ``pre_spike`` / ``post_spike`` (spiking events),
+    ``functions``. Class-based: ``transmit()``, ``on_pre()``, ``on_post()``,
+    ``update()``.
+    """
+
+    _kind = "synapse"
+    _text_fields = ("parameters", "equations", "psp", "pre_spike", "post_spike",
+                    "functions", "pre_axon_spike")
+
+    def __init__(self, parameters="", equations="", psp=None, pre_spike=None,
+                 post_spike=None, functions=None, name=None, description=None,
+                 pre_axon_spike=None):
+        self.parameters = parameters
+        self.equations = equations
+        self.psp = psp
+        self.pre_spike = pre_spike
+        self.post_spike = post_spike
+        self.functions = functions
+        self.pre_axon_spike = pre_axon_spike
+        self.name = name
+        self.description = description or ""
+        self._text_defined = True
+        self.__dict__["_ir_cache"] = None
+        _ = self.ir
+
+    def Weight(self, init=0.0, **kw) -> Weight:
+        """Declare the synaptic weight (class-based syntax)."""
+        return Weight(init, **kw)

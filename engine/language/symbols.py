@@ -1,0 +1,103 @@
+"""How names of a model become sympy symbols, in one place.
+
+Both front ends (the ANNarchy-style strings and the class-based API) build
+their sympy expressions through these functions, so the same model written
+both ways gives identical expressions and therefore an identical IR.
+
+Conventions
+-----------
+- a model attribute ``v``            -> ``Symbol('v', real=True)``
+- time and step size                 -> ``Symbol('t')``, ``Symbol('dt')``
+- a pre-/post-synaptic attribute     -> ``Symbol('pre.r')``, ``Symbol('post.v')``
+- the summed input of a target       -> ``Symbol('sum(exc)')``
+- random draws                       -> applications of the functions in
+  :mod:`engine.language.random_draws` (``Uniform(0, 1, k)``, with a hidden
+  occurrence number ``k`` so that two draws never merge).
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+
+import sympy as sp
+
+__all__ = [
+    "symbol",
+    "pre_symbol",
+    "post_symbol",
+    "sum_symbol",
+    "T",
+    "DT",
+    "classify",
+    "RESERVED_NAMES",
+    "is_valid_user_name",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def symbol(name: str) -> sp.Symbol:
+    """The sympy symbol of a model attribute, a constant, ``t`` or ``dt``."""
+    return sp.Symbol(name, real=True)
+
+
+def pre_symbol(name: str) -> sp.Symbol:
+    """``pre.<name>`` inside a synapse: the pre-synaptic neuron's attribute."""
+    return symbol("pre." + name)
+
+
+def post_symbol(name: str) -> sp.Symbol:
+    """``post.<name>`` inside a synapse: the post-synaptic neuron's attribute."""
+    return symbol("post." + name)
+
+
+def sum_symbol(target: str) -> sp.Symbol:
+    """``sum(<target>)``: the weighted sum of rate-coded inputs of one target."""
+    return symbol(f"sum({target})")
+
+
+T = symbol("t")
+DT = symbol("dt")
+
+
+def classify(sym: sp.Symbol) -> tuple[str, str]:
+    """Say what a symbol of the IR stands for.
+
+    Returns one of ``('time', 't')``, ``('dt', 'dt')``, ``('pre', name)``,
+    ``('post', name)``, ``('sum', target)`` or ``('name', name)`` (a model
+    attribute or a network constant).
+    """
+    n = sym.name
+    if n == "t":
+        return ("time", n)
+    if n == "dt":
+        return ("dt", n)
+    if n.startswith("pre."):
+        return ("pre", n[4:])
+    if n.startswith("post."):
+        return ("post", n[5:])
+    if n.startswith("sum(") and n.endswith(")"):
+        return ("sum", n[4:-1])
+    return ("name", n)
+
+
+#: Names a user may not give to a parameter or variable: they mean something
+#: already (time, functions, random draws) or they would clash with the
+#: generated Python code.
+RESERVED_NAMES = frozenset(
+    {
+        "t", "dt", "pre", "post", "sum", "w_target",
+        "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "abs", "fabs",
+        "power", "clip", "pos", "positive", "neg", "negative", "modulo",
+        "heaviside", "min", "max", "ite", "if", "then", "else",
+        "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
+        "math", "np", "numpy", "numba", "range", "len", "int", "float", "bool",
+        "True", "False", "None", "and", "or", "not", "spike", "refractory",
+    }
+    | set(keyword.kwlist)
+)
+
+
+def is_valid_user_name(name: str) -> bool:
+    """True if ``name`` may be used for a parameter or variable."""
+    return name.isidentifier() and not name.startswith("_") and name not in RESERVED_NAMES
