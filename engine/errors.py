@@ -61,10 +61,11 @@ class Diagnostic:
         where = []
         if self.model:
             where.append(self.model)
-        if self.block:
-            where.append(f"{self.block}")
+        block = self.block
         if self.line is not None:
-            where.append(f"line {self.line}")
+            block = f"{block} line {self.line}" if block else f"line {self.line}"
+        if block:
+            where.append(block)
         if self.col is not None:
             where.append(f"col {self.col}")
         head = ", ".join(where)

@@ -147,8 +147,9 @@ class ModelIR:
         to zero after each step because no ODE defines them.
     constants : tuple of str
         Network constants the model refers to (resolved by the network).
-    method : str
-        Default integration method of the model's ODEs.
+    method : str or None
+        Default integration method of the model's ODEs (``None``: the
+        network's default, ``config(method=...)``, itself ``'explicit'``).
     functions : tuple of (name, args, expr)
         User functions (already inlined in the equations; kept for display).
     description : str
@@ -169,7 +170,7 @@ class ModelIR:
     targets: tuple[str, ...] = ()
     conductances: tuple[str, ...] = ()
     constants: tuple[str, ...] = ()
-    method: str = "explicit"
+    method: str | None = None
     functions: tuple = ()
     description: str = field(default="", compare=False, hash=False)
 
