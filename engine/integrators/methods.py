@@ -1,0 +1,405 @@
+"""Numerical integration methods: one block of equations -> one step of statements.
+
+:func:`discretize` turns the ordered equations of a model into the ordered
+scalar :class:`~engine.integrators.statements.Statement` that advance one
+element (neuron or synapse) by one step ``dt``. Codegen prints them inside the
+loop over elements, reading the state into locals named like the variables
+and writing back the state variables afterwards.
+
+Semantics (ANNarchy's)
+----------------------
+- Equations run in written order. An assignment ``x = e`` becomes
+  ``Statement('x', e)`` at its position; later statements see the new ``x``.
+- Every ODE's derivative is computed from the start-of-step state: the
+  increment ``_d_x`` is computed at the ODE's position and all ODE variables
+  are updated together at the end of the block (``x = x + _d_x``).
+- ``min``/``max`` bounds are applied right after the variable is updated
+  (``x = Min(Max(x, lo), hi)``).
+- For the update equations of a spiking neuron, statements that write an
+  equation flagged ``unless_refractory`` get ``frozen_when_refractory``.
+- Temporaries start with ``_``: ``_d_x`` (increment), ``_k1_x`` ... (stage
+  slopes), ``_rand_0`` ... (a random draw taken once per step),
+  ``_snap_y_3`` (the value of ``y`` at equation 3, when ``y`` is assigned
+  again before the multi-stage stages read it).
+
+Methods
+-------
+The method of an ODE is ``Equation.method``, else ``ModelIR.method``, else
+``default_method``.
+
+``explicit``
+    Forward Euler: ``_d_x = dt*f``. Order 1.
+``midpoint``, ``rk4``
+    Explicit Runge-Kutta of order 2 and 4. The stages are computed for the
+    whole group of ODEs of the block that share the method (a system), with
+    ``t`` advanced to the stage time. Earlier assignments that depend
+    (transitively) on the group's variables or on ``t`` are substituted into
+    the right-hand sides, so ``I = g*(E - v); dv/dt = I - v`` keeps order 4.
+    Random draws of those right-hand sides are drawn once per step into
+    ``_rand_k`` and shared by all stages.
+``exponential``
+    Exponential Euler for ``dx/dt = A + B*x`` (``A``, ``B`` free of ``x``,
+    read at the start of the step): with ``tau_eff = -1/B`` and
+    ``x_inf = -A/B``, ``x_new = x_inf + (x - x_inf)*exp(-dt/tau_eff)``.
+    Exact for linear ODEs with constant input, first order otherwise.
+    Forward Euler when ``B == 0`` symbolically. (If ``B`` can be zero at run
+    time only, e.g. ``B = -g/tau`` with ``g = 0``, the result is NaN: write
+    such ODEs with another method.)
+``implicit``
+    Backward Euler for ODEs linear in their own variable:
+    ``x_new = (x + dt*A)/(1 - dt*B)``. Order 1.
+``semiimplicit``
+    The terms proportional to ``x`` (coefficient ``B`` free of ``x``, found
+    after expansion) are implicit, the rest ``R`` explicit:
+    ``x_new = (x + dt*R)/(1 - dt*B)``; forward Euler when ``B == 0``. Accepts
+    nonlinear ODEs. Order 1.
+``event-driven``
+    Linear homogeneous decay ``dx/dt = B*x`` with ``B`` made of parameters
+    and constants: ``x_new = x*exp(B*dt)``. Exact.
+    :func:`event_driven_solution` gives the closed form after any elapsed
+    time (for traces updated only at spikes).
+
+Raises
+------
+EquationError
+    For an unknown method, a nonlinear ODE with a method that needs
+    linearity, an ODE variable defined twice. All problems of the block are
+    collected and raised together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+
+import sympy as sp
+
+from engine.errors import Diagnostic, EquationError
+from engine.integrators.linear import is_state_free, linear_part_coefficient, linear_split
+from engine.integrators.runge_kutta import (
+    TABLEAUX,
+    GroupMember,
+    delta_name,
+    k_name,
+    stage_statements,
+)
+from engine.integrators.statements import Statement
+from engine.language.ir import METHODS, Equation, ModelIR
+from engine.language.random_draws import is_draw
+from engine.language.symbols import DT, T, symbol
+
+__all__ = ["discretize", "event_driven_solution", "METHOD_ORDERS"]
+
+#: Convergence order of each method (global error ~ dt**order) on a general
+#: smooth ODE of the class it accepts. ``exponential`` is exact (no
+#: discretisation error) for linear ODEs with constant input and first order
+#: otherwise (coupled systems, varying coefficients); ``event-driven`` only
+#: accepts linear homogeneous decay, which it solves exactly (``math.inf``).
+METHOD_ORDERS: dict[str, float] = {
+    "explicit": 1,
+    "midpoint": 2,
+    "rk4": 4,
+    "exponential": 1,
+    "implicit": 1,
+    "semiimplicit": 1,
+    "event-driven": math.inf,
+}
+
+_LINEAR_METHODS = ("exponential", "implicit", "event-driven")
+_NONLINEAR_HINT = "use method='explicit' or 'rk4'"
+
+
+# --- public API ------------------------------------------------------------------
+
+def discretize(ir: ModelIR, block: tuple[Equation, ...] | None = None,
+               default_method: str = "explicit") -> list[Statement]:
+    """The ordered statements of one integration step of one element.
+
+    Parameters
+    ----------
+    ir : ModelIR
+        The model (for bounds, state variables, names in messages).
+    block : tuple of Equation, optional
+        The equations to integrate; ``ir.equations`` by default. Blocks of
+        assignments only (``reset``, ``pre_spike`` ...) are accepted too.
+    default_method : str
+        Method of ODEs whose equation and model give none.
+
+    Returns
+    -------
+    list of Statement
+        Scalar assignments, to run in order. Targets are model attributes
+        (written back) or temporaries starting with ``_``.
+
+    Raises
+    ------
+    EquationError
+        Unknown method, nonlinear ODE with ``exponential``/``implicit``/
+        ``event-driven``, ODE variable assigned or differentiated twice.
+    """
+    eqs = tuple(ir.equations if block is None else block)
+    is_update_block = block is None or eqs == tuple(ir.equations)
+    freeze = is_update_block and ir.kind == "neuron" and ir.spiking
+    return _BlockBuilder(ir, eqs, default_method, freeze).build()
+
+
+def event_driven_solution(eq: Equation, ir: ModelIR, elapsed: sp.Symbol) -> sp.Basic:
+    """Closed-form value of an event-driven variable after ``elapsed`` time.
+
+    For ``dx/dt = B*x`` (``B`` free of state variables), returns
+    ``x*exp(B*elapsed)``, where ``x`` is the value at the last update.
+
+    Parameters
+    ----------
+    eq : Equation
+        An ODE.
+    ir : ModelIR
+        Its model (to know which names are state variables).
+    elapsed : sympy Symbol
+        Time since the last update (for instance ``t - t_last``).
+
+    Raises
+    ------
+    EquationError
+        If the ODE is not a linear homogeneous decay with a constant rate.
+    """
+    rate, problem = _event_driven_rate(eq, ir)
+    if problem is not None:
+        raise EquationError([problem])
+    return symbol(eq.target) * sp.exp(rate * elapsed)
+
+
+# --- helpers -----------------------------------------------------------------------
+
+def _diag(ir: ModelIR, eq: Equation, message: str, hint: str = "") -> Diagnostic:
+    src = eq.source
+    return Diagnostic(
+        message=message,
+        model=src.model or f"{ir.kind} '{ir.name}'",
+        block=src.block or "equations",
+        line=src.line,
+        col=src.col,
+        text=src.text,
+        hint=hint,
+    )
+
+
+def _event_driven_rate(eq: Equation, ir: ModelIR) -> tuple[sp.Basic | None, Diagnostic | None]:
+    x = symbol(eq.target)
+    split = linear_split(eq.rhs, x)
+    if split is not None and split[0] == 0 and is_state_free(split[1], ir):
+        return split[1], None
+    return None, _diag(
+        ir, eq,
+        f"method 'event-driven' needs a linear decay d{eq.target}/dt = B*{eq.target} "
+        f"with B made of parameters; got d{eq.target}/dt = {sp.sstr(eq.rhs)}",
+        "use method='exponential' for a linear ODE with input, or "
+        "method='explicit' or 'rk4'",
+    )
+
+
+def _bounded(ir: ModelIR, target: str) -> sp.Basic | None:
+    """``Min(Max(x, lo), hi)`` for a variable with bounds, else None."""
+    try:
+        spec = ir.variable(target)
+    except KeyError:
+        return None
+    if spec.min is None and spec.max is None:
+        return None
+    expr = symbol(target)
+    if spec.min is not None:
+        expr = sp.Max(expr, spec.min)
+    if spec.max is not None:
+        expr = sp.Min(expr, spec.max)
+    return expr
+
+
+def _draws_postorder(expr: sp.Basic) -> list[sp.Basic]:
+    """Random draws of ``expr``, inner ones first, each once."""
+    seen: list[sp.Basic] = []
+    for node in sp.postorder_traversal(expr):
+        if is_draw(node) and node not in seen:
+            seen.append(node)
+    return seen
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+# --- the block builder -------------------------------------------------------------
+
+class _BlockBuilder:
+    """Walks one block once and emits statements (see module docstring)."""
+
+    def __init__(self, ir: ModelIR, eqs: tuple[Equation, ...], default_method: str,
+                 freeze: bool):
+        self.ir = ir
+        self.eqs = eqs
+        self.default_method = default_method
+        self.freeze = freeze
+        self.out: list[Statement] = []
+        self.n_rand = 0
+        self.problems: list[Diagnostic] = []
+
+    # -- analysis -----------------------------------------------------------------
+    def method_of(self, eq: Equation) -> str:
+        return eq.method or self.ir.method or self.default_method
+
+    def check(self) -> None:
+        """Collect every problem of the block before emitting anything."""
+        ode_targets: dict[str, Equation] = {}
+        for eq in self.eqs:
+            if eq.kind == "ode":
+                if eq.target in ode_targets:
+                    self.problems.append(_diag(
+                        self.ir, eq, f"'{eq.target}' has two ODEs",
+                        "keep one equation per variable"))
+                ode_targets[eq.target] = eq
+        for eq in self.eqs:
+            if eq.kind == "assign" and eq.target in ode_targets:
+                self.problems.append(_diag(
+                    self.ir, eq,
+                    f"'{eq.target}' is both defined by an ODE and assigned in the same block",
+                    f"rename one of them, or put the assignment to '{eq.target}' in reset"))
+        for eq in self.eqs:
+            if eq.kind != "ode":
+                continue
+            method = self.method_of(eq)
+            if method not in METHODS:
+                close = difflib.get_close_matches(method, METHODS, n=1)
+                hint = (f"did you mean '{close[0]}'? " if close else "") + \
+                    "methods: " + ", ".join(METHODS)
+                self.problems.append(_diag(
+                    self.ir, eq, f"unknown integration method '{method}'", hint))
+            elif method == "event-driven":
+                _, problem = _event_driven_rate(eq, self.ir)
+                if problem is not None:
+                    self.problems.append(problem)
+            elif method in _LINEAR_METHODS:
+                if linear_split(eq.rhs, symbol(eq.target)) is None:
+                    self.problems.append(_diag(
+                        self.ir, eq,
+                        f"method '{method}' needs an ODE linear in '{eq.target}' "
+                        f"(d{eq.target}/dt = A + B*{eq.target}, A and B free of "
+                        f"{eq.target}); got d{eq.target}/dt = {sp.sstr(eq.rhs)}",
+                        _NONLINEAR_HINT))
+
+    # -- emission -----------------------------------------------------------------
+    def emit(self, target: str, expr, eq: Equation | None = None) -> None:
+        frozen = bool(self.freeze and eq is not None and not target.startswith("_")
+                      and "unless_refractory" in eq.flags)
+        self.out.append(Statement(target, sp.sympify(expr), frozen))
+
+    def emit_bound(self, target: str, eq: Equation) -> None:
+        bound = _bounded(self.ir, target)
+        if bound is not None:
+            self.emit(target, bound, eq)
+
+    def hoist_draws(self, expr: sp.Basic) -> sp.Basic:
+        """Draw each random draw of ``expr`` once into ``_rand_k``; return the rest."""
+        mapping: dict = {}
+        for d in _draws_postorder(expr):
+            name = f"_rand_{self.n_rand}"
+            self.n_rand += 1
+            self.emit(name, d.xreplace(mapping))
+            mapping[d] = symbol(name)
+        return expr.xreplace(mapping) if mapping else expr
+
+    # -- main ---------------------------------------------------------------------
+    def build(self) -> list[Statement]:
+        self.check()
+        if self.problems:
+            raise EquationError(self.problems)
+
+        # multi-stage groups: method -> (variables the stages move, members)
+        groups: dict[str, set] = {}
+        for eq in self.eqs:
+            if eq.kind == "ode" and self.method_of(eq) in TABLEAUX:
+                groups.setdefault(self.method_of(eq), {T}).add(symbol(eq.target))
+        members: dict[str, list[GroupMember]] = {m: [] for m in groups}
+        defs: dict[str, dict] = {m: {} for m in groups}
+        last_assigned = {eq.target: i for i, eq in enumerate(self.eqs) if eq.kind == "assign"}
+
+        for pos, eq in enumerate(self.eqs):
+            if eq.kind == "assign":
+                self.assignment(eq, groups, defs)
+            else:
+                method = self.method_of(eq)
+                if method in TABLEAUX:
+                    self.first_stage(eq, pos, method, groups[method], defs[method],
+                                     members[method], last_assigned)
+                else:
+                    self.single_step(eq, method)
+
+        for method, group_members in members.items():
+            self.out += stage_statements(method, group_members)
+        for eq in self.eqs:
+            if eq.kind == "ode":
+                x = symbol(eq.target)
+                self.emit(eq.target, x + symbol(delta_name(eq.target)), eq)
+                self.emit_bound(eq.target, eq)
+        return self.out
+
+    def assignment(self, eq: Equation, groups: dict, defs: dict) -> None:
+        rhs = eq.rhs
+        inlined = {m: rhs.xreplace(defs[m]) for m in groups}
+        if any(inlined[m].free_symbols & groups[m] for m in groups) and _draws_postorder(rhs):
+            # the definition will be re-evaluated at every stage: draw once
+            rhs = self.hoist_draws(rhs)
+            inlined = {m: rhs.xreplace(defs[m]) for m in groups}
+        self.emit(eq.target, rhs, eq)
+        self.emit_bound(eq.target, eq)
+        x = symbol(eq.target)
+        for m in groups:
+            value = inlined[m]
+            bound = _bounded(self.ir, eq.target)
+            if bound is not None:
+                value = bound.xreplace({x: value})
+            if value.free_symbols & groups[m]:
+                defs[m][x] = value
+            else:
+                defs[m].pop(x, None)
+
+    def first_stage(self, eq: Equation, pos: int, method: str, moving: set, defs: dict,
+                    members: list, last_assigned: dict) -> None:
+        rhs = self.hoist_draws(eq.rhs)
+        full = rhs.xreplace(defs)
+        # names read by the later stages but assigned again further down the
+        # block: keep their value at this position
+        snaps = {}
+        for s in sorted(full.free_symbols - moving, key=lambda s: s.name):
+            if last_assigned.get(s.name, -1) > pos:
+                snap = f"_snap_{_safe(s.name)}_{pos}"
+                self.emit(snap, s)
+                snaps[s] = symbol(snap)
+        if snaps:
+            full = full.xreplace(snaps)
+        self.emit(k_name(1, eq.target), rhs)
+        members.append(GroupMember(eq.target, full))
+
+    def single_step(self, eq: Equation, method: str) -> None:
+        x = symbol(eq.target)
+        rhs = eq.rhs if method == "explicit" else self.hoist_draws(eq.rhs)
+        d = delta_name(eq.target)
+        if method == "explicit":
+            self.emit(d, DT * rhs)
+        elif method == "exponential":
+            a, b = linear_split(rhs, x)
+            if b == 0:
+                self.emit(d, DT * rhs)
+            else:
+                x_inf = -a / b
+                self.emit(d, (x_inf - x) * (1 - sp.exp(DT * b)))
+        elif method == "implicit":
+            _, b = linear_split(rhs, x)
+            self.emit(d, DT * rhs / (1 - DT * b) if b != 0 else DT * rhs)
+        elif method == "semiimplicit":
+            b = linear_part_coefficient(rhs, x)
+            self.emit(d, DT * rhs / (1 - DT * b) if b != 0 else DT * rhs)
+        elif method == "event-driven":
+            rate, _ = _event_driven_rate(eq, self.ir)
+            self.emit(d, x * (sp.exp(rate * DT) - 1))
+        else:  # pragma: no cover - check() rejects unknown methods
+            raise AssertionError(method)
