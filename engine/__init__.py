@@ -1,0 +1,46 @@
+"""neuroworkbench engine: equation-defined neuron models on generated Numba code.
+
+Two styles, as ANNarchy:
+
+>>> from engine import Network, Neuron
+>>> net = Network(dt=0.1, seed=1)
+>>> pop = net.create(10, neuron=Neuron(equations="tau*dr/dt + r = 1 : init=0", parameters="tau = 10.0"))
+
+or the classic global style (``Population(...)``, ``compile()``, ``simulate()``)
+acting on the active network (``with net:`` or a default one).
+"""
+
+from engine.errors import (
+    AttributeAssignmentError, CompilationError, EquationError, ModelError, NetworkError,
+    NeuroWorkbenchError, NumericalError, SimulationError,
+)
+from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
+from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
+from engine.runtime import Constant, Monitor, Network, Population, PopulationView
+from engine.runtime.active import (
+    clear, compile, disable_learning, enable_learning, get_constant, get_current_step,
+    get_monitors, get_population, get_populations, get_time, reset, setup, simulate,
+    simulate_until, step,
+)
+
+try:  # the class-based front end
+    from engine.language.classes import Equations
+except ImportError:  # pragma: no cover - during development
+    Equations = None
+
+try:
+    from engine.models.neurons import *  # noqa: F401,F403
+    from engine.models.neurons import __all__ as _model_names
+except ImportError:  # pragma: no cover - during development
+    _model_names = []
+
+__all__ = [
+    "Network", "Population", "PopulationView", "Monitor", "Constant",
+    "Neuron", "Synapse", "Parameter", "Variable", "Value", "Array", "Weight", "Equations",
+    "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
+    "NeuroWorkbenchError", "ModelError", "EquationError", "NetworkError", "CompilationError",
+    "SimulationError", "NumericalError", "AttributeAssignmentError",
+    "setup", "compile", "simulate", "simulate_until", "step", "reset", "clear",
+    "get_population", "get_populations", "get_monitors", "get_constant", "get_time",
+    "get_current_step", "enable_learning", "disable_learning",
+] + list(_model_names)

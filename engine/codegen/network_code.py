@@ -1,0 +1,433 @@
+"""Generate the Python/Numba source of one network's simulation loop.
+
+A pure function of a :class:`NetworkLayout` (the IRs, the monitors, the
+options): it reads no global configuration and touches no arrays. The output
+is a :class:`GeneratedCode` holding readable source (one ``run`` function, the
+hot loop, fused over populations and monitors) and the ordered names of the
+arrays ``run`` takes. Sizes are not baked in (they come from the arrays), so
+the same model at another size reuses the compiled code from the cache.
+
+Naming in generated code: every internal name starts with ``_`` (user names
+cannot), so equations print with the user's own names as local variables.
+
+- ``_p0_v``: array of attribute ``v`` of population 0 (length N, or 1 for
+  population-wide values);
+- ``_p0_rng``: its random generator state; ``_p0_spk``/``_p0_nspk``: ranks of
+  the neurons that spiked this step; ``_p0_refr``: refractory steps left;
+- ``_m0_v``, ``_m0_rows``...: recording buffers of monitor 0;
+- ``_c_name``: a network constant (1-element array).
+
+``run(_n_steps, _step0, _dt, _until, ...)`` returns ``(steps_done, status,
+info)``; status 0 = done, 1 = a spike buffer needs to grow (info = monitor),
+2 = a non-finite value appeared (info = population), 3 = a stop condition
+was met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from engine.codegen.jit import JIT_DECORATOR
+from engine.codegen.printer import NumbaPrinter
+from engine.integrators import Statement, discretize
+from engine.language.ir import ModelIR
+from engine.language.symbols import classify
+
+__all__ = [
+    "PopulationLayout",
+    "MonitorLayout",
+    "NetworkLayout",
+    "GeneratedCode",
+    "generate_network_code",
+    "STATUS_DONE",
+    "STATUS_GROW",
+    "STATUS_NONFINITE",
+    "STATUS_STOP",
+]
+
+STATUS_DONE, STATUS_GROW, STATUS_NONFINITE, STATUS_STOP = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class PopulationLayout:
+    """What codegen needs to know about one population."""
+
+    key: str                      # "p0"
+    label: str                    # user-visible name, for comments
+    ir: ModelIR
+    refractory_from_array: bool   # True: per-neuron `refractory` array (ms)
+    stop_condition: sp.Basic | None = None
+    stop_any: bool = True         # ': any' (default) or ': all'
+    constants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MonitorLayout:
+    """A monitor on (part of) one population."""
+
+    key: str                      # "m0"
+    pop_key: str
+    local_vars: tuple[str, ...] = ()
+    global_vars: tuple[str, ...] = ()
+    spikes: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkLayout:
+    populations: tuple[PopulationLayout, ...]
+    monitors: tuple[MonitorLayout, ...] = ()
+    default_method: str = "explicit"
+    check_finite: bool = True
+
+
+@dataclass
+class GeneratedCode:
+    source: str
+    arg_names: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+
+class _Writer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.level = 0
+
+    def __call__(self, text: str = ""):
+        for ln in text.split("\n"):
+            self.lines.append(("    " * self.level + ln) if ln else "")
+
+    def indent(self):
+        self.level += 1
+
+    def dedent(self):
+        self.level -= 1
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _free_names(exprs) -> set[str]:
+    out = set()
+    for e in exprs:
+        if isinstance(e, sp.Basic):
+            out |= {s.name for s in e.free_symbols}
+    return out
+
+
+def _has_draw(e) -> bool:
+    from engine.language.random_draws import is_draw
+
+    return isinstance(e, sp.Basic) and any(is_draw(n) for n in sp.preorder_traversal(e))
+
+
+class _PopulationCode:
+    """Splits one population's statements into population-wide and per-neuron parts."""
+
+    def __init__(self, layout: PopulationLayout, default_method: str):
+        self.L = layout
+        ir = layout.ir
+        self.ir = ir
+        self.k = layout.key
+        self.global_names = {v.name for v in ir.variables if v.locality == "global"}
+        self.local_names = {v.name for v in ir.variables if v.locality != "global"}
+        self.var_names = {v.name for v in ir.variables if v.kind == "variable"}
+        self.ode_targets = {e.target for e in ir.equations if e.kind == "ode"}
+        statements = discretize(ir, ir.equations, default_method=default_method)
+        self.global_pre: list[Statement] = []
+        self.global_post: list[Statement] = []
+        self.local: list[Statement] = []
+        global_temps: set[str] = set()
+        shared = self.global_names | set(ir.constants) | {"t", "dt"}
+        for st in statements:
+            names = _free_names([st.expr])
+            population_wide = (st.target in self.global_names or st.target.startswith("_")) \
+                and names <= (shared | global_temps)
+            if population_wide:
+                if st.target.startswith("_"):
+                    global_temps.add(st.target)
+                if st.target in self.ode_targets:
+                    self.global_post.append(st)
+                else:
+                    self.global_pre.append(st)
+            elif st.target in self.global_names:
+                from engine.errors import ModelError
+
+                raise ModelError(
+                    f"{ir.kind} {ir.name!r}: population-wide variable "
+                    f"'{st.target}' cannot depend on per-neuron values "
+                    f"({', '.join(sorted(names - shared - global_temps))})"
+                )
+            else:
+                self.local.append(st)
+        self.reset_all = list(ir.reset)
+        self.reset_repeat = [e for e in ir.reset if "unless_refractory" not in e.flags]
+
+    # names -----------------------------------------------------------------
+    def arr(self, name: str) -> str:
+        return f"_{self.k}_{name}"
+
+    def code_names(self) -> dict[str, str]:
+        names = {"t": "_t", "dt": "_dt"}
+        for tgt in self.ir.targets:
+            names[f"sum({tgt})"] = f"_sum_{tgt}"
+        return names
+
+
+def generate_network_code(layout: NetworkLayout) -> GeneratedCode:
+    """Build the source of ``run`` for a whole network."""
+    pops = [_PopulationCode(p, layout.default_method) for p in layout.populations]
+    args: list[str] = []
+    w = _Writer()
+    w("# Generated by neuroworkbench: the simulation loop of one network.")
+    w("# Edit nothing here: the file is keyed by its content and regenerated.")
+    w("import math")
+    w("import numba")
+    w("import numpy as np")
+    w("from engine.codegen.rng import uniform as _rng_uniform, normal as _rng_normal, "
+      "lognormal as _rng_lognormal, exponential as _rng_exponential, "
+      "discrete_uniform as _rng_discrete_uniform")
+    w("")
+    w("")
+    body = _Writer()
+    body.level = 2
+    used_constants: set[str] = set()
+
+    for pc, pl in zip(pops, layout.populations):
+        _emit_population(body, pc, pl, args, used_constants, layout.check_finite)
+
+    for ml in layout.monitors:
+        pc = next(p for p in pops if p.k == ml.pop_key)
+        _emit_monitor(body, ml, pc, args)
+
+    stop_pops = [(pc, pl) for pc, pl in zip(pops, layout.populations)
+                 if pl.stop_condition is not None]
+    if stop_pops:
+        _emit_stop(body, stop_pops, args)
+
+    for c in sorted(used_constants):
+        args.append(f"_c_{c}")
+
+    # assemble the function
+    w(JIT_DECORATOR)
+    sig = ", ".join(["_n_steps", "_step0", "_dt", "_until"] + args)
+    w(f"def run({sig}):")
+    w.indent()
+    w('"""Advance the network by _n_steps steps (see engine.codegen.network_code)."""')
+    w("_s = 0")
+    w("while _s < _n_steps:")
+    w.indent()
+    w("_step = _step0 + _s")
+    w("_t = _step * _dt")
+    # spike buffers: make sure a whole population's spikes fit before the step
+    for ml in layout.monitors:
+        if ml.spikes:
+            pc = next(p for p in pops if p.k == ml.pop_key)
+            size = f"{pc.arr('refr')}.shape[0]"
+            w(f"if _{ml.key}_active[0] and _{ml.key}_spk_n[0] + {size} > _{ml.key}_spk_t.shape[0]:")
+            w(f"    return _s, {STATUS_GROW}, {layout.monitors.index(ml)}")
+    w.dedent()
+    w.lines += body.lines
+    w.indent()
+    w("_s += 1")
+    w.dedent()
+    w(f"return _s, {STATUS_DONE}, 0")
+    w.dedent()
+    return GeneratedCode(source=w.text(), arg_names=args)
+
+
+def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_constants,
+                     check_finite):
+    ir = pc.ir
+    names = pc.code_names()
+    printer = NumbaPrinter(names, rng=pc.arr("rng"))
+    P = printer.doprint
+    w(f"# ---- population {pl.label!r} ({ir.kind} model {ir.name!r})")
+    for v in ir.variables:
+        args.append(pc.arr(v.name))
+    for tgt in ir.targets:
+        args.append(pc.arr(f"sum_{tgt}"))
+    args.append(pc.arr("rng"))
+    if ir.spiking:
+        args += [pc.arr(x) for x in ("refr", "refractory", "last_spike", "spk", "nspk")]
+
+    # everything the population reads
+    all_exprs = [s.expr for s in pc.global_pre + pc.global_post + pc.local]
+    all_exprs += [e.rhs for e in pc.reset_all]
+    if ir.spike is not None:
+        all_exprs.append(ir.spike)
+    if ir.refractory is not None:
+        all_exprs.append(ir.refractory)
+    if pl.stop_condition is not None:
+        all_exprs.append(pl.stop_condition)
+    free = _free_names(all_exprs)
+    consts = sorted(c for c in ir.constants if c in free)
+    used_constants.update(consts)
+    for c in consts:
+        w(f"{c} = _c_{c}[0]")
+    globals_used = sorted(n for n in pc.global_names if n in free or
+                          any(s.target == n for s in pc.global_pre + pc.global_post))
+    for n in globals_used:
+        w(f"{n} = {pc.arr(n)}[0]")
+    # population-wide statements (before the per-neuron loop)
+    for st in pc.global_pre:
+        w(f"{st.target} = {P(st.expr)}")
+    for st in pc.global_pre:
+        if st.target in pc.global_names:
+            w(f"{pc.arr(st.target)}[0] = {st.target}")
+
+    n_expr = f"{pc.arr('refr')}.shape[0]" if ir.spiking else _size_expr(pc)
+    if ir.spiking:
+        w("_ns = 0")
+    if check_finite:
+        w("_bad = False")
+    w(f"for _i in range({n_expr}):")
+    w.indent()
+    local_reads = sorted(
+        n for n in pc.local_names
+        if n in free or any(s.target == n for s in pc.local) or n in
+        {e.target for e in pc.reset_all} or n in ir.conductances
+    )
+    for n in local_reads:
+        w(f"{n} = {pc.arr(n)}[_i]")
+    for tgt in ir.targets:
+        if f"sum({tgt})" in free:
+            w(f"_sum_{tgt} = {pc.arr('sum_' + tgt)}[_i]")
+    if ir.spiking:
+        w(f"_r = {pc.arr('refr')}[_i]")
+    written: list[str] = []
+    for st in pc.local:
+        code = P(st.expr)
+        if st.frozen_when_refractory and ir.spiking:
+            code = f"({code}) if _r == 0 else {st.target}"
+        w(f"{st.target} = {code}")
+        if not st.target.startswith("_") and st.target not in written:
+            written.append(st.target)
+    float_written = [n for n in written if ir.variable(n).dtype == "float"]
+    if check_finite and float_written:
+        cond = " and ".join(f"math.isfinite({n})" for n in float_written)
+        w(f"if not ({cond}):")
+        w("    _bad = True")
+    if ir.spiking:
+        w("if _r > 0:")
+        w.indent()
+        for e in pc.reset_repeat:
+            w(f"{e.target} = {P(e.rhs)}")
+        w("_r -= 1")
+        w.dedent()
+        w(f"elif {P(ir.spike)}:")
+        w.indent()
+        w(f"{pc.arr('spk')}[_ns] = _i")
+        w("_ns += 1")
+        w(f"{pc.arr('last_spike')}[_i] = _step")
+        for e in pc.reset_all:
+            w(f"{e.target} = {P(e.rhs)}")
+        if pl.refractory_from_array:
+            w(f"_r = int(math.floor({pc.arr('refractory')}[_i] / _dt + 0.5))")
+        else:
+            w(f"_r = int(math.floor(({P(ir.refractory)}) / _dt + 0.5))")
+        w.dedent()
+        w(f"{pc.arr('refr')}[_i] = _r")
+        for e in pc.reset_all:
+            if e.target not in written:
+                written.append(e.target)
+    for g in ir.conductances:
+        w(f"{g} = 0.0")
+        if g not in written:
+            written.append(g)
+    for n in written:
+        if n in pc.local_names:
+            w(f"{pc.arr(n)}[_i] = {n}")
+    w.dedent()
+    if ir.spiking:
+        w(f"{pc.arr('nspk')}[0] = _ns")
+    for st in pc.global_post:
+        w(f"{st.target} = {P(st.expr)}")
+        if st.target in pc.global_names:
+            w(f"{pc.arr(st.target)}[0] = {st.target}")
+    if check_finite:
+        gf = [st.target for st in pc.global_pre + pc.global_post
+              if st.target in pc.global_names and ir.variable(st.target).dtype == "float"]
+        extra = "".join(f" or not math.isfinite({n})" for n in dict.fromkeys(gf))
+        w(f"if _bad{extra}:")
+        w(f"    return _s + 1, {STATUS_NONFINITE}, {int(pc.k[1:])}")
+
+
+def _size_expr(pc: _PopulationCode) -> str:
+    for v in pc.ir.variables:
+        if v.locality != "global":
+            return f"{pc.arr(v.name)}.shape[0]"
+    return "1"
+
+
+def _emit_monitor(w, ml: MonitorLayout, pc: _PopulationCode, args):
+    m = f"_{ml.key}"
+    args += [f"{m}_active", f"{m}_period", f"{m}_offset", f"{m}_rows", f"{m}_ranks"]
+    w(f"# ---- monitor {ml.key} on population {pc.L.label!r}")
+    if ml.local_vars or ml.global_vars:
+        for v in ml.local_vars + ml.global_vars:
+            args.append(f"{m}_{v}")
+        w(f"if {m}_active[0] and _step >= {m}_offset[0] and "
+          f"(_step - {m}_offset[0]) % {m}_period[0] == 0:")
+        w.indent()
+        w(f"_row = {m}_rows[0]")
+        for v in ml.local_vars:
+            w(f"for _k in range({m}_ranks.shape[0]):")
+            w(f"    {m}_{v}[_row, _k] = {pc.arr(v)}[{m}_ranks[_k]]")
+        for v in ml.global_vars:
+            w(f"{m}_{v}[_row] = {pc.arr(v)}[0]")
+        w(f"{m}_rows[0] = _row + 1")
+        w.dedent()
+    if ml.spikes:
+        args += [f"{m}_mask", f"{m}_spk_t", f"{m}_spk_i", f"{m}_spk_n"]
+        w(f"if {m}_active[0]:")
+        w.indent()
+        w(f"_n = {m}_spk_n[0]")
+        w(f"for _k in range({pc.arr('nspk')}[0]):")
+        w.indent()
+        w(f"_j = {pc.arr('spk')}[_k]")
+        w(f"if {m}_mask[_j]:")
+        w(f"    {m}_spk_t[_n] = _step")
+        w(f"    {m}_spk_i[_n] = _j")
+        w("    _n += 1")
+        w.dedent()
+        w(f"{m}_spk_n[0] = _n")
+        w.dedent()
+
+
+def _emit_stop(w, stop_pops, args):
+    w("# ---- stop conditions (simulate_until)")
+    w("if _until > 0:")
+    w.indent()
+    flags = []
+    for pc, pl in stop_pops:
+        printer = NumbaPrinter(pc.code_names(), rng=pc.arr("rng"))
+        cond = printer.doprint(pl.stop_condition)
+        flag = f"_stop_{pc.k}"
+        flags.append(flag)
+        free = _free_names([pl.stop_condition])
+        for n in sorted(free & pc.global_names):
+            w(f"{n} = {pc.arr(n)}[0]")
+        w(f"{flag} = {'False' if pl.stop_any else 'True'}")
+        w(f"for _i in range({_size_expr(pc) if not pc.ir.spiking else pc.arr('refr') + '.shape[0]'}):")
+        w.indent()
+        for n in sorted(free & pc.local_names):
+            w(f"{n} = {pc.arr(n)}[_i]")
+        if pl.stop_any:
+            w(f"if {cond}:")
+            w(f"    {flag} = True")
+            w("    break")
+        else:
+            w(f"if not ({cond}):")
+            w(f"    {flag} = False")
+            w("    break")
+        w.dedent()
+    # _until: 1 = stop when all flagged populations meet their condition, 2 = any
+    args.append("_until_pops")
+    conj = " and ".join(f"({f} or not _until_pops[{j}])" for j, f in enumerate(flags))
+    disj = " or ".join(f"({f} and _until_pops[{j}])" for j, f in enumerate(flags))
+    w(f"if (_until == 1 and {conj}) or (_until == 2 and ({disj})):")
+    w(f"    return _s + 1, {STATUS_STOP}, 0")
+    w.dedent()

@@ -1,0 +1,305 @@
+"""Monitors: record variables and spikes of populations while simulating.
+
+Recording happens inside the compiled loop, into buffers allocated per
+``simulate`` call for exactly the records that call will make (variables), or
+grown by doubling (spikes). Memory is proportional to what is recorded.
+
+Timing: row ``k`` of a variable's record holds the state after the update of
+step ``offset + k*period`` (ANNarchy's convention); spikes are recorded as the
+step index at which the neuron crossed its threshold.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from engine.errors import NetworkError
+
+__all__ = ["Monitor"]
+
+
+class Monitor:
+    """Records variables (and ``'spike'``) of a population or view.
+
+    Parameters
+    ----------
+    obj : Population or PopulationView
+    variables : str or list of str
+        Attribute names; ``'spike'`` for spiking populations.
+    period : float, optional
+        Recording period in ms (default: every step).
+    period_offset : float, optional
+        First recorded time modulo the period, in ms (default 0).
+    start : bool
+        Start recording immediately (default) or wait for :meth:`start`.
+    name : str, optional
+    """
+
+    def __init__(self, obj, variables=(), period=None, period_offset=None, start=True,
+                 name=None, *, network=None):
+        from engine.runtime.population import Population, PopulationView
+
+        if isinstance(obj, PopulationView):
+            pop, ranks = obj.population, obj.ranks
+        elif isinstance(obj, Population):
+            pop, ranks = obj, np.arange(obj.size)
+        else:
+            raise NetworkError(
+                f"can only monitor populations and population views (for now), "
+                f"got {type(obj).__name__}"
+            )
+        net = network if network is not None else pop.network
+        if pop.network is not net:
+            raise NetworkError(f"population {pop.name!r} belongs to another network")
+        if isinstance(variables, str):
+            variables = [variables]
+        variables = list(variables)
+        for v in variables:
+            if v == "spike":
+                if not pop.spiking:
+                    raise NetworkError(
+                        f"population {pop.name!r} is rate-coded: it has no spikes to record"
+                    )
+            elif v not in pop._arrays:
+                close = difflib.get_close_matches(v, list(pop._arrays) + ["spike"], n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise NetworkError(
+                    f"cannot record '{v}': population {pop.name!r} has no such "
+                    f"attribute{hint}"
+                )
+        if len(set(variables)) != len(variables):
+            raise NetworkError(f"variables recorded twice: {variables}")
+        self.object = obj
+        self.population = pop
+        self.ranks = np.asarray(ranks, dtype=np.int64)
+        self.variables = variables
+        self.network = net
+        self.period = period
+        self.period_offset = period_offset
+        self._period_steps = 1
+        self._offset_steps = 0
+        self._resolve_period()
+        self.id = net._register_monitor(self, name)
+        self.name = name if name is not None else f"monitor{self.id}"
+        self._active = np.array([1 if start else 0], dtype=np.uint8)
+        self._rows = np.zeros(1, dtype=np.int64)
+        self._mask = np.zeros(pop.size, dtype=np.uint8)
+        self._mask[self.ranks] = 1
+        cap = max(1024, 4 * pop.size)
+        self._spk_t = np.zeros(cap, dtype=np.int64)
+        self._spk_i = np.zeros(cap, dtype=np.int32)
+        self._spk_n = np.zeros(1, dtype=np.int64)
+        self._chunks: dict[str, list[np.ndarray]] = {v: [] for v in self.local_vars + self.global_vars}
+        self._current: dict[str, np.ndarray] = {}
+        self._recorded_steps: list[np.ndarray] = []
+        self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
+        if start:
+            self._intervals.append([net.time, None])
+
+    # -- layout ---------------------------------------------------------------
+    def _resolve_period(self):
+        dt = self.network.dt
+        if self.period is not None:
+            steps = int(round(self.period / dt))
+            if steps < 1 or abs(steps * dt - self.period) > 1e-9 * max(1.0, self.period):
+                raise NetworkError(
+                    f"monitor period {self.period} ms is not a positive multiple of dt = {dt} ms"
+                )
+            self._period_steps = steps
+        if self.period_offset is not None:
+            self._offset_steps = int(round(self.period_offset / dt))
+
+    @property
+    def local_vars(self) -> list[str]:
+        pop = self.population
+        return [v for v in self.variables
+                if v != "spike" and pop.ir.variable(v).locality != "global"]
+
+    @property
+    def global_vars(self) -> list[str]:
+        pop = self.population
+        return [v for v in self.variables
+                if v != "spike" and pop.ir.variable(v).locality == "global"]
+
+    @property
+    def records_spikes(self) -> bool:
+        return "spike" in self.variables
+
+    # -- buffers (called by the network around each compiled run) -----------
+    def _n_records(self, step0: int, n_steps: int) -> int:
+        if not self._active[0]:
+            return 0
+        P, off = self._period_steps, self._offset_steps
+        first = max(step0, off)
+        first += (-(first - off)) % P
+        end = step0 + n_steps
+        return 0 if first >= end else (end - 1 - first) // P + 1
+
+    def _open_chunk(self, step0: int, n_steps: int):
+        rows = self._n_records(step0, n_steps)
+        self._rows[0] = 0
+        self._chunk_start = step0
+        for v in self.local_vars:
+            self._current[v] = np.zeros((rows, self.ranks.size), dtype=self.population._arrays[v].dtype)
+        for v in self.global_vars:
+            self._current[v] = np.zeros(rows, dtype=self.population._arrays[v].dtype)
+
+    def _close_chunk(self):
+        n = int(self._rows[0])
+        if not self._current:
+            return
+        for v, buf in self._current.items():
+            if n:
+                self._chunks[v].append(buf[:n].copy() if n < buf.shape[0] else buf)
+        if n:
+            P, off = self._period_steps, self._offset_steps
+            first = max(self._chunk_start, off)
+            first += (-(first - off)) % P
+            self._recorded_steps.append(first + P * np.arange(n))
+        self._current = {}
+        self._rows[0] = 0
+
+    def _grow_spikes(self):
+        cap = self._spk_t.shape[0] * 2
+        for attr in ("_spk_t", "_spk_i"):
+            old = getattr(self, attr)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, attr, new)
+
+    def _buffers(self) -> dict[str, np.ndarray]:
+        """Arrays passed to the compiled loop, by argument name."""
+        m = f"_m{self.id}"
+        out = {
+            f"{m}_active": self._active,
+            f"{m}_period": np.array([self._period_steps], dtype=np.int64),
+            f"{m}_offset": np.array([self._offset_steps], dtype=np.int64),
+            f"{m}_rows": self._rows,
+            f"{m}_ranks": self.ranks,
+            f"{m}_mask": self._mask,
+            f"{m}_spk_t": self._spk_t,
+            f"{m}_spk_i": self._spk_i,
+            f"{m}_spk_n": self._spk_n,
+        }
+        for v in self.local_vars + self.global_vars:
+            out[f"{m}_{v}"] = self._current.get(v, np.zeros((0, self.ranks.size)) if v in
+                                                self.local_vars else np.zeros(0))
+        return out
+
+    # -- control ------------------------------------------------------------
+    def start(self, variables=None, period=None):
+        """Start (or restart) recording."""
+        if period is not None:
+            self.period = period
+            self._resolve_period()
+            self.network._invalidate_buffers()
+        if not self._active[0]:
+            self._active[0] = 1
+            self._intervals.append([self.network.time, None])
+
+    def resume(self):
+        """Resume recording after :meth:`pause`."""
+        self.start()
+
+    def pause(self):
+        """Stop recording until :meth:`resume`; data is kept."""
+        if self._active[0]:
+            self._active[0] = 0
+            if self._intervals and self._intervals[-1][1] is None:
+                self._intervals[-1][1] = self.network.time
+
+    def stop(self):
+        """Stop recording (same as :meth:`pause`; data stays until :meth:`get`)."""
+        self.pause()
+
+    # -- data ---------------------------------------------------------------
+    def get(self, variables=None, keep=False, reshape=False):
+        """Recorded data.
+
+        ``get('v')`` returns an array of shape (records, neurons) (or
+        (records,) for a population-wide value); ``get('spike')`` a dict
+        rank -> array of spike steps; several names (or none: all) return a
+        dict name -> data. ``keep=False`` (default) empties the buffers, as in
+        ANNarchy; ``reshape=True`` gives (records, *geometry) for whole
+        populations.
+        """
+        single = isinstance(variables, str)
+        names = [variables] if single else (list(variables) if variables else list(self.variables))
+        for n in names:
+            if n not in self.variables:
+                raise NetworkError(
+                    f"monitor {self.name!r} does not record '{n}' "
+                    f"(it records {', '.join(self.variables) or 'nothing'})"
+                )
+        out = {}
+        for n in names:
+            if n == "spike":
+                out[n] = self._spike_dict()
+            else:
+                chunks = self._chunks[n]
+                width = () if n in self.global_vars else (self.ranks.size,)
+                data = np.concatenate(chunks) if chunks else np.zeros((0,) + width)
+                if reshape and n in self.local_vars and self.ranks.size == self.population.size:
+                    data = data.reshape((data.shape[0],) + self.population.geometry)
+                out[n] = data
+        if not keep:
+            self._clear_data()
+        return out[names[0]] if single else out
+
+    def _spike_dict(self) -> dict[int, np.ndarray]:
+        n = int(self._spk_n[0])
+        times, idx = self._spk_t[:n], self._spk_i[:n]
+        order = np.argsort(idx, kind="stable")
+        idx_sorted, times_sorted = idx[order], times[order]
+        out = {}
+        bounds = np.searchsorted(idx_sorted, self.ranks, side="left"), \
+            np.searchsorted(idx_sorted, self.ranks, side="right")
+        for r, a, b in zip(self.ranks, *bounds):
+            out[int(r)] = times_sorted[a:b].tolist()
+        return out
+
+    def _clear_data(self):
+        for v in self._chunks:
+            self._chunks[v] = []
+        self._recorded_steps = []
+        self._spk_n[0] = 0
+        self._intervals = [[self.network.time, None]] if self._active[0] else []
+
+    def times(self, variables=None) -> dict:
+        """Recording intervals in ms: ``{var: {'start': [...], 'stop': [...]}}``."""
+        names = [variables] if isinstance(variables, str) else (variables or self.variables)
+        starts = [a for a, _ in self._intervals]
+        stops = [b if b is not None else self.network.time for _, b in self._intervals]
+        return {n: {"start": list(starts), "stop": list(stops)} for n in names}
+
+    def recorded_times(self) -> np.ndarray:
+        """Time (ms) of each recorded row of the variables."""
+        steps = np.concatenate(self._recorded_steps) if self._recorded_steps else np.zeros(0)
+        return steps * self.network.dt
+
+    # -- spike helpers -------------------------------------------------------
+    def raster_plot(self, spikes=None):
+        """``(times_ms, ranks)`` of all recorded spikes, sorted by time."""
+        if spikes is None:
+            n = int(self._spk_n[0])
+            t, i = self._spk_t[:n].copy(), self._spk_i[:n].astype(np.int64)
+        else:
+            t = np.concatenate([np.asarray(v, dtype=np.int64) for v in spikes.values()]) \
+                if spikes else np.zeros(0, np.int64)
+            i = np.concatenate([np.full(len(v), k, np.int64) for k, v in spikes.items()]) \
+                if spikes else np.zeros(0, np.int64)
+        order = np.argsort(t, kind="stable")
+        return t[order] * self.network.dt, i[order]
+
+    def mean_fr(self, spikes=None, duration=None) -> float:
+        """Mean firing rate (Hz) over the monitored neurons and recorded time."""
+        if spikes is None:
+            spikes = self._spike_dict()
+        total = sum(len(v) for v in spikes.values())
+        if duration is None:
+            duration = sum(b - a for a, b in zip(*self.times("spike")["spike"].values()))
+        if duration <= 0 or not spikes:
+            return 0.0
+        return total / (len(spikes) * duration / 1000.0)

@@ -1,0 +1,514 @@
+"""The Network: owns populations, monitors and constants, compiles and runs them.
+
+Mirrors ANNarchy 5's ``Network`` (create, monitor, constant, compile,
+simulate, simulate_until, step, reset, getters...). Compiling generates one
+Python module holding the whole simulation loop (see
+:mod:`engine.codegen.network_code`), writes it to the on-disk cache and lets
+Numba compile it (or load machine code compiled by an earlier process).
+Python only runs between calls of that loop.
+"""
+
+from __future__ import annotations
+
+import time as _time
+
+import numpy as np
+
+from engine.codegen.cache import cache_dir, load_source
+from engine.codegen.network_code import (
+    STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
+    PopulationLayout, generate_network_code,
+)
+from engine.errors import CompilationError, ModelError, NetworkError, NumericalError
+from engine.runtime import active
+from engine.runtime.constant import Constant
+from engine.runtime.monitor import Monitor
+from engine.runtime.population import Population, PopulationView
+
+__all__ = ["Network"]
+
+_DEFAULTS = {
+    "dt": 1.0,
+    "seed": None,
+    "precision": "double",
+    "method": "explicit",
+    "num_threads": 1,
+    "check_finite": True,
+}
+
+
+class Network:
+    """A network of populations, simulated by generated Numba code.
+
+    Parameters
+    ----------
+    dt : float, optional
+        Step size in ms (default 1.0). Keyword only, as in ANNarchy.
+    seed : int, optional
+        Seed of every random number of the network (initial values and draws
+        inside equations). ``None`` picks one at random (see ``net.seed``).
+
+    Examples
+    --------
+    >>> net = Network(dt=0.1, seed=42)
+    >>> pop = net.create(100, neuron=Izhikevich)
+    >>> m = net.monitor(pop, ['v', 'spike'])
+    >>> net.compile()
+    >>> net.simulate(1000.0)
+    """
+
+    def __init__(self, *, dt=None, seed=None):
+        self._config = dict(_DEFAULTS)
+        if dt is not None:
+            self._config["dt"] = self._check_dt(dt)
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._config["seed"] = int(seed)
+        self._populations: list[Population] = []
+        self._monitors: list[Monitor] = []
+        self._constants: dict[str, Constant] = {}
+        self._callbacks_enabled = True
+        self.current_step = 0
+        self._compiled = False
+        self._module = None
+        self._code = None
+        self._path = None
+        self._initial_state = None
+        self.timings: dict[str, float] = {}
+
+    # -- configuration -------------------------------------------------------
+    @staticmethod
+    def _check_dt(dt) -> float:
+        try:
+            dt = float(dt)
+        except (TypeError, ValueError):
+            raise NetworkError(f"dt must be a number of ms, got {dt!r}") from None
+        if not (dt > 0 and np.isfinite(dt)):
+            raise NetworkError(f"dt must be a positive number of ms, got {dt}")
+        return dt
+
+    def config(self, **kwargs):
+        """Set options before compile: dt, seed, precision ('double'/'float'),
+        method (default integration method), num_threads, check_finite."""
+        for k, v in kwargs.items():
+            if k not in _DEFAULTS:
+                import difflib
+
+                close = difflib.get_close_matches(k, list(_DEFAULTS), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise NetworkError(f"unknown configuration key '{k}'{hint}; "
+                                   f"valid keys: {', '.join(_DEFAULTS)}")
+            if self._compiled and k in ("dt", "precision", "method", "seed"):
+                raise NetworkError(f"'{k}' cannot change after compile(); create a new network")
+            if k == "dt":
+                if self._populations:
+                    raise NetworkError("set dt before creating populations (Network(dt=...))")
+                v = self._check_dt(v)
+            elif k == "precision":
+                if v not in ("double", "float"):
+                    raise NetworkError(f"precision must be 'double' or 'float', got {v!r}")
+            elif k == "seed":
+                if self._populations:
+                    raise NetworkError("set the seed before creating populations "
+                                       "(Network(seed=...))")
+                v = int(v)
+            elif k == "method":
+                from engine.language.ir import METHODS
+
+                if v not in METHODS:
+                    raise NetworkError(f"unknown method {v!r}; choose one of {', '.join(METHODS)}")
+            self._config[k] = v
+
+    @property
+    def dt(self) -> float:
+        return self._config["dt"]
+
+    @property
+    def seed(self) -> int:
+        return self._config["seed"]
+
+    @property
+    def time(self) -> float:
+        """Current time in ms."""
+        return self.current_step * self.dt
+
+    @property
+    def compiled(self) -> bool:
+        return self._compiled
+
+    @property
+    def directory(self) -> str:
+        """Folder holding the generated code (the content-keyed cache)."""
+        return str(self._path.parent if self._path is not None else cache_dir())
+
+    @property
+    def _float_dtype(self):
+        return np.float32 if self._config["precision"] == "float" else np.float64
+
+    # -- context manager (active network) -----------------------------------
+    def __enter__(self):
+        active._push(self)
+        return self
+
+    def __exit__(self, *exc):
+        active._pop(self)
+        return False
+
+    # -- building -------------------------------------------------------------
+    def create(self, geometry=None, neuron=None, stop_condition=None, name=None,
+               population=None, storage_order=None) -> Population:
+        """Add a population of ``neuron`` with the given geometry; returns it."""
+        if self._compiled:
+            raise NetworkError("cannot add a population after compile(); "
+                               "create everything first, or use a new network")
+        if population is not None or isinstance(geometry, Population):
+            raise NetworkError("specific populations (PoissonPopulation, ...) are not "
+                               "available yet")
+        if geometry is None or neuron is None:
+            raise NetworkError("create() needs a geometry and a neuron: "
+                               "net.create(100, neuron=Izhikevich)")
+        return Population(geometry, neuron, name=name, stop_condition=stop_condition,
+                          network=self)
+
+    def _register_population(self, pop, name) -> int:
+        if self._compiled:
+            raise NetworkError("cannot add a population after compile()")
+        if name is not None and any(p.name == name for p in self._populations):
+            raise NetworkError(f"a population named {name!r} already exists")
+        self._check_constants(pop)
+        self._populations.append(pop)
+        return len(self._populations) - 1
+
+    def _check_constants(self, pop):
+        missing = [c for c in pop.neuron_type.ir.constants if c not in self._constants]
+        if missing:
+            raise NetworkError(
+                f"model {pop.neuron_type.ir.name!r} uses constant(s) "
+                f"{', '.join(missing)} that this network does not define: "
+                f"call net.constant(name, value) first"
+            )
+
+    def monitor(self, obj, variables=(), period=None, period_offset=None, start=True,
+                name=None) -> Monitor:
+        """Record ``variables`` (and ``'spike'``) of a population or view."""
+        owner = obj.population if isinstance(obj, PopulationView) else obj
+        if isinstance(owner, Population) and owner.network is not self:
+            raise NetworkError(f"population {owner.name!r} belongs to another network")
+        return Monitor(obj, variables, period, period_offset, start, name, network=self)
+
+    def _register_monitor(self, mon, name) -> int:
+        if name is not None and any(m.name == name for m in self._monitors):
+            raise NetworkError(f"a monitor named {name!r} already exists")
+        self._monitors.append(mon)
+        if self._compiled:
+            self._module = None  # the loop must be regenerated to include it
+        return len(self._monitors) - 1
+
+    def constant(self, name: str, value: float) -> Constant:
+        """Add a named constant usable in equations; ``c.set(v)`` changes it."""
+        return Constant(name, value, network=self)
+
+    def _register_constant(self, c: Constant):
+        if c.name in self._constants:
+            raise NetworkError(f"constant {c.name!r} already exists; use .set() to change it")
+        self._constants[c.name] = c
+
+    def _parse_stop_condition(self, pop, text):
+        from engine.language.conditions import parse_stop_condition
+
+        return parse_stop_condition(text, pop.ir, owner=f"population {pop.name!r}")
+
+    # -- getters ---------------------------------------------------------------
+    def get_population(self, name) -> Population:
+        for p in self._populations:
+            if p.name == name:
+                return p
+        raise NetworkError(f"no population named {name!r}; existing: "
+                           f"{', '.join(p.name for p in self._populations) or 'none'}")
+
+    def get_populations(self) -> list[Population]:
+        return list(self._populations)
+
+    def get_monitor(self, name) -> Monitor:
+        for m in self._monitors:
+            if m.name == name:
+                return m
+        raise NetworkError(f"no monitor named {name!r}")
+
+    def get_monitors(self) -> list[Monitor]:
+        return list(self._monitors)
+
+    def get_constant(self, name) -> Constant:
+        try:
+            return self._constants[name]
+        except KeyError:
+            raise NetworkError(f"no constant named {name!r}") from None
+
+    def get_constants(self) -> list[Constant]:
+        return list(self._constants.values())
+
+    def get_projection(self, name):
+        raise NetworkError(f"no projection named {name!r}")
+
+    def get_projections(self) -> list:
+        return []
+
+    def get_extension(self, name):
+        raise NetworkError(f"no extension named {name!r}")
+
+    def get_extensions(self) -> list:
+        return []
+
+    # -- callbacks switches ------------------------------------------------------
+    def callbacks_enabled(self) -> bool:
+        return self._callbacks_enabled
+
+    def enable_callbacks(self):
+        self._callbacks_enabled = True
+
+    def disable_callbacks(self):
+        self._callbacks_enabled = False
+
+    def enable_learning(self, projections=None, period=None, offset=None):
+        """Switch learning on (no plastic projections exist yet: nothing to do)."""
+
+    def disable_learning(self, projections=None):
+        """Switch learning off (no plastic projections exist yet: nothing to do)."""
+
+    # -- compile -----------------------------------------------------------------
+    def _layout(self) -> NetworkLayout:
+        pops = tuple(
+            PopulationLayout(
+                key=f"p{p.id}", label=p.name, ir=p.ir,
+                refractory_from_array=p.refractory_from_array,
+                stop_condition=p.stop_condition, stop_any=p.stop_any,
+            )
+            for p in self._populations
+        )
+        mons = tuple(
+            MonitorLayout(key=f"m{m.id}", pop_key=f"p{m.population.id}",
+                          local_vars=tuple(m.local_vars), global_vars=tuple(m.global_vars),
+                          spikes=m.records_spikes)
+            for m in self._monitors
+        )
+        return NetworkLayout(pops, mons, default_method=self._config["method"],
+                             check_finite=self._config["check_finite"])
+
+    def compile(self, directory=None, clean=False, silent=True, **_ignored):
+        """Generate, cache and compile the simulation loop.
+
+        A failed compile raises :class:`CompilationError` and leaves the
+        network as it was (not compiled, state untouched).
+        """
+        if not self._populations:
+            raise NetworkError("the network is empty: create a population before compile()")
+        t0 = _time.perf_counter()
+        self._build_module()
+        if self._initial_state is None:
+            self._convert_precision()
+            self._initial_state = self._snapshot()
+        self._compiled = True
+        self.timings["compile_total"] = _time.perf_counter() - t0
+        if not silent:
+            print(f"Compiling network... OK ({self.timings['compile_total']:.2f} s)")
+
+    def _build_module(self):
+        t0 = _time.perf_counter()
+        try:
+            code = generate_network_code(self._layout())
+        except ModelError:
+            raise
+        t1 = _time.perf_counter()
+        module, path = load_source(code.source)
+        t2 = _time.perf_counter()
+        try:
+            # first call with zero steps: Numba compiles (or loads from cache) now
+            self._call(module, code, 0, 0)
+        except Exception as exc:  # numba typing/lowering errors
+            raise CompilationError(
+                "the generated code did not compile; this is a bug in neuroworkbench "
+                f"or an unsupported construct. Generated file: {path}\n{exc}"
+            ) from exc
+        t3 = _time.perf_counter()
+        self._module, self._code, self._path = module, code, path
+        self.timings.update(codegen=t1 - t0, load=t2 - t1, jit=t3 - t2)
+
+    def _convert_precision(self):
+        fdt = self._float_dtype
+        for p in self._populations:
+            for name, arr in list(p._arrays.items()):
+                if arr.dtype.kind == "f" and arr.dtype != fdt:
+                    p._arrays[name] = arr.astype(fdt)
+            for name, arr in list(p._internals.items()):
+                if arr.dtype.kind == "f" and arr.dtype != fdt:
+                    p._internals[name] = arr.astype(fdt)
+
+    def generated_code(self) -> str:
+        """The generated Python source of the simulation loop (readable)."""
+        if self._code is None:
+            return generate_network_code(self._layout()).source
+        return self._code.source
+
+    # -- running -----------------------------------------------------------------
+    def _arrays_by_arg(self) -> dict[str, np.ndarray]:
+        out = {}
+        for p in self._populations:
+            for k, v in p._arrays.items():
+                out[f"_p{p.id}_{k}"] = v
+            for k, v in p._internals.items():
+                out[f"_p{p.id}_{k}"] = v
+        for m in self._monitors:
+            out.update(m._buffers())
+        for name, c in self._constants.items():
+            out[f"_c_{name}"] = c._array
+        out["_until_pops"] = getattr(self, "_until_pops", np.zeros(len(self._populations),
+                                                                      dtype=np.uint8))
+        return out
+
+    def _call(self, module, code, n_steps, until):
+        arrays = self._arrays_by_arg()
+        try:
+            args = [arrays[a] for a in code.arg_names]
+        except KeyError as exc:  # pragma: no cover - layout and runtime disagree
+            raise CompilationError(f"internal: no array for argument {exc}") from None
+        return module.run(np.int64(n_steps), np.int64(self.current_step), float(self.dt),
+                          np.int64(until), *args)
+
+    def _ensure_module(self):
+        if not self._compiled:
+            raise NetworkError("the network is not compiled: call net.compile() first")
+        if self._module is None:
+            self._build_module()
+
+    def _invalidate_buffers(self):
+        """Monitor settings changed: regenerate nothing, buffers are per call."""
+
+    def _run(self, n_steps: int, until: int = 0) -> int:
+        self._ensure_module()
+        if n_steps <= 0:
+            return 0
+        for m in self._monitors:
+            m._open_chunk(self.current_step, n_steps)
+        done_total = 0
+        try:
+            while done_total < n_steps:
+                done, status, info = self._call(self._module, self._code,
+                                                 n_steps - done_total, until)
+                self.current_step += int(done)
+                done_total += int(done)
+                if status == STATUS_GROW:
+                    self._monitors[int(info)]._grow_spikes()
+                elif status == STATUS_NONFINITE:
+                    raise self._nonfinite_error(int(info))
+                elif status == STATUS_STOP:
+                    break
+        finally:
+            for m in self._monitors:
+                m._close_chunk()
+        return done_total
+
+    def _nonfinite_error(self, pop_id: int) -> NumericalError:
+        pop = self._populations[pop_id]
+        step = self.current_step - 1
+        for spec in pop.ir.variables:
+            arr = pop._arrays[spec.name]
+            if arr.dtype.kind != "f":
+                continue
+            bad = np.flatnonzero(~np.isfinite(arr))
+            if bad.size:
+                r = int(bad[0])
+                what = "NaN" if np.isnan(arr[r]) else "infinite"
+                who = "" if spec.locality == "global" else f" of neuron {r}"
+                return NumericalError(
+                    f"population {pop.name!r}: variable '{spec.name}'{who} became {what} "
+                    f"at t = {step * self.dt:g} ms (step {step}); {bad.size} value(s) affected. "
+                    "Check the equations and parameters (a division by zero, an exp() "
+                    "overflow, or a dt too large for the method)."
+                )
+        return NumericalError(f"population {pop.name!r}: a non-finite value appeared at "
+                              f"t = {step * self.dt:g} ms")
+
+    def _steps_for(self, duration) -> int:
+        try:
+            duration = float(duration)
+        except (TypeError, ValueError):
+            raise NetworkError(f"duration must be a number of ms, got {duration!r}") from None
+        if duration < 0 or not np.isfinite(duration):
+            raise NetworkError(f"duration must be a finite number >= 0 ms, got {duration}")
+        steps = int(round(duration / self.dt))
+        if abs(steps * self.dt - duration) > 1e-6 * self.dt:
+            steps = int(np.ceil(duration / self.dt))
+        return steps
+
+    def simulate(self, duration, measure_time=False):
+        """Run for ``duration`` ms (rounded to whole steps)."""
+        t0 = _time.perf_counter()
+        self._run(self._steps_for(duration))
+        elapsed = _time.perf_counter() - t0
+        self.timings["simulate"] = elapsed
+        if measure_time:
+            print(f"Simulating {duration} ms took {elapsed:.4f} s.")
+
+    def simulate_until(self, max_duration, population, operator="and", measure_time=False):
+        """Run until the stop condition of ``population`` (or of all/any of a list) holds.
+
+        Returns the simulated duration in ms.
+        """
+        pops = population if isinstance(population, (list, tuple)) else [population]
+        if operator not in ("and", "or"):
+            raise NetworkError(f"operator must be 'and' or 'or', got {operator!r}")
+        mask = np.zeros(len(self._populations), dtype=np.uint8)
+        for p in pops:
+            if not isinstance(p, Population) or p.network is not self:
+                raise NetworkError(f"{p!r} is not a population of this network")
+            if p.stop_condition is None:
+                raise NetworkError(f"population {p.name!r} has no stop_condition; "
+                                   "give one to create(..., stop_condition='r > 1 : any')")
+            mask[p.id] = 1
+        # the loop indexes stop flags by position among populations having a condition
+        self._until_pops = mask[[p.id for p in self._populations if p.stop_condition is not None]]
+        t0 = _time.perf_counter()
+        try:
+            steps = self._run(self._steps_for(max_duration), until=1 if operator == "and" else 2)
+        finally:
+            self._until_pops = np.zeros(len(self._populations), dtype=np.uint8)
+        if measure_time:
+            print(f"Simulating took {_time.perf_counter() - t0:.4f} s.")
+        return steps * self.dt
+
+    def step(self):
+        """Run exactly one step of ``dt``."""
+        self._run(1)
+
+    # -- state -------------------------------------------------------------------
+    def _snapshot(self):
+        return {p.id: p._snapshot() for p in self._populations}
+
+    def reset(self, populations=True, projections=False, monitors=True, synapses=False):
+        """Return to the state at ``compile()`` (time 0, initial values, fresh
+        random streams); ``monitors=True`` also empties the recordings."""
+        if not self._compiled:
+            raise NetworkError("reset() needs a compiled network")
+        if populations:
+            for p in self._populations:
+                p._restore(self._initial_state[p.id])
+        if monitors:
+            for m in self._monitors:
+                m._clear_data()
+        self.current_step = 0
+        for m in self._monitors:
+            m._intervals = [[0.0, None]] if m._active[0] else []
+
+    def clear(self):
+        """Drop every population, monitor and compiled code of this network."""
+        self._populations.clear()
+        self._monitors.clear()
+        self._constants.clear()
+        self._compiled = False
+        self._module = self._code = None
+        self._initial_state = None
+        self.current_step = 0
+
+    def __repr__(self):
+        return (f"<Network dt={self.dt} ms, {len(self._populations)} population(s), "
+                f"{'compiled' if self._compiled else 'not compiled'}>")
