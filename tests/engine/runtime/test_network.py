@@ -1,0 +1,366 @@
+"""Network API: simulate, step, reset, monitors, determinism, errors."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from engine import (
+    AttributeAssignmentError, NetworkError, Network, Neuron, NumericalError, Uniform,
+)
+
+DECAY = Neuron(parameters="tau = 10.0 : population",
+               equations="tau * dv/dt = -v : init = 1.0", name="Decay")
+
+LIF = Neuron(
+    name="LIF",
+    parameters="""
+        tau = 10.0 : population
+        v_th = 1.0 : population
+        I = 1.5
+    """,
+    equations="tau * dv/dt = I - v",
+    spike="v >= v_th",
+    reset="v = 0.0",
+    refractory=2.0,
+)
+
+
+def lif_reference(I, tau, v_th, dt, n_steps, refractory_steps):
+    """Independent loop: explicit Euler, ANNarchy refractory convention."""
+    v, refr, spikes, trace = 0.0, 0, [], []
+    for k in range(n_steps):
+        v = v + dt * (I - v) / tau
+        if refr > 0:
+            v = 0.0
+            refr -= 1
+        elif v >= v_th:
+            spikes.append(k)
+            v = 0.0
+            refr = refractory_steps
+        trace.append(v)
+    return np.array(trace), spikes
+
+
+def test_explicit_euler_decay_matches_closed_form():
+    net = Network(dt=0.5)
+    pop = net.create(1, DECAY)
+    m = net.monitor(pop, "v")
+    net.compile()
+    net.simulate(10.0)
+    v = m.get("v")[:, 0]
+    n = np.arange(1, 21)
+    np.testing.assert_allclose(v, (1 - 0.5 / 10.0) ** n, rtol=1e-13)
+    assert net.current_step == 20
+    assert net.time == pytest.approx(10.0)
+
+
+def test_exponential_method_is_exact_for_decay():
+    model = Neuron(parameters="tau = 10.0 : population",
+                   equations="tau * dv/dt = -v : init = 1.0, exponential")
+    net = Network(dt=1.0)
+    pop = net.create(1, model)
+    net.compile()
+    net.simulate(30.0)
+    assert pop.v[0] == pytest.approx(np.exp(-3.0), rel=1e-12)
+
+
+def test_lif_spikes_on_reference_steps_with_refractory():
+    net = Network(dt=0.1)
+    pop = net.create(3, LIF)
+    pop.I = [0.5, 1.5, 3.0]
+    m = net.monitor(pop, ["v", "spike"])
+    net.compile()
+    net.simulate(100.0)
+    spikes = m.get("spike", keep=True)
+    v = m.get("v")
+    assert spikes[0] == []
+    for rank, I in ((1, 1.5), (2, 3.0)):
+        trace, ref = lif_reference(I, 10.0, 1.0, 0.1, 1000, 20)
+        assert spikes[rank] == ref
+        np.testing.assert_allclose(v[:, rank], trace, atol=1e-12)
+    assert len(spikes[2]) > len(spikes[1]) > 0
+
+
+def test_attribute_access_views_and_errors():
+    net = Network(dt=0.1)
+    pop = net.create(10, LIF)
+    assert isinstance(pop.tau, float) and pop.tau == 10.0
+    pop.tau = 20
+    assert pop.tau == 20.0
+    pop.v[:3] = 1.0
+    assert pop.v.tolist()[:4] == [1.0, 1.0, 1.0, 0.0]
+    pop.v *= 5
+    assert pop.v[0] == 5.0
+    pop[5:8].v = -1.0
+    assert pop.v[5:8].tolist() == [-1.0] * 3
+    assert pop[[1, 5]].v.tolist() == [5.0, -1.0]
+    pop.I = np.arange(10.0)
+    assert pop[2:4].I.tolist() == [2.0, 3.0]
+    with pytest.raises(AttributeAssignmentError, match="shape"):
+        pop.v = np.zeros(3)
+    with pytest.raises(AttributeError, match="did you mean 'tau'"):
+        pop.tua = 3
+    with pytest.raises(AttributeError, match="did you mean 'tau'"):
+        _ = pop.tua
+    with pytest.raises(AttributeAssignmentError, match="NaN"):
+        pop.I = np.nan
+    with pytest.raises(AttributeAssignmentError, match="whole population"):
+        pop[0:2].tau = 3.0
+    with pytest.raises(AttributeAssignmentError, match="single number"):
+        pop.tau = [1.0, 2.0]
+
+
+def test_geometry_tuple_and_coordinates():
+    net = Network()
+    pop = net.create((3, 4), DECAY)
+    assert pop.size == 12 and pop.v.shape == (3, 4)
+    pop.v[1, 2] = 7.0
+    assert pop[1, 2].v.tolist() == [7.0]
+    assert pop.rank_from_coordinates((1, 2)) == 6
+    assert pop.coordinates_from_rank(6) == (1, 2)
+
+
+def test_random_initial_values_are_seeded():
+    model = Neuron(parameters="tau = 10.0 : population",
+                   equations="tau * dv/dt = -v : init = Uniform(-65.0, -55.0)")
+    a = Network(seed=3).create(1000, model).v.copy()
+    b = Network(seed=3).create(1000, model).v.copy()
+    c = Network(seed=4).create(1000, model).v.copy()
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.min() >= -65.0 and a.max() < -55.0
+    assert abs(a.mean() + 60.0) < 0.5
+    net = Network(seed=1)
+    pop = net.create(500, DECAY)
+    pop.v = Uniform(0.0, 2.0)
+    assert 0.9 < pop.v.mean() < 1.1
+
+
+NOISY = Neuron(parameters="sigma = 1.0 : population",
+               equations="dv/dt = -v + sigma * Normal(0.0, 1.0)", name="Noisy")
+
+
+def _noisy_trace(seed):
+    net = Network(dt=0.1, seed=seed)
+    pop = net.create(5, NOISY)
+    m = net.monitor(pop, "v")
+    net.compile()
+    net.simulate(50.0)
+    return m.get("v")
+
+
+def test_same_seed_same_trajectory_and_reset_replays():
+    a, b, c = _noisy_trace(7), _noisy_trace(7), _noisy_trace(8)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+    net = Network(dt=0.1, seed=7)
+    pop = net.create(5, NOISY)
+    m = net.monitor(pop, "v")
+    net.compile()
+    net.simulate(50.0)
+    first = m.get("v")
+    net.reset()
+    assert net.current_step == 0 and np.all(pop.v == 0.0)
+    net.simulate(50.0)
+    assert np.array_equal(first, m.get("v"))
+    assert np.array_equal(first, a)
+
+
+def test_same_seed_same_spikes_in_another_process():
+    code = textwrap.dedent("""
+        import numpy as np
+        from engine import Network, Neuron
+        m = Neuron(parameters="tau = 10.0 : population",
+                   equations="tau * dv/dt = -v + 20*Uniform(0.0, 1.0) : init = Uniform(0.0, 1.0)",
+                   spike="v > 1.0", reset="v = 0.0")
+        net = Network(dt=0.1, seed=11)
+        pop = net.create(50, m)
+        mon = net.monitor(pop, 'spike')
+        net.compile()
+        net.simulate(100.0)
+        t, n = mon.raster_plot()
+        print(len(t), float(np.sum(t * (n + 1))))
+    """)
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)]
+    assert outs[0] == outs[1]
+    assert int(outs[0].split()[0]) > 100
+
+
+def test_nonfinite_state_is_reported_with_population_variable_and_time():
+    blow = Neuron(equations="dv/dt = v*v : init = 1.0", name="Blow")
+    net = Network(dt=0.5)
+    net.create(2, blow, name="exploding")
+    net.compile()
+    with pytest.raises(NumericalError, match=r"population 'exploding': variable 'v'.*t = "):
+        net.simulate(100.0)
+    assert 0 < net.current_step < 200
+
+
+def test_monitor_period_start_pause_resume_and_times():
+    net = Network(dt=1.0)
+    pop = net.create(4, DECAY)
+    m = net.monitor(pop, "v", period=5.0)
+    late = net.monitor(pop[0:2], "v", start=False)
+    net.compile()
+    net.simulate(20.0)
+    assert m.get("v", keep=True).shape == (4, 4)
+    np.testing.assert_allclose(m.recorded_times(), [0.0, 5.0, 10.0, 15.0])
+    assert late.get("v").shape == (0, 2)
+    late.start()
+    net.simulate(10.0)
+    late.pause()
+    net.simulate(10.0)
+    late.resume()
+    net.simulate(5.0)
+    tm = late.times()["v"]
+    assert tm["start"] == [20.0, 40.0] and tm["stop"] == [30.0, 45.0]
+    data = late.get("v")
+    assert data.shape == (15, 2)
+    with pytest.raises(NetworkError, match="does not record"):
+        m.get("u")
+
+
+def test_monitor_errors():
+    net = Network()
+    pop = net.create(3, DECAY)
+    with pytest.raises(NetworkError, match="did you mean 'v'"):
+        net.monitor(pop, "vv")
+    with pytest.raises(NetworkError, match="rate-coded"):
+        net.monitor(pop, "spike")
+    with pytest.raises(NetworkError, match="multiple of dt"):
+        net.monitor(pop, "v", period=0.3)
+
+
+def test_spike_buffers_grow_without_losing_spikes():
+    always = Neuron(equations="dv/dt = 1.0", spike="v > -1e9", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(600, always)
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(30.0)
+    spikes = m.get("spike")
+    assert all(s == list(range(30)) for s in spikes.values())
+    assert m.mean_fr(spikes, duration=30.0) == pytest.approx(1000.0)
+
+
+def test_step_and_global_style():
+    import engine
+
+    pop = engine.Population(2, DECAY, name="g")
+    engine.compile()
+    engine.step()
+    engine.simulate(2.0)
+    assert engine.get_current_step() == 3
+    assert engine.get_population("g") is pop
+    net = Network(dt=0.25)
+    with net:
+        p2 = engine.Population(1, DECAY)
+        engine.compile()
+        engine.simulate(1.0)
+    assert net.current_step == 4 and p2.network is net
+    assert engine.get_current_step() == 3
+
+
+def test_simulate_until_stop_condition():
+    grow = Neuron(equations="dr/dt = 1.0", name="Ramp")
+    net = Network(dt=1.0)
+    fast = net.create(3, grow, stop_condition="r > 10.0 : any")
+    fast.r = [0.0, 5.0, 0.0]
+    net.compile()
+    duration = net.simulate_until(100.0, fast)
+    assert duration == pytest.approx(6.0)
+    with pytest.raises(NetworkError, match="no stop_condition"):
+        other = Network()
+        p = other.create(1, grow)
+        other.compile()
+        other.simulate_until(10.0, p)
+
+
+def test_constants_are_usable_and_settable_after_compile():
+    net = Network(dt=1.0)
+    c = net.constant("drive", 2.0)
+    model = Neuron(equations="dr/dt = drive")
+    pop = net.create(1, model)
+    net.compile()
+    net.simulate(5.0)
+    assert pop.r[0] == pytest.approx(10.0)
+    c.set(-1.0)
+    net.simulate(5.0)
+    assert pop.r[0] == pytest.approx(5.0)
+    assert net.get_constant("drive") is c
+
+
+def test_float_precision():
+    net = Network(dt=0.5)
+    net.config(precision="float")
+    pop = net.create(2, DECAY)
+    net.compile()
+    net.simulate(10.0)
+    assert pop.v.dtype == np.float32
+    assert pop.v[0] == pytest.approx((1 - 0.05) ** 20, rel=1e-6)
+
+
+def test_network_errors():
+    net = Network()
+    with pytest.raises(NetworkError, match="not compiled"):
+        net.simulate(1.0)
+    with pytest.raises(NetworkError, match="empty"):
+        net.compile()
+    net.create(1, DECAY, name="a")
+    with pytest.raises(NetworkError, match="already exists"):
+        net.create(1, DECAY, name="a")
+    with pytest.raises(NetworkError, match="did you mean 'precision'"):
+        net.config(precison="float")
+    net.compile()
+    with pytest.raises(NetworkError, match="after compile"):
+        net.create(1, DECAY)
+    with pytest.raises(NetworkError, match="no population named 'b'"):
+        net.get_population("b")
+    with pytest.raises(NetworkError, match="dt must be a positive"):
+        Network(dt=-1)
+
+
+def test_monitor_added_after_compile_is_recorded():
+    net = Network(dt=1.0)
+    pop = net.create(2, DECAY)
+    net.compile()
+    net.simulate(3.0)
+    m = net.monitor(pop, "v")
+    net.simulate(2.0)
+    np.testing.assert_allclose(m.get("v")[:, 0], [0.9 ** 4, 0.9 ** 5])
+
+
+def test_failed_compile_leaves_network_usable(monkeypatch):
+    import engine.runtime.network as netmod
+    from engine import CompilationError
+
+    net = Network(dt=1.0)
+    pop = net.create(2, DECAY)
+
+    def broken(source):
+        raise CompilationError("simulated failure")
+
+    monkeypatch.setattr(netmod, "load_source", broken)
+    with pytest.raises(CompilationError):
+        net.compile()
+    assert not net.compiled and pop.v[0] == 1.0
+    monkeypatch.undo()
+    net.compile()
+    net.simulate(1.0)
+    assert pop.v[0] == pytest.approx(0.9)
+
+
+def test_generated_code_is_readable_and_cached_on_disk():
+    net = Network(dt=1.0)
+    net.create(2, DECAY)
+    src = net.generated_code()
+    assert "def run(" in src and "tau" in src
+    net.compile()
+    from pathlib import Path
+
+    path = Path(net._path)
+    assert path.exists() and path.read_text() == src
+    assert path.name.startswith("nwb_")
