@@ -1,0 +1,885 @@
+"""The class-based sympy front end: ``with Equations(self) as n: n.dv_dt = ...``.
+
+A model is a subclass of :class:`~engine.language.models.Neuron` or
+:class:`~engine.language.models.Synapse` that declares its attributes in
+``__init__`` and writes its equations in methods::
+
+    class LIF(Neuron):
+        def __init__(self, tau=10.0, V_th=1.0):
+            self.tau = self.Value(tau)        # one value per population
+            self.V_th = self.Value(V_th)
+            self.v = self.Array(init=0.0)     # one value per neuron
+            self.refractory = 2.0             # ms (or a declared attribute)
+
+        def update(self):
+            with Equations(self, method="exponential") as n:
+                n.dv_dt = (n.g_exc - n.v) / n.tau   # g_exc: automatic conductance
+            return n
+
+        def spike(self):
+            with Equations(self) as n:
+                return n.v >= n.V_th
+
+        def reset(self):
+            with Equations(self) as n:
+                n.v = 0.0
+            return n
+
+:func:`build_ir` (called by ``model.ir``) turns such an object into the same
+:class:`~engine.language.ir.ModelIR` as the text syntax. Nothing is ever
+parsed from strings: the methods run as ordinary Python on sympy symbols and
+the :class:`Equations` recorder stores what is assigned to it.
+
+Attributes
+----------
+Declared with ``self.x = self.Value(...)`` (population-wide, ``global``),
+``self.x = self.Array(...)`` (per element, ``local``) or, in synapses,
+``self.w = self.Weight(...)`` (the local weight, which must be named ``w``).
+They are found in ``vars(self)`` in assignment order. ``init`` may be a
+number, a random distribution (``Uniform(-70, -50)``) or another declared
+attribute; ``min``/``max`` numbers or attributes; ``method`` the integration
+method of the variable's ODE; ``kind='parameter'``/``'variable'`` overrides
+the inference: an attribute targeted by any equation (``update``, ``reset``,
+``on_pre``, ``on_post``) is a variable, otherwise a parameter.
+
+Inside ``with Equations(self) as n``
+-------------------------------------
+- ``n.x`` is the symbol of attribute ``x``; ``n.t``, ``n.dt`` time and step;
+  ``n.sum('exc')`` the summed rate-coded input of target ``exc``;
+  ``n.ite(c, a, b)`` if/then/else; ``n.exp``, ``n.pos``, ``n.clip`` ... every
+  function of the text syntax (:data:`~engine.language.functions.FUNCTIONS`),
+  giving the same sympy; plain sympy functions (``sp.tanh``) work as well.
+- ``n.dx_dt = expr`` is the ODE ``dx/dt = expr``; ``n.x = expr`` an
+  assignment; ``n.x += e`` the assignment ``x = x + e``. Plain Python
+  variables holding expressions are intermediates, inlined, never stored.
+- ``Equations(self, method='rk4')`` sets the method of its ODEs (else the
+  attribute's ``method=``, else the model's default).
+- ``Equations(self, unless_refractory=True)`` flags its statements
+  ``unless_refractory``: in ``update()`` they are frozen while the neuron is
+  refractory; in ``reset()`` they run once at the spike instead of at every
+  step of the refractory period (ANNarchy's flag, same meaning as text).
+- Spiking neurons: reading an undeclared ``n.g_exc`` creates the conductance
+  ``g_exc`` (local variable, init 0, reset to zero after each step) and the
+  target ``exc``; assigning it (``n.dg_exc_dt = -n.g_exc/tau``) declares it
+  as an ordinary variable that still names the target ``exc``.
+
+Neurons
+-------
+``update()`` (equations), ``spike()`` (return a condition; makes the neuron
+spiking), ``reset()`` (needs ``spike``). The refractory period is the
+attribute ``refractory``: a number of ms, a declared attribute
+(``self.refractory = self.t_ref`` after ``self.t_ref = self.Value(5.0)``) or
+its name (``self.refractory = 't_ref'``), or a method ``refractory()``
+returning an expression. Rate-coded neurons must declare ``r``.
+
+Synapses
+--------
+``update()`` (equations of the synapse, ``s.pre.r``/``s.post.v`` read the
+neurons), ``transmit()``, ``on_pre()``, ``on_post()``. A synapse is
+*spiking* when it defines ``on_pre()`` or ``on_post()`` or sets the
+attribute ``transmit_on_spike = True`` (in ``__init__`` or in
+``transmit()``, as the prototype does); otherwise it is rate-coded.
+
+- rate-coded: ``transmit()`` writes ``s.post.target += s.w * s.pre.r``, which
+  becomes ``ModelIR.psp = w*pre.r`` (what one synapse adds to
+  ``sum(target)``). Without ``transmit()`` the psp is left to the network's
+  default.
+- spiking: ``s.post.target += s.w`` becomes the pre-spike statement
+  ``g_target = g_target + w``. The statements of ``transmit()`` come first
+  in ``pre_spike``, followed by those of ``on_pre()`` (which may also write
+  ``s.post.target``, in place). ``on_post()`` gives ``post_spike``.
+  ``s.post.x = ...`` writes the post-synaptic neuron's ``x`` (target
+  ``post.x``).
+
+TODO(Engine III): the prototype's ``apply()`` (an explicit learning step
+triggered from Python between simulations, ``proj.apply()``) is not part of
+the IR yet; a method named ``apply`` is ignored.
+
+Standalone mode
+---------------
+``with Equations(symbols=['v', 'r', 'tau']) as n: ...`` records equations on
+free symbols for checking; ``print(n)`` lists them (``dv/dt = (1 - v)/tau``).
+The object pickles (it holds only sympy expressions), so it can be returned
+from ``multiprocessing`` workers.
+
+Errors
+------
+Every mistake is an :class:`~engine.errors.EquationError` naming the model,
+the method (``block``), the line of the user's file and the offending text:
+unknown names (with a "did you mean" hint), assignments to parameters or
+unknown names, ``spike()`` not returning a condition, ``reset()`` without
+``spike()``, a rate-coded neuron without ``r``. All problems of a model are
+collected before raising.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import linecache
+import re
+import sys
+import threading
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from engine.errors import Diagnostic, EquationError
+from engine.language.functions import FUNCTIONS, ite
+from engine.language.ir import METHODS, Equation, ModelIR, SourceRef, VariableSpec
+from engine.language.models import Array, Value, Weight, _Attribute
+from engine.language.random_draws import RandomDistribution, is_draw, renumber_draws
+from engine.language.symbols import (
+    DT,
+    RESERVED_NAMES,
+    T,
+    is_valid_user_name,
+    post_symbol,
+    pre_symbol,
+    sum_symbol,
+    symbol,
+)
+
+__all__ = ["Equations", "build_ir", "format_expr"]
+
+_ODE_NAME = re.compile(r"^d(?P<name>[A-Za-z]\w*)_dt$")
+_CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
+_G_TARGET = "g_target"
+#: stands for ``post.target`` while ``s.post.target += ...`` is evaluated
+_POST_TARGET = sp.Symbol("post.target", real=True)
+#: public members of Equations: no declared attribute may use these names
+_MEMBERS = frozenset({"equations", "ite", "sum", "pre", "post", "t", "dt"})
+_CLASS_NAMES = {Value: "Value", Array: "Array", Weight: "Weight"}
+
+
+# --- printing ----------------------------------------------------------------------
+
+class _Printer(StrPrinter):
+    """``sstr`` with ``ite(c, a, b)`` and ``Normal(0, 1)`` as users write them."""
+
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
+            (a, c), (b, _) = expr.args
+            return f"ite({self._print(c)}, {self._print(a)}, {self._print(b)})"
+        return super()._print_Piecewise(expr)
+
+    def _print_Function(self, expr):
+        if is_draw(expr):
+            from engine.language.random_draws import DRAW_FUNCTIONS
+
+            name = DRAW_FUNCTIONS[type(expr)].name
+            return f"{name}({', '.join(self._print(a) for a in expr.args[:-1])})"
+        return super()._print_Function(expr)
+
+
+def format_expr(expr) -> str:
+    """Readable text of an IR expression (``ite``, ``Normal(0, 1)`` ...)."""
+    return _Printer().doprint(expr)
+
+
+# --- where the user's code is ------------------------------------------------------
+
+def _user_frame():
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename == __file__:
+        f = f.f_back
+    return f
+
+
+def _here(model: str, block: str, name: str | None = None) -> SourceRef:
+    """Source reference of the user's line calling into this module."""
+    f = _user_frame()
+    if f is None:
+        return SourceRef(model=model, block=block)
+    text = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+    col = None
+    if name is not None and text:
+        i = text.find("." + name)
+        col = i + 2 if i >= 0 else None
+    return SourceRef(model=model, block=block, line=f.f_lineno, col=col, text=text)
+
+
+def _diag(src: SourceRef, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(message=message, model=src.model, block=src.block, line=src.line,
+                      col=src.col, text=src.text, hint=hint)
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+# --- values -------------------------------------------------------------------------
+
+def _to_sympy(value, attrs: dict | None = None):
+    """A user's Python value as sympy, without ever parsing text.
+
+    Numbers follow the text syntax (``sp.Float(python_float)``, ``sp.Integer``),
+    distributions become draws, declared attributes their symbols.
+
+    Raises
+    ------
+    TypeError
+        For strings and other objects that have no sympy meaning.
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        return sp.true if value else sp.false
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        return sp.Float(value)
+    if isinstance(value, RandomDistribution):
+        return value._sympy_()
+    if isinstance(value, _Attribute) and attrs is not None:
+        for name, a in attrs.items():
+            if a is value:
+                return symbol(name)
+    if isinstance(value, str):
+        raise TypeError("text is not accepted here: write a number or a sympy expression "
+                        "(n.tau, not 'tau')")
+    try:
+        return sp.sympify(value, strict=True)  # numpy scalars
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"{value!r} is not a number or an expression") from exc
+
+
+def _declared(model) -> dict:
+    """Declared attributes of a model: ``{name: Value/Array/Weight}`` in order."""
+    return {k: v for k, v in vars(model).items() if isinstance(v, _Attribute)
+            and k != "refractory"}
+
+
+def _defines(model, method: str) -> bool:
+    return callable(getattr(type(model), method, None))
+
+
+def _is_spiking_synapse(model) -> bool:
+    return (_defines(model, "on_pre") or _defines(model, "on_post")
+            or bool(getattr(model, "transmit_on_spike", False)))
+
+
+# --- the recording session of build_ir ---------------------------------------------
+
+_ACTIVE = threading.local()
+
+
+class _Session:
+    """What :func:`build_ir` records while one method of the model runs."""
+
+    def __init__(self, model, label: str, block: str):
+        self.model = model
+        self.label = label
+        self.block = block
+        self.recorders: list[Equations] = []
+
+
+def _current_session(model):
+    stack = getattr(_ACTIVE, "stack", None)
+    if stack and stack[-1].model is model:
+        return stack[-1]
+    return None
+
+
+# --- the recorder -------------------------------------------------------------------
+
+class _Side:
+    """``s.pre`` / ``s.post`` inside a synapse's equations."""
+
+    def __init__(self, owner: "Equations", side: str):
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_side", side)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        owner, side = self._owner, self._side
+        if side == "post" and name == "target":
+            return _POST_TARGET
+        if not name.isidentifier() or name in RESERVED_NAMES:
+            owner._problem(name, f"'{side}.{name}' is not a valid neuron attribute")
+        return (pre_symbol if side == "pre" else post_symbol)(name)
+
+    def __setattr__(self, name, value):
+        owner, side = self._owner, self._side
+        if side == "post" and name == "target":
+            owner._transmit(value)
+        else:
+            owner._record(f"{side}.{name}", "assign", value, name=name)
+
+    def sum(self, target: str):
+        """``pre.sum(exc)`` / ``post.sum(exc)``: a neuron's summed input."""
+        return symbol(f"{self._side}.sum({target})")
+
+
+class Equations:
+    """Record equations written as attribute assignments on sympy symbols.
+
+    Parameters
+    ----------
+    model : Neuron or Synapse, optional
+        The class-based model whose declared attributes become symbols.
+    symbols : list of str, optional
+        Standalone mode: the names available (instead of ``model``).
+    method : str, optional
+        Integration method of the ODEs written in this block.
+    unless_refractory : bool
+        Flag the statements of this block ``unless_refractory`` (see module
+        docstring).
+
+    Attributes
+    ----------
+    equations : tuple of Equation
+        What was recorded, in written order.
+
+    Raises
+    ------
+    EquationError
+        In standalone mode (or outside :func:`build_ir`), at the end of the
+        ``with`` block, for unknown names or bad assignments.
+
+    Examples
+    --------
+    >>> with Equations(symbols=['v', 'tau']) as n:
+    ...     n.dv_dt = (1 - n.v) / n.tau
+    >>> print(n)
+    dv/dt = (1 - v)/tau
+    """
+
+    def __init__(self, model=None, symbols=None, *, method: str | None = None,
+                 unless_refractory: bool = False):
+        set_ = object.__setattr__
+        set_(self, "_model", model)
+        set_(self, "_method", method)
+        set_(self, "_flags", frozenset({"unless_refractory"}) if unless_refractory
+             else frozenset())
+        set_(self, "_items", [])
+        set_(self, "_problems", [])
+        set_(self, "_reads", [])        # (name, SourceRef) of undeclared g_x read
+        set_(self, "_sums", [])         # targets of n.sum()
+        set_(self, "_transmits", [])    # (expr, SourceRef) of post.target writes
+        set_(self, "_session", None)
+        set_(self, "_started", False)
+        if model is not None:
+            label = f"{model._kind} '{model.model_name}'"
+            names = _declared(model)
+            kind = model._kind
+            spiking = kind == "neuron" and _defines(model, "spike")
+        else:
+            label, kind, spiking = "equations", None, False
+            names = {}
+            for s in symbols or ():
+                if not isinstance(s, str) or not s.isidentifier():
+                    raise EquationError(Diagnostic(f"symbol names must be identifiers, got {s!r}"))
+                names[s] = None
+        set_(self, "_label", label)
+        set_(self, "_kind", kind)
+        set_(self, "_spiking", spiking)
+        set_(self, "_names", names)
+        set_(self, "_block", "equations")
+        if method is not None and method not in METHODS:
+            self._problem(None, f"unknown integration method '{method}'",
+                          (_did_you_mean(method, METHODS) + " methods: "
+                           + ", ".join(METHODS)).strip())
+
+    # -- context manager --------------------------------------------------------
+    def __enter__(self):
+        session = _current_session(self._model) if self._model is not None else None
+        if session is not None:
+            session.recorders.append(self)
+            object.__setattr__(self, "_session", session)
+            object.__setattr__(self, "_block", session.block)
+        object.__setattr__(self, "_started", True)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        object.__setattr__(self, "_started", False)
+        if self._session is not None:
+            return False  # build_ir gathers the problems of every block
+        if self._problems:
+            raise EquationError(self._problems) from exc
+        return False
+
+    # -- pickling (standalone results cross process boundaries) ---------------------
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_session"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    # -- reading ----------------------------------------------------------------------
+    def __getattr__(self, name):
+        # only called when normal lookup fails: model names, functions, errors
+        if name.startswith("_"):
+            raise AttributeError(name)
+        names = self.__dict__.get("_names", {})
+        if name in names:
+            return symbol(name)
+        if _ODE_NAME.match(name) and _ODE_NAME.match(name)["name"] in names:
+            self._problem(name, f"'{name}' can only be assigned (it is the derivative of "
+                          f"'{_ODE_NAME.match(name)['name']}')",
+                          f"write n.{name} = expression, not n.{name} += ...")
+            return symbol(name)
+        if name in FUNCTIONS:
+            return _function(name)
+        if self._spiking and _CONDUCTANCE.match(name) and name not in names:
+            self._reads.append((name, self._src(name)))
+            return symbol(name)
+        self._problem(name, f"unknown name '{name}'", _did_you_mean(name, names))
+        return symbol(name)
+
+    @property
+    def t(self):
+        """Time (ms) at the start of the step."""
+        return T
+
+    @property
+    def dt(self):
+        """The integration step (ms)."""
+        return DT
+
+    @property
+    def pre(self):
+        """The pre-synaptic neuron (synapses): ``s.pre.r``."""
+        return _Side(self, "pre")
+
+    @property
+    def post(self):
+        """The post-synaptic neuron (synapses): ``s.post.v``, ``s.post.target += ...``."""
+        return _Side(self, "post")
+
+    @property
+    def equations(self) -> tuple:
+        return tuple(self._items)
+
+    def ite(self, cond, then, otherwise):
+        """``ite(cond, a, b)``: ``a`` where ``cond`` holds, else ``b``."""
+        return ite(cond, then, otherwise)
+
+    def sum(self, target: str):
+        """``sum(target)``: the weighted sum of the inputs of ``target``."""
+        if not isinstance(target, str) or not target.isidentifier():
+            self._problem(None, f"sum() needs a target name such as 'exc', got {target!r}")
+            return sum_symbol(str(target))
+        self._sums.append(target)
+        return sum_symbol(target)
+
+    # -- writing ----------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if name.startswith("_") or not self._started:
+            object.__setattr__(self, name, value)
+            return
+        names = self._names
+        m = _ODE_NAME.match(name)
+        if name not in names and m is not None and (
+                m["name"] in names or (self._spiking and _CONDUCTANCE.match(m["name"]))):
+            self._record(m["name"], "ode", value, name=name)
+        else:
+            self._record(name, "assign", value, name=name)
+
+    def _record(self, target: str, kind: str, value, name: str) -> None:
+        src = self._src(name)
+        try:
+            rhs = _to_sympy(value, self._attrs())
+        except TypeError as exc:
+            self._items_problem(src, f"cannot assign to '{target}': {exc}")
+            return
+        if _POST_TARGET in rhs.free_symbols:
+            self._items_problem(src, "post.target can only be modified as "
+                                "s.post.target += expression")
+            return
+        plain = "." not in target
+        if plain and target not in self._names:
+            if not (self._spiking and _CONDUCTANCE.match(target)):
+                hint = _did_you_mean(target, self._names) or (
+                    f"declare it in __init__: self.{target} = self.Array(0.0)"
+                    if self._model is not None else f"add '{target}' to symbols=[...]")
+                self._items_problem(src, f"cannot assign to unknown name '{target}'", hint)
+                return
+        if plain and self._model is not None and target in self._names:
+            attr = self._names[target]
+            if getattr(attr, "kind", None) == "parameter":
+                self._items_problem(src, f"'{target}' is declared as a parameter and cannot "
+                                    "be assigned", "remove kind='parameter' to make it a "
+                                    "variable")
+                return
+        method = None
+        if kind == "ode":
+            attr = self._names.get(target)
+            method = self._method or getattr(attr, "method", None)
+        self._items.append(Equation(target, kind, rhs, method=method, flags=self._flags,
+                                    source=src))
+
+    def _transmit(self, value) -> None:
+        src = self._src("target")
+        try:
+            expr = _to_sympy(value, self._attrs())
+        except TypeError as exc:
+            self._items_problem(src, f"cannot transmit: {exc}")
+            return
+        psp = sp.expand(expr - _POST_TARGET) if _POST_TARGET in expr.free_symbols else None
+        if psp is None or _POST_TARGET in psp.free_symbols:
+            self._items_problem(src, "write s.post.target += expression "
+                                "(or -= for an inhibitory effect)")
+            return
+        # keep the user's expression, not its expansion, when it is a plain sum
+        direct = expr.xreplace({_POST_TARGET: 0})
+        if sp.expand(direct) == psp:
+            psp = direct
+        self._transmits.append((psp, src))
+        g = symbol(_G_TARGET)
+        self._items.append(Equation(_G_TARGET, "assign", g + psp, flags=self._flags, source=src))
+
+    # -- helpers ---------------------------------------------------------------------
+    def _attrs(self) -> dict:
+        return {k: v for k, v in self._names.items() if v is not None}
+
+    def _src(self, name: str | None) -> SourceRef:
+        return _here(self._label, self._block, name)
+
+    def _problem(self, name, message, hint="") -> None:
+        self._problems.append(_diag(self._src(name), message, hint))
+
+    def _items_problem(self, src, message, hint="") -> None:
+        self._problems.append(_diag(src, message, hint))
+
+    # -- display -----------------------------------------------------------------------
+    def __str__(self) -> str:
+        lines = []
+        for e in self._items:
+            lhs = f"d{e.target}/dt" if e.kind == "ode" else e.target
+            lines.append(f"{lhs} = {format_expr(e.rhs)}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Equations {self._label}: {len(self._items)} equation(s)>"
+
+
+def _function(name: str):
+    spec = FUNCTIONS[name]
+
+    def call(*args):
+        if len(args) not in spec.nargs:
+            raise TypeError(f"{name}() takes {' or '.join(map(str, spec.nargs))} argument(s), "
+                            f"got {len(args)}")
+        return spec.build(*[_to_sympy(a) for a in args])
+
+    call.__name__ = name
+    call.__doc__ = spec.doc
+    return call
+
+
+# --- build_ir ------------------------------------------------------------------------
+
+def _run(model, method: str, label: str, problems: list):
+    """Call ``model.<method>()`` while recording; return (result, recorders)."""
+    session = _Session(model, label, method)
+    stack = getattr(_ACTIVE, "stack", None)
+    if stack is None:
+        stack = _ACTIVE.stack = []
+    stack.append(session)
+    try:
+        result = getattr(model, method)()
+    except EquationError as exc:
+        problems.extend(d for r in session.recorders for d in r._problems)
+        problems.extend(exc.diagnostics)
+        return _Crash(exc), []
+    except Exception as exc:  # the user's Python failed: say where, keep the cause
+        problems.extend(d for r in session.recorders for d in r._problems)
+        problems.append(_crash_diagnostic(exc, label, method))
+        return _Crash(exc), []
+    finally:
+        stack.pop()
+    for r in session.recorders:
+        problems.extend(r._problems)
+    return result, session.recorders
+
+
+class _Crash:
+    def __init__(self, exc):
+        self.exc = exc
+
+
+def _crash_diagnostic(exc: Exception, label: str, method: str) -> Diagnostic:
+    line, text = None, ""
+    for fs in reversed(inspect.getinnerframes(exc.__traceback__, context=0)
+                       if exc.__traceback__ else []):
+        if fs.filename != __file__ and "sympy" not in fs.filename:
+            line = fs.lineno
+            text = linecache.getline(fs.filename, fs.lineno).strip()
+            break
+    hint = ""
+    if isinstance(exc, TypeError) and "truth value" in str(exc):
+        hint = "use n.ite(condition, a, b) instead of if/else on symbols"
+    return Diagnostic(f"{method}() failed: {type(exc).__name__}: {exc}", model=label,
+                      block=method, line=line, text=text, hint=hint)
+
+
+def _items(recorders) -> list[Equation]:
+    return [e for r in recorders for e in r._items]
+
+
+def build_ir(model) -> ModelIR:
+    """Analyse a class-based model into a :class:`ModelIR`.
+
+    Parameters
+    ----------
+    model : Neuron or Synapse
+        An instance of a subclass that declares attributes and equation
+        methods (see the module docstring).
+
+    Returns
+    -------
+    ModelIR
+        The same IR as the equivalent text model.
+
+    Raises
+    ------
+    EquationError
+        With every problem found in the model.
+    """
+    kind = model._kind
+    label = f"{kind} '{model.model_name}'"
+    problems: list[Diagnostic] = []
+    attrs = _declared(model)
+    here = SourceRef(model=label, block="__init__")
+
+    for name, a in attrs.items():
+        if not is_valid_user_name(name) or name in _MEMBERS:
+            problems.append(_diag(here, f"'{name}' cannot be used as an attribute name",
+                                  "choose another name (it is reserved)"))
+        if isinstance(a, Weight) and name != "w":
+            problems.append(_diag(here, f"the weight must be named 'w', not '{name}'",
+                                  "write self.w = self.Weight(...)"))
+        if isinstance(a, Weight) and kind != "synapse":
+            problems.append(_diag(here, "only synapses have a weight"))
+
+    def run(method):
+        if not _defines(model, method):
+            return None, []
+        return _run(model, method, label, problems)
+
+    spike = reset = refractory = psp = None
+    update_eqs: list[Equation] = []
+    reset_eqs: list[Equation] = []
+    pre_eqs: list[Equation] = []
+    post_eqs: list[Equation] = []
+    recorders: list[Equations] = []
+    spiking = False
+
+    _, recs = run("update")
+    recorders += recs
+    update_eqs = _items(recs)
+
+    if kind == "neuron":
+        spiking = _defines(model, "spike")
+        if spiking:
+            result, recs = run("spike")
+            recorders += recs
+            spike = _check_spike(result, label, problems)
+        if _defines(model, "reset"):
+            _, recs = run("reset")
+            recorders += recs
+            reset_eqs = _items(recs)
+            if not spiking:
+                problems.append(_diag(SourceRef(label, "reset"),
+                                      "reset() needs a spike() condition",
+                                      "define spike(), or move these statements to update()"))
+            for e in reset_eqs:
+                if e.kind == "ode":
+                    problems.append(_diag(e.source, "reset() cannot contain ODEs",
+                                          f"write n.{e.target} = ..., or move the ODE to update()"))
+        refractory = _refractory(model, label, attrs, problems, recorders, run)
+        if refractory is not None and not spiking:
+            problems.append(_diag(SourceRef(label, "refractory"),
+                                  "a refractory period needs a spike() condition"))
+        if not spiking and "r" not in attrs:
+            problems.append(_diag(SourceRef(label, "__init__"),
+                                  "a rate-coded neuron must define the firing rate 'r'",
+                                  "declare self.r = self.Array(0.0) and compute it in update()"))
+        for rec in recorders:
+            if rec._transmits:
+                problems.append(_diag(rec._transmits[0][1], "only synapses transmit to "
+                                      "post.target"))
+    else:
+        _, t_recs = run("transmit")
+        recorders += t_recs
+        spiking = _is_spiking_synapse(model)
+        _, pre_recs = run("on_pre")
+        _, post_recs = run("on_post")
+        recorders += pre_recs + post_recs
+        transmits = [t for r in t_recs for t in r._transmits]
+        if spiking:
+            pre_eqs = _items(t_recs) + _items(pre_recs)
+            for e in _items(t_recs):
+                if e.target != _G_TARGET:
+                    problems.append(_diag(e.source, "transmit() can only modify post.target",
+                                          "put other statements in on_pre()"))
+        else:
+            if len(transmits) > 1:
+                problems.append(_diag(transmits[1][1], "transmit() must modify post.target once"))
+            if transmits:
+                psp = transmits[0][0]
+            for e in _items(t_recs):
+                if e.target != _G_TARGET:
+                    problems.append(_diag(e.source, "transmit() can only modify post.target"))
+        post_eqs = _items(post_recs)
+        for e in pre_eqs + post_eqs:
+            if e.kind == "ode":
+                problems.append(_diag(e.source, "on_pre()/on_post() cannot contain ODEs",
+                                      "move the ODE to update()"))
+        for e in update_eqs:
+            if e.target == _G_TARGET or "." in e.target:
+                problems.append(_diag(e.source, f"update() cannot write '{e.target}'",
+                                      "write it in on_pre() or on_post()"))
+        if kind == "synapse" and any(not isinstance(a, Weight) for n_, a in attrs.items()
+                                     if n_ == "w"):
+            problems.append(_diag(here, "declare the weight with self.w = self.Weight(...)"))
+
+    # -- variables --------------------------------------------------------------------
+    all_eqs = update_eqs + reset_eqs + pre_eqs + post_eqs
+    assigned = {e.target for e in all_eqs}
+    variables = []
+    for name, a in attrs.items():
+        variables.append(_spec(name, a, name in assigned, attrs, label, problems))
+
+    targets: set[str] = {t for r in recorders for t in r._sums}
+    conductances: list[str] = []
+    if kind == "neuron" and spiking:
+        known = set(attrs)
+        for name in list(attrs) + sorted({n for r in recorders for n, _ in r._reads}
+                                         | {e.target for e in all_eqs}):
+            m = _CONDUCTANCE.match(name)
+            if m:
+                targets.add(m["target"])
+            if m and name not in known:
+                known.add(name)
+                variables.append(VariableSpec(name, "variable", "local", "float", sp.Float(0.0)))
+                if name not in assigned:
+                    conductances.append(name)
+
+    if problems:
+        raise EquationError(problems)
+
+    # -- canonical draw numbers -------------------------------------------------------
+    blocks = [update_eqs, reset_eqs, pre_eqs, post_eqs]
+    flat = ([v.init for v in variables] + [e.rhs for e in update_eqs] + [spike]
+            + [e.rhs for e in reset_eqs] + [refractory, psp]
+            + [e.rhs for e in pre_eqs] + [e.rhs for e in post_eqs])
+    flat = renumber_draws(flat)
+    it = iter(flat)
+    variables = [_replace(v, init=next(it)) for v in variables]
+    update_eqs = [_replace(e, rhs=next(it)) for e in update_eqs]
+    spike = next(it)
+    reset_eqs = [_replace(e, rhs=next(it)) for e in reset_eqs]
+    refractory, psp = next(it), next(it)
+    pre_eqs = [_replace(e, rhs=next(it)) for e in pre_eqs]
+    post_eqs = [_replace(e, rhs=next(it)) for e in post_eqs]
+    del blocks
+
+    description = getattr(model, "description", None) or inspect.getdoc(type(model)) or ""
+    if kind == "synapse":
+        spiking = bool(pre_eqs or post_eqs)
+    return ModelIR(
+        name=model.model_name,
+        kind=kind,
+        spiking=spiking,
+        variables=tuple(variables),
+        equations=tuple(update_eqs),
+        spike=spike,
+        reset=tuple(reset_eqs),
+        refractory=refractory,
+        psp=psp,
+        pre_spike=tuple(pre_eqs),
+        post_spike=tuple(post_eqs),
+        targets=tuple(sorted(targets)),
+        conductances=tuple(sorted(conductances)),
+        description=description,
+    )
+
+
+def _replace(obj, **kw):
+    from dataclasses import replace
+
+    return replace(obj, **kw)
+
+
+def _check_spike(result, label: str, problems: list):
+    if isinstance(result, _Crash):
+        return None
+    if isinstance(result, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) \
+            and not isinstance(result, sp.logic.boolalg.BooleanAtom):
+        return result
+    problems.append(_diag(SourceRef(label, "spike"),
+                          f"spike() must return a condition, got {result!r}",
+                          "end spike() with: return n.v >= n.V_th (inside the with block)"))
+    return None
+
+
+def _refractory(model, label, attrs, problems, recorders, run):
+    """The refractory period: number, declared attribute, its name, or a method."""
+    if _defines(model, "refractory"):
+        result, recs = run("refractory")
+        recorders += recs
+        if isinstance(result, _Crash):
+            return None
+        value = result
+    else:
+        value = model.__dict__.get("refractory", getattr(type(model), "refractory", None))
+        if value is None or isinstance(value, property):
+            return None
+    src = SourceRef(label, "refractory")
+    if isinstance(value, str):
+        if value in attrs:
+            return symbol(value)
+        problems.append(_diag(src, f"refractory names an unknown attribute '{value}'",
+                              _did_you_mean(value, attrs)))
+        return None
+    if isinstance(value, _Attribute):
+        for name, a in attrs.items():
+            if a is value:
+                return symbol(name)
+        problems.append(_diag(src, "refractory must be a number or a declared attribute",
+                              "declare self.t_ref = self.Value(5.0); self.refractory = "
+                              "self.t_ref"))
+        return None
+    try:
+        return _to_sympy(value, attrs)
+    except TypeError as exc:
+        problems.append(_diag(src, f"bad refractory period: {exc}"))
+        return None
+
+
+def _spec(name: str, a: _Attribute, assigned: bool, attrs: dict, label: str,
+          problems: list) -> VariableSpec:
+    src = SourceRef(model=label, block="__init__")
+    kind = a.kind or ("variable" if assigned else "parameter")
+    if kind not in ("parameter", "variable"):
+        problems.append(_diag(src, f"'{name}': kind must be 'parameter' or 'variable', "
+                              f"got {a.kind!r}"))
+        kind = "parameter"
+    if a.method is not None and a.method not in METHODS:
+        problems.append(_diag(src, f"'{name}': unknown integration method '{a.method}'",
+                              _did_you_mean(a.method, METHODS)))
+
+    def conv(value, what):
+        if value is None:
+            return None
+        try:
+            return _to_sympy(value, attrs)
+        except TypeError as exc:
+            problems.append(_diag(src, f"'{name}': bad {what}: {exc}"))
+            return None
+
+    init = conv(a.init, "initial value")
+    if init is None:
+        init = sp.Float(0.0)
+    locality = "global" if isinstance(a, Value) else "local"
+    if "postsynaptic" in a.flags:
+        locality = "semiglobal"
+    return VariableSpec(name=name, kind=kind, locality=locality, dtype=a.dtype, init=init,
+                        min=conv(a.min, "min"), max=conv(a.max, "max"),
+                        flags=frozenset(f for f in a.flags if f != "postsynaptic"), source=src)
