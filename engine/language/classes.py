@@ -69,8 +69,8 @@ Neurons
 spiking), ``reset()`` (needs ``spike``). The refractory period is the
 attribute ``refractory``: a number of ms, a declared attribute
 (``self.refractory = self.t_ref`` after ``self.t_ref = self.Value(5.0)``) or
-its name (``self.refractory = 't_ref'``), or a method ``refractory()``
-returning an expression. Rate-coded neurons must declare ``r``.
+its name (``self.refractory = 't_ref'``), or, when no such attribute is set
+(or it is ``None``), a method ``refractory()`` returning an expression. Rate-coded neurons must declare ``r``.
 
 Synapses
 --------
@@ -582,7 +582,7 @@ def _run(model, method: str, label: str, problems: list):
         stack = _ACTIVE.stack = []
     stack.append(session)
     try:
-        result = getattr(model, method)()
+        result = getattr(type(model), method)(model)  # the method, even if shadowed
     except EquationError as exc:
         problems.extend(d for r in session.recorders for d in r._problems)
         problems.extend(exc.diagnostics)
@@ -780,7 +780,8 @@ def build_ir(model) -> ModelIR:
     post_eqs = [_replace(e, rhs=next(it)) for e in post_eqs]
     del blocks
 
-    description = getattr(model, "description", None) or inspect.getdoc(type(model)) or ""
+    description = (getattr(model, "description", None)
+                   or inspect.cleandoc(type(model).__dict__.get("__doc__") or ""))
     if kind == "synapse":
         spiking = bool(pre_eqs or post_eqs)
     return ModelIR(
@@ -821,14 +822,15 @@ def _check_spike(result, label: str, problems: list):
 
 def _refractory(model, label, attrs, problems, recorders, run):
     """The refractory period: number, declared attribute, its name, or a method."""
-    if _defines(model, "refractory"):
+    value = model.__dict__.get("refractory")
+    if value is None and _defines(model, "refractory"):
         result, recs = run("refractory")
         recorders += recs
         if isinstance(result, _Crash):
             return None
         value = result
-    else:
-        value = model.__dict__.get("refractory", getattr(type(model), "refractory", None))
+    elif value is None:
+        value = getattr(type(model), "refractory", None)
         if value is None or isinstance(value, property):
             return None
     src = SourceRef(label, "refractory")
