@@ -17,8 +17,13 @@ __all__ = ["FUNCTIONS", "FunctionSpec", "ite", "as_condition"]
 
 
 def as_condition(c) -> sp.Basic:
-    """Turn a number or expression into a sympy boolean (non-zero is true)."""
-    if isinstance(c, (sp.logic.boolalg.Boolean, sp.core.relational.Relational)):
+    """Turn a number or expression into a sympy boolean (non-zero is true).
+
+    A sympy ``Symbol`` is a ``Boolean`` subclass, so the test names the
+    condition classes explicitly: a real-valued name ``x`` becomes ``x != 0``.
+    """
+    if isinstance(c, (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction,
+                      sp.logic.boolalg.BooleanAtom)):
         return c
     if isinstance(c, bool):
         return sp.true if c else sp.false

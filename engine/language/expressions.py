@@ -1,0 +1,818 @@
+"""Safe parsing of one ANNarchy-style expression into sympy.
+
+User text is never evaluated. An expression goes through three stages:
+
+1. **Tokens** (:func:`prepare`): a small tokenizer accepts numbers, ASCII
+   names, operators and parentheses only (quotes, backslashes and anything
+   else stop here), checks lengths, nesting depth and number sizes, and
+   rewrites the ANNarchy spellings Python does not have: ``^`` becomes ``**``
+   (so ``0.04*v^2`` keeps its precedence), ``if c then a else b`` becomes
+   ``ite(c, a, b)``, and on a left-hand side ``dv/dt`` becomes one
+   placeholder name. Every rewritten token remembers its column in the
+   original text, so errors point at what the user wrote.
+2. **Python's ast** (``ast.parse(mode='eval')``) then a whitelist walk: only
+   arithmetic, comparisons, ``and``/``or``/``not``, calls of plain names,
+   names, numbers and (in synapses) ``pre.x``/``post.x`` pass.
+3. **sympy** (:func:`convert`): the tree is turned into sympy objects built
+   through :mod:`engine.language.symbols` and the function table of
+   :mod:`engine.language.functions`, under a :class:`Scope` that says what
+   each name means. Arithmetic on numbers is guarded (no ``9**9**9**9``, no
+   division by zero, nothing above 1e308) because sympy would evaluate it.
+
+Problems are raised as :class:`~engine.language.checks.Problem` (message,
+hint, 0-based column) for :mod:`engine.language.strings` to place in a model;
+:func:`parse_expression` is the stand-alone entry point and raises
+:class:`~engine.errors.EquationError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import math
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from engine.errors import Diagnostic, EquationError
+from engine.language.checks import Problem, is_condition, suggest, unknown_name_hint
+from engine.language.functions import FUNCTIONS, as_condition
+from engine.language.random_draws import DISTRIBUTIONS, draw_from
+from engine.language.symbols import DT, T, post_symbol, pre_symbol, sum_symbol, symbol
+
+__all__ = [
+    "Prepared",
+    "Scope",
+    "UserFunction",
+    "prepare",
+    "convert",
+    "combine",
+    "parse_expression",
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "LARGEST",
+]
+
+#: longest expression (and block) accepted, in characters
+MAX_CHARS = 20_000
+#: deepest nesting of parentheses, unary operators and powers
+MAX_DEPTH = 60
+#: largest magnitude of a number in an expression
+LARGEST = 1e308
+#: most tree nodes converted for one expression, user functions inlined
+MAX_NODES = 100_000
+
+_TOKEN = re.compile(
+    r"(?P<ws>[ \t\f\r]+)"
+    r"|(?P<number>(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|//|==|!=|<=|>=|:=|->|<<|>>|[-+*/%^<>()\[\]{},.:=~&|@!;])"
+    r"|(?P<quote>['\"])"
+)
+_OPERAND_END = {"name", "number"}
+_PREFIX_WORDS = {"not", "and", "or", "if", "then", "else"}
+DERIVATIVE_PREFIX = "__derivative_"
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # 'name', 'number', 'op'
+    text: str
+    col: int  # 0-based column in the original text
+    length: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An expression checked at token level and parsed by ``ast``.
+
+    Attributes
+    ----------
+    text : str
+        The original text.
+    tree : ast.Expression
+        The whitelisted tree of the rewritten text.
+    derivatives : tuple of (str, int)
+        For left-hand sides: the variable of each ``d<name>/dt`` with its
+        0-based column; each is the name ``__derivative_<i>`` in ``tree``.
+    """
+
+    text: str
+    tree: ast.Expression
+    starts: tuple[int, ...] = ()  # column of each token in the rewritten text
+    cols: tuple[int, ...] = ()  # its column in the original text
+    lengths: tuple[int, ...] = ()
+    derivatives: tuple[tuple[str, int], ...] = ()
+
+    def original_col(self, offset: int | None) -> int | None:
+        """Map a 0-based column of the rewritten text back to the original text."""
+        if offset is None or not self.starts:
+            return None
+        k = bisect.bisect_right(self.starts, offset) - 1
+        if k < 0:
+            return self.cols[0]
+        return self.cols[k] + min(offset - self.starts[k], self.lengths[k])
+
+
+# --------------------------------------------------------------------------
+# stage 1: tokens
+# --------------------------------------------------------------------------
+
+def _tokenize(text: str) -> list[_Tok]:
+    if len(text) > MAX_CHARS:
+        raise Problem(f"expression too long ({len(text)} characters, at most {MAX_CHARS})",
+                      "split it with intermediate variables", col=0)
+    out: list[_Tok] = []
+    stack: list[_Tok] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            ch = text[pos]
+            what = "an expression must fit on one line" if ch == "\n" else (
+                f"unexpected character {ch!r}")
+            raise Problem(what, "expressions use numbers, names, + - * / ^ ( ) and "
+                                "comparisons", col=pos)
+        kind = m.lastgroup
+        tok = m.group()
+        if kind == "quote":
+            raise Problem("string literals are not allowed in equations", col=pos)
+        if kind == "number":
+            follow = text[m.end():m.end() + 1]
+            if follow and (follow.isalnum() or follow in "_."):
+                raise Problem(f"invalid number '{tok}{follow}'",
+                              "numbers are written 12, 0.5 or 1e-3", col=pos)
+            if math.isinf(float(tok)):
+                raise Problem(f"number too large: {tok[:20]}", f"numbers must stay below {LARGEST:g}",
+                              col=pos)
+        if kind != "ws":
+            t = _Tok(kind, tok, pos, len(tok))
+            if tok in "([{":
+                stack.append(t)
+                if len(stack) > MAX_DEPTH:
+                    raise Problem(f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                                  "split it with intermediate variables", col=pos)
+            elif tok in ")]}":
+                if not stack:
+                    raise Problem(f"unmatched '{tok}'", "remove it or add the missing '('",
+                                  col=pos)
+                opener = stack.pop()
+                if "([{".index(opener.text) != ")]}".index(tok):
+                    raise Problem(f"'{tok}' does not match '{opener.text}'", col=pos)
+            out.append(t)
+        pos = m.end()
+    if stack:
+        raise Problem(f"'{stack[-1].text}' was never closed", "add the missing ')'",
+                      col=stack[-1].col)
+    return out
+
+
+def _starts_operand(prev: _Tok | None) -> bool:
+    """True when the next token begins an operand (so ``if`` is ANNarchy's)."""
+    if prev is None:
+        return True
+    if prev.kind == "name":
+        return prev.text in _PREFIX_WORDS
+    if prev.kind == "number":
+        return False
+    return prev.text not in ")]}"
+
+
+def _rewrite_derivatives(toks: list[_Tok]) -> tuple[list[_Tok], list[tuple[str, int]]]:
+    out: list[_Tok] = []
+    found: list[tuple[str, int]] = []
+    i = 0
+    while i < len(toks):
+        a = toks[i]
+        if (a.kind == "name" and len(a.text) > 1 and a.text[0] == "d" and i + 2 < len(toks)
+                and toks[i + 1].text == "/" and toks[i + 2].text == "dt"):
+            end = toks[i + 2]
+            out.append(_Tok("name", f"{DERIVATIVE_PREFIX}{len(found)}", a.col,
+                            end.col + end.length - a.col))
+            found.append((a.text[1:], a.col))
+            i += 3
+            continue
+        out.append(a)
+        i += 1
+    return out, found
+
+
+def _scan(toks: list[_Tok], start: int, want: str) -> int | None:
+    """Index of the ``then``/``else`` matching an ``if``, at the same depth."""
+    depth = 0
+    pending = 0
+    for j in range(start, len(toks)):
+        t = toks[j].text
+        if t in "([{":
+            depth += 1
+        elif t in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0:
+            if t == ",":
+                return None
+            if t == "if" and _starts_operand(toks[j - 1] if j else None):
+                pending += 1
+            elif t == want and pending == 0:
+                return j
+            elif t == "else" and pending:
+                pending -= 1
+    return None
+
+
+def _branch_end(toks: list[_Tok], start: int) -> int:
+    """Where an ``else`` branch stops: the enclosing ``)``, a ``,`` or the end."""
+    depth = 0
+    for j in range(start, len(toks)):
+        t = toks[j].text
+        if t in "([{":
+            depth += 1
+        elif t in ")]}":
+            depth -= 1
+            if depth < 0:
+                return j
+        elif t == "," and depth == 0:
+            return j
+    return len(toks)
+
+
+def _rewrite_conditionals(toks: list[_Tok]) -> list[_Tok]:
+    """``if c then a else b`` -> ``ite(c, a, b)``; nestable, ``else if`` included."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        if not (tok.text == "if" and tok.kind == "name"
+                and _starts_operand(toks[i - 1] if i else None)):
+            out.append(tok)
+            i += 1
+            continue
+        then_at = _scan(toks, i + 1, "then")
+        if then_at is None:
+            raise Problem("'if' without 'then'", "write 'if condition then a else b'",
+                          col=tok.col)
+        else_at = _scan(toks, then_at + 1, "else")
+        if else_at is None:
+            raise Problem("'if' without 'else'", "write 'if condition then a else b'",
+                          col=tok.col)
+        end = _branch_end(toks, else_at + 1)
+        parts = (toks[i + 1:then_at], toks[then_at + 1:else_at], toks[else_at + 1:end])
+        for part, word, at in zip(parts, ("if", "then", "else"),
+                                  (tok, toks[then_at], toks[else_at])):
+            if not part:
+                raise Problem(f"nothing after '{word}'", "write 'if condition then a else b'",
+                              col=at.col + at.length)
+        close_col = toks[end - 1].col + toks[end - 1].length
+        out += [_Tok("name", "ite", tok.col, tok.length), _Tok("op", "(", tok.col)]
+        out += _rewrite_conditionals(parts[0])
+        out.append(_Tok("op", ",", toks[then_at].col, toks[then_at].length))
+        out += _rewrite_conditionals(parts[1])
+        out.append(_Tok("op", ",", toks[else_at].col, toks[else_at].length))
+        out += _rewrite_conditionals(parts[2])
+        out.append(_Tok("op", ")", close_col))
+        i = end
+    return out
+
+
+def _check_leftover_words(toks: list[_Tok]) -> None:
+    has_if = any(t.text == "if" for t in toks)
+    for t in toks:
+        if t.text == "then" or (t.text == "else" and not has_if):
+            raise Problem(f"'{t.text}' without 'if'", "write 'if condition then a else b'",
+                          col=t.col)
+
+
+def _unary_runs(toks: list[_Tok]) -> None:
+    """Reject long chains of prefix operators and powers before Python parses them."""
+    run = 0
+    powers = 0
+    prev = None
+    for t in toks:
+        if t.text in ("-", "+", "~", "not") and _starts_operand(prev):
+            run += 1
+            if run > MAX_DEPTH:
+                raise Problem(f"expression nested too deeply (more than {MAX_DEPTH} "
+                              "prefix operators)", col=t.col)
+        else:
+            run = 0
+        if t.text in ("**", "^"):
+            powers += 1
+            if powers > MAX_DEPTH:
+                raise Problem(f"expression nested too deeply (more than {MAX_DEPTH} powers)",
+                              col=t.col)
+        prev = t
+
+
+# --------------------------------------------------------------------------
+# stage 2: Python's ast and the whitelist
+# --------------------------------------------------------------------------
+
+_ALLOWED = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Call, ast.Name,
+    ast.Constant, ast.Attribute, ast.Load,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod,
+    ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+)
+_COMPREHENSION = "comprehensions are not allowed in equations"
+_FORBIDDEN: dict[type, tuple[str, str]] = {
+    ast.Lambda: ("lambda expressions are not allowed in equations",
+                 "define a function in the functions block"),
+    ast.Subscript: ("subscripts (x[...]) are not allowed in equations", ""),
+    ast.Slice: ("slices are not allowed in equations", ""),
+    ast.List: ("lists are not allowed in equations", ""),
+    ast.Tuple: ("tuples are not allowed in equations", "check commas and parentheses"),
+    ast.Set: ("sets are not allowed in equations", ""),
+    ast.Dict: ("dictionaries are not allowed in equations", ""),
+    ast.ListComp: (_COMPREHENSION, ""),
+    ast.SetComp: (_COMPREHENSION, ""),
+    ast.DictComp: (_COMPREHENSION, ""),
+    ast.GeneratorExp: (_COMPREHENSION, ""),
+    ast.NamedExpr: ("assignment expressions (:=) are not allowed in equations", ""),
+    ast.IfExp: ("Python conditional expressions are not allowed in equations",
+                "write 'if condition then a else b'"),
+    ast.JoinedStr: ("string literals are not allowed in equations", ""),
+    ast.Starred: ("starred arguments are not allowed in equations", ""),
+    ast.keyword: ("keyword arguments are not allowed in equations",
+                  "pass arguments by position, as in clip(x, 0, 1)"),
+    ast.Await: ("'await' is not allowed in equations", ""),
+    ast.Yield: ("'yield' is not allowed in equations", ""),
+    ast.YieldFrom: ("'yield' is not allowed in equations", ""),
+    ast.FloorDiv: ("operator '//' is not allowed", "use '/' (and modulo() for remainders)"),
+    ast.MatMult: ("operator '@' is not allowed", ""),
+    ast.BitAnd: ("operator '&' is not allowed", "use 'and'"),
+    ast.BitOr: ("operator '|' is not allowed", "use 'or'"),
+    ast.BitXor: ("operator '^' is not allowed", ""),
+    ast.LShift: ("operator '<<' is not allowed", ""),
+    ast.RShift: ("operator '>>' is not allowed", ""),
+    ast.Invert: ("operator '~' is not allowed", "use 'not'"),
+    ast.Is: ("'is' comparisons are not allowed", "use '=='"),
+    ast.IsNot: ("'is not' comparisons are not allowed", "use '!='"),
+    ast.In: ("'in' comparisons are not allowed", ""),
+    ast.NotIn: ("'not in' comparisons are not allowed", ""),
+}
+_CHAIN = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mul", ast.Div: "mul"}
+
+
+def _whitelist(tree: ast.Expression, owner_col) -> None:
+    """Reject forbidden node types and trees too deep to convert recursively.
+
+    Left-nested chains of ``+ -`` or ``* /`` do not count as depth: the
+    converter flattens them iteratively.
+    """
+    stack: list[tuple[ast.AST, int, ast.AST | None]] = [(tree, 0, None)]
+    while stack:
+        node, depth, col_node = stack.pop()
+        if hasattr(node, "col_offset"):
+            col_node = node
+        if not isinstance(node, _ALLOWED):
+            message, hint = _FORBIDDEN.get(
+                type(node), (f"'{type(node).__name__}' is not allowed in equations", ""))
+            raise Problem(message, hint, col=owner_col(col_node))
+        if depth > 2 * MAX_DEPTH:
+            raise Problem(f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                          "split it with intermediate variables", col=owner_col(col_node))
+        for child in ast.iter_child_nodes(node):
+            flat = (isinstance(node, ast.BinOp) and child is node.left
+                    and isinstance(child, ast.BinOp)
+                    and _CHAIN.get(type(child.op)) == _CHAIN.get(type(node.op)) is not None)
+            stack.append((child, depth if flat else depth + 1, col_node))
+
+
+def prepare(text: str, *, lhs: bool = False) -> Prepared:
+    """Tokenize, rewrite and parse one expression, without giving names a meaning.
+
+    Parameters
+    ----------
+    text : str
+        One expression on one line (no ``=`` statement, no flags).
+    lhs : bool
+        The text is the left-hand side of an equation: ``d<name>/dt`` is a
+        derivative (see :attr:`Prepared.derivatives`).
+
+    Raises
+    ------
+    Problem
+        Any token-level, syntax or whitelist problem, with its column.
+    """
+    if not text.strip():
+        raise Problem("empty expression", "write an expression", col=0)
+    toks = _tokenize(text)
+    derivatives: list[tuple[str, int]] = []
+    if lhs:
+        toks, derivatives = _rewrite_derivatives(toks)
+    toks = [_Tok(t.kind, "**", t.col, t.length) if t.text == "^" else t for t in toks]
+    _unary_runs(toks)
+    toks = _rewrite_conditionals(toks)
+    _check_leftover_words(toks)
+    starts, pieces, pos = [], [], 0
+    for t in toks:
+        starts.append(pos)
+        pieces.append(t.text)
+        pos += len(t.text) + 1
+    source = " ".join(pieces)
+    prep = Prepared(text=text, tree=ast.Expression(body=ast.Constant(0)), starts=tuple(starts),
+                    cols=tuple(t.col for t in toks), lengths=tuple(t.length for t in toks),
+                    derivatives=tuple(derivatives))
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        msg = exc.msg or "invalid syntax"
+        offset = (exc.offset - 1) if exc.offset else None
+        detail = "" if msg == "invalid syntax" else f" ({msg})"
+        raise Problem("invalid syntax" + detail, "check operators and parentheses",
+                      col=prep.original_col(offset) if offset is not None else len(text)) from exc
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        raise Problem("expression too complex to parse", "split it with intermediate variables",
+                      col=0) from exc
+    prep = Prepared(text=text, tree=tree, starts=prep.starts, cols=prep.cols,
+                    lengths=prep.lengths, derivatives=prep.derivatives)
+    _whitelist(tree, lambda node: prep.original_col(getattr(node, "col_offset", None)))
+    return prep
+
+
+# --------------------------------------------------------------------------
+# stage 3: sympy
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UserFunction:
+    """A function of the ``functions`` block: ``name(args) = body``.
+
+    ``prepared`` is the body's parsed text; calls are inlined by converting
+    it again with the arguments bound to the call's expressions, so every
+    guard of the converter also applies to the inlined body. ``expr`` is the
+    body with its arguments as symbols (for display in ``ModelIR.functions``).
+    ``prepared`` is ``None`` for a function whose definition has an error.
+    """
+
+    name: str
+    args: tuple[str, ...]
+    prepared: Prepared | None
+    expr: sp.Basic | None = None
+
+
+class Scope:
+    """What the names of an expression mean. The base knows only ``t`` and ``dt``.
+
+    :mod:`engine.language.strings` subclasses it per block (a parameter value
+    may use parameters only, an equation its model's names, a synapse
+    ``pre.x``...). Every method raises :class:`Problem` for what it refuses.
+    """
+
+    def name(self, name: str) -> sp.Basic:
+        """The value of a bare name."""
+        if name == "t":
+            return T
+        if name == "dt":
+            return DT
+        raise Problem(f"unknown name '{name}'", unknown_name_hint(name, self.known_names()))
+
+    def known_names(self) -> list[str]:
+        """Names offered as suggestions for a misspelling."""
+        return ["t", "dt"]
+
+    def attribute(self, owner: str, attr: str) -> sp.Basic:
+        """``pre.x`` / ``post.x``: only synapses accept them."""
+        raise Problem(f"'{owner}.{attr}': pre. and post. are only available in synapses")
+
+    def sum(self, target: str) -> sp.Basic:
+        """``sum(target)``: only rate-coded neuron equations accept it."""
+        raise Problem("sum() is not available here",
+                      "sum(target) is the weighted input of a neuron's equations")
+
+    def draw(self) -> int:
+        """A fresh occurrence number for a random draw."""
+        raise Problem("random draws are not allowed here")
+
+    def user_function(self, name: str) -> UserFunction | None:
+        """A user function of that name, if any."""
+        return None
+
+    def function_names(self) -> list[str]:
+        """Names of callable functions (for suggestions)."""
+        return sorted(FUNCTIONS) + sorted(DISTRIBUTIONS)
+
+
+class _FreeScope(Scope):
+    """Stand-alone parsing: every valid name is a symbol, draws are numbered."""
+
+    def __init__(self):
+        self._draws = itertools.count()
+
+    def name(self, name):
+        return T if name == "t" else DT if name == "dt" else symbol(name)
+
+    def attribute(self, owner, attr):
+        return pre_symbol(attr) if owner == "pre" else post_symbol(attr)
+
+    def sum(self, target):
+        return sum_symbol(target)
+
+    def draw(self):
+        return next(self._draws)
+
+
+@dataclass
+class _Budget:
+    left: int = MAX_NODES
+
+
+def _numeric(value: sp.Basic, col) -> sp.Basic:
+    if is_condition(value):
+        raise Problem("a condition cannot be used as a number",
+                      "write 'if condition then 1 else 0'", col=col)
+    return value
+
+
+def _finite(value: sp.Basic, col) -> sp.Basic:
+    """Reject results that are infinite, undefined, complex or above :data:`LARGEST`."""
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise Problem("division by zero or undefined value", col=col)
+    if value.is_Number:
+        try:
+            big = abs(float(value)) > LARGEST
+        except (OverflowError, ValueError):
+            big = True
+        if big:
+            raise Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
+    elif value.is_number and value.is_real is False:
+        raise Problem("this expression is not a real number", col=col)
+    return value
+
+
+def _power(base: sp.Basic, exp: sp.Basic, col) -> sp.Basic:
+    """``base ** exp`` without letting sympy compute a gigantic number."""
+    if base.is_Number and exp.is_Number:
+        b, e = abs(float(base)), float(exp)
+        if b == 0 and e < 0:
+            raise Problem("division by zero (0 to a negative power)", col=col)
+        if b not in (0.0, 1.0) and abs(e) * abs(math.log10(b)) > math.log10(LARGEST):
+            raise Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
+    elif base.is_Number and base == 0 and exp.is_number and exp.is_negative:
+        raise Problem("division by zero (0 to a negative power)", col=col)
+    return _finite(sp.Pow(base, exp), col)
+
+
+def combine(op: str, left: sp.Basic, right: sp.Basic, col: int | None = None) -> sp.Basic:
+    """``left op right`` for the increment operators ``+ - * /``, with the same guards.
+
+    Used for ``x += e`` (stored as ``x = x + e``).
+    """
+    left, right = _numeric(left, col), _numeric(right, col)
+    if op == "+":
+        return _finite(left + right, col)
+    if op == "-":
+        return _finite(left - right, col)
+    if op == "*":
+        return _finite(left * right, col)
+    if right == 0:
+        raise Problem("division by zero", col=col)
+    return _finite(left / right, col)
+
+
+_COMPARE = {ast.Eq: sp.Eq, ast.NotEq: sp.Ne, ast.Lt: sp.Lt, ast.LtE: sp.Le,
+            ast.Gt: sp.Gt, ast.GtE: sp.Ge}
+
+
+def _plural(n: int) -> str:
+    return f"{n} argument" + ("" if n == 1 else "s")
+
+
+class _Converter:
+    """Turns a whitelisted ast into sympy, one node kind per method."""
+
+    def __init__(self, prepared: Prepared, scope: Scope, bindings: dict[str, sp.Basic],
+                 budget: _Budget, inlining: tuple[str, ...] = ()):
+        self.prep = prepared
+        self.scope = scope
+        self.bindings = bindings
+        self.budget = budget
+        self.inlining = inlining
+
+    def col(self, node: ast.AST) -> int | None:
+        return self.prep.original_col(getattr(node, "col_offset", None))
+
+    def __call__(self, node: ast.AST) -> sp.Basic:
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            raise Problem("expression too large (after inlining functions)",
+                          "split it with intermediate variables", col=self.col(node))
+        method = getattr(self, "visit_" + type(node).__name__)
+        try:
+            return method(node)
+        except Problem as p:
+            raise p.at(self.col(node))
+        except (TypeError, ValueError, AttributeError, ArithmeticError, RecursionError,
+                MemoryError) as exc:
+            raise Problem(f"cannot build this expression ({type(exc).__name__})",
+                          col=self.col(node)) from exc
+
+    # -- leaves --------------------------------------------------------------
+    def visit_Constant(self, node: ast.Constant) -> sp.Basic:
+        v = node.value
+        if isinstance(v, bool):
+            return sp.true if v else sp.false
+        if isinstance(v, int):
+            return _finite(sp.Integer(v), self.col(node))
+        if isinstance(v, float):
+            if not math.isfinite(v) or abs(v) > LARGEST:
+                raise Problem("number too large", col=self.col(node))
+            return sp.Float(v)
+        if isinstance(v, str):
+            raise Problem("string literals are not allowed in equations")
+        raise Problem(f"{type(v).__name__} values are not allowed in equations")
+
+    def visit_Name(self, node: ast.Name) -> sp.Basic:
+        name = node.id
+        if name in self.bindings:
+            return self.bindings[name]
+        if name.startswith("_"):
+            raise Problem(f"names starting with '_' are not allowed ('{name}')")
+        if self.inlining:
+            raise Problem(f"unknown name '{name}'",
+                          "function bodies may only use their arguments")
+        return self.scope.name(name)
+
+    def visit_Attribute(self, node: ast.Attribute) -> sp.Basic:
+        owner = node.value
+        if not (isinstance(owner, ast.Name) and owner.id in ("pre", "post")):
+            raise Problem("attribute access is not allowed in equations",
+                          "only pre.<name> and post.<name>, inside synapses")
+        if node.attr.startswith("_"):
+            raise Problem(f"names starting with '_' are not allowed ('{node.attr}')")
+        return self.scope.attribute(owner.id, node.attr)
+
+    # -- operators -----------------------------------------------------------
+    def _chain(self, node: ast.BinOp, family: str) -> list[tuple[type, ast.AST]]:
+        """Operands of a left-nested chain of the same family, iteratively."""
+        items: list[tuple[type, ast.AST]] = []
+        while isinstance(node, ast.BinOp) and _CHAIN.get(type(node.op)) == family:
+            items.append((type(node.op), node.right))
+            node = node.left
+        items.append((ast.Add if family == "add" else ast.Mult, node))
+        items.reverse()
+        return items
+
+    def visit_BinOp(self, node: ast.BinOp) -> sp.Basic:
+        col = self.col(node)
+        family = _CHAIN.get(type(node.op))
+        if family == "add":
+            terms = []
+            for op, child in self._chain(node, family):
+                v = _numeric(self(child), self.col(child))
+                terms.append(v if op is ast.Add else -v)
+            return _finite(sp.Add(*terms), col)
+        if family == "mul":
+            factors = []
+            for op, child in self._chain(node, family):
+                v = _numeric(self(child), self.col(child))
+                if op is ast.Div:
+                    if v == 0:
+                        raise Problem("division by zero", col=self.col(child))
+                    v = _power(v, sp.Integer(-1), self.col(child))
+                factors.append(v)
+            return _finite(sp.Mul(*factors), col)
+        left = _numeric(self(node.left), self.col(node.left))
+        right = _numeric(self(node.right), self.col(node.right))
+        if isinstance(node.op, ast.Pow):
+            return _power(left, right, col)
+        if right == 0:  # Mod
+            raise Problem("modulo by zero", col=self.col(node.right))
+        return _finite(sp.Mod(left, right), col)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> sp.Basic:
+        value = self(node.operand)
+        if isinstance(node.op, ast.Not):
+            return sp.Not(self._condition(value))
+        value = _numeric(value, self.col(node.operand))
+        return -value if isinstance(node.op, ast.USub) else value
+
+    def _condition(self, value: sp.Basic) -> sp.Basic:
+        return as_condition(value)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> sp.Basic:
+        values = [self._condition(self(v)) for v in node.values]
+        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+
+    def visit_Compare(self, node: ast.Compare) -> sp.Basic:
+        operands = [node.left] + list(node.comparators)
+        values = [_numeric(self(o), self.col(o)) for o in operands]
+        parts = [_COMPARE[type(op)](a, b) for op, a, b in zip(node.ops, values, values[1:])]
+        return parts[0] if len(parts) == 1 else sp.And(*parts)
+
+    # -- calls ---------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> sp.Basic:
+        if not isinstance(node.func, ast.Name):
+            raise Problem("only named functions can be called, as in exp(x)")
+        name = node.func.id
+        if name.startswith("_"):
+            raise Problem(f"names starting with '_' are not allowed ('{name}')")
+        nargs = len(node.args)
+        if name == "sum" and not self.inlining:
+            if nargs != 1 or not isinstance(node.args[0], ast.Name):
+                raise Problem("sum() takes exactly one target name",
+                              "write sum(exc) for the input of target 'exc'")
+            return self.scope.sum(node.args[0].id)
+        fn = self.scope.user_function(name)
+        if fn is not None:
+            return self._inline(node, fn)
+        if name in DISTRIBUTIONS:
+            dist = DISTRIBUTIONS[name]
+            if nargs != dist.arity:
+                raise Problem(f"{name}() takes {_plural(dist.arity)} ({dist.signature()}), "
+                              f"got {nargs}")
+            if self.inlining:
+                raise Problem("random draws are not allowed in functions")
+            params = [_numeric(self(a), self.col(a)) for a in node.args]
+            return draw_from(name, params, self.scope.draw())
+        spec = FUNCTIONS.get(name)
+        if spec is None:
+            known = self.scope.function_names()
+            raise Problem(f"unknown function '{name}'", suggest(name, known)
+                          or "built-in functions are: " + ", ".join(sorted(FUNCTIONS))
+                          + "; define your own in the functions block")
+        if nargs not in spec.nargs:
+            want = " or ".join(str(n) for n in spec.nargs)
+            raise Problem(f"{name}() takes {want} argument{'s' if spec.nargs != (1,) else ''}, "
+                          f"got {nargs}")
+        args = [self(a) for a in node.args]
+        for k, (a, v) in enumerate(zip(node.args, args)):
+            if not (name == "ite" and k == 0):
+                _numeric(v, self.col(a))
+        if name == "power":
+            _power(args[0], args[1], self.col(node))
+        return _finite(spec.build(*args), self.col(node))
+
+    def _inline(self, node: ast.Call, fn: UserFunction) -> sp.Basic:
+        if fn.prepared is None:
+            raise Problem(f"function '{fn.name}' cannot be used: its definition has an error")
+        if fn.name in self.inlining:
+            raise Problem(f"circular definition of function '{fn.name}'")
+        if len(node.args) != len(fn.args):
+            raise Problem(f"{fn.name}() takes {_plural(len(fn.args))} "
+                          f"({', '.join(fn.args)}), got {len(node.args)}")
+        values = [_numeric(self(a), self.col(a)) for a in node.args]
+        inner = _Converter(fn.prepared, self.scope, dict(zip(fn.args, values)), self.budget,
+                           self.inlining + (fn.name,))
+        try:
+            return inner(fn.prepared.tree.body)
+        except Problem as p:
+            raise Problem(f"in function '{fn.name}': {p.message}", p.hint,
+                          col=self.col(node)) from None
+
+
+def convert(prepared: Prepared, scope: Scope,
+            bindings: dict[str, sp.Basic] | None = None, *,
+            function: str | None = None) -> sp.Basic:
+    """Build the sympy expression of a prepared expression under a scope.
+
+    Parameters
+    ----------
+    prepared : Prepared
+        From :func:`prepare`.
+    scope : Scope
+        What names, ``pre.x``, ``sum()`` and draws mean here.
+    bindings : dict, optional
+        Names with a fixed meaning that take precedence over the scope (the
+        derivative placeholders of a left-hand side, function arguments).
+    function : str, optional
+        Convert the body of this user function: only ``bindings`` are names.
+
+    Raises
+    ------
+    Problem
+        With the 0-based column in ``prepared.text``.
+    """
+    inlining = (function,) if function else ()
+    conv = _Converter(prepared, scope, dict(bindings or {}), _Budget(), inlining)
+    return conv(prepared.tree.body)
+
+
+def parse_expression(text: str, scope: Scope | None = None) -> sp.Basic:
+    """Parse one expression to sympy (stand-alone entry point).
+
+    Parameters
+    ----------
+    text : str
+        An ANNarchy-style expression (``0.04*v^2 + 5*v``, ``if v > 0 then 1 else 0``).
+    scope : Scope, optional
+        Meaning of names; by default every valid name is a model symbol.
+
+    Returns
+    -------
+    sympy.Basic
+
+    Raises
+    ------
+    EquationError
+        With one diagnostic: the message, the 1-based column and a hint.
+    """
+    try:
+        return convert(prepare(text), scope or _FreeScope())
+    except Problem as p:
+        col = None if p.col is None else p.col + 1
+        raise EquationError(Diagnostic(p.message, col=col, text=text, hint=p.hint)) from p
