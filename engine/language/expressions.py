@@ -49,6 +49,7 @@ __all__ = [
     "prepare",
     "convert",
     "combine",
+    "solve_linear",
     "parse_expression",
     "MAX_CHARS",
     "MAX_DEPTH",
@@ -574,6 +575,41 @@ def combine(op: str, left: sp.Basic, right: sp.Basic, col: int | None = None) ->
     return _finite(left / right, col)
 
 
+def solve_linear(lhs: sp.Basic, rhs: sp.Basic, unknown: sp.Symbol) -> sp.Basic:
+    """Solve ``lhs = rhs`` for ``unknown`` when it appears linearly (implicit ODE forms).
+
+    ``tau*dv/dt + v = I`` gives ``dv/dt = (I - v)/tau``. ``unknown`` may sit
+    only in sums and products (``tau*(dv/dt + v)`` is fine); inside a power,
+    a function or a condition it is nonlinear. A plain ``dv/dt = f`` never
+    comes here: its right-hand side is kept exactly as written.
+
+    Raises
+    ------
+    Problem
+        Nonlinear occurrence, or a coefficient that is zero.
+    """
+    expr = lhs - rhs
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node == unknown or unknown not in node.free_symbols:
+            continue
+        if isinstance(node, sp.Mul):
+            if sum(unknown in a.free_symbols for a in node.args) > 1:
+                raise Problem("the derivative appears nonlinearly",
+                              "write the ODE as dx/dt = f or a*dx/dt + b = c")
+        elif not isinstance(node, sp.Add):
+            raise Problem("the derivative appears nonlinearly",
+                          "write the ODE as dx/dt = f or a*dx/dt + b = c")
+        stack.extend(node.args)
+    coefficient = sp.diff(expr, unknown)
+    if coefficient == 0:
+        raise Problem("the derivative has a zero coefficient",
+                      "write the ODE as dx/dt = f or a*dx/dt + b = c")
+    rest = expr.xreplace({unknown: sp.Integer(0)})
+    return -rest / coefficient
+
+
 _COMPARE = {ast.Eq: sp.Eq, ast.NotEq: sp.Ne, ast.Lt: sp.Lt, ast.LtE: sp.Le,
             ast.Gt: sp.Gt, ast.GtE: sp.Ge}
 
@@ -712,7 +748,10 @@ class _Converter:
         if name.startswith("_"):
             raise Problem(f"names starting with '_' are not allowed ('{name}')")
         nargs = len(node.args)
-        if name == "sum" and not self.inlining:
+        if name == "sum":
+            if self.inlining:
+                raise Problem("sum() cannot be used in functions",
+                              "pass sum(target) as an argument instead")
             if nargs != 1 or not isinstance(node.args[0], ast.Name):
                 raise Problem("sum() takes exactly one target name",
                               "write sum(exc) for the input of target 'exc'")
