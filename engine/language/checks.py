@@ -231,7 +231,7 @@ def check_refractory(expr: sp.Basic) -> None:
     if is_condition(expr):
         raise Problem("refractory period must be a number of milliseconds, not a condition")
     if expr.is_number and expr.is_negative:
-        raise Problem(f"refractory period must not be negative (got {sp.sstr(expr)})",
+        raise Problem(f"refractory period must not be negative (got {float(expr):g})",
                       "give the refractory period in ms, e.g. refractory=5.0")
 
 

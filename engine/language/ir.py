@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 __all__ = [
     "SourceRef",
@@ -28,6 +29,7 @@ __all__ = [
     "DTYPES",
     "METHODS",
     "KINDS",
+    "show",
 ]
 
 #: ``local``: one value per neuron (or per synapse); ``global``: one value per
@@ -46,6 +48,29 @@ METHODS = (
     "event-driven",
 )
 KINDS = ("parameter", "variable")
+
+
+class _Printer(StrPrinter):
+    """sympy's ``sstr`` as users write models: short floats, ``ite``, ``Normal(0, 1)``."""
+
+    def _print_Piecewise(self, expr):
+        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
+            (a, c), (b, _) = expr.args
+            return f"ite({self._print(c)}, {self._print(a)}, {self._print(b)})"
+        return super()._print_Piecewise(expr)
+
+    def _print_Function(self, expr):
+        from engine.language.random_draws import DRAW_FUNCTIONS
+
+        dist = DRAW_FUNCTIONS.get(type(expr))
+        if dist is not None:  # hide the occurrence number of a draw
+            return f"{dist.name}({', '.join(self._print(a) for a in expr.args[:-1])})"
+        return super()._print_Function(expr)
+
+
+def show(expr) -> str:
+    """Readable text of an IR expression, for ``str(ir)`` and messages."""
+    return _Printer({"full_prec": False}).doprint(expr)
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,7 @@ class Equation:
             extra.append(self.method)
         extra += sorted(self.flags)
         tail = f"  : {', '.join(extra)}" if extra else ""
-        return f"{lhs} = {sp.sstr(self.rhs)}{tail}"
+        return f"{lhs} = {show(self.rhs)}{tail}"
 
 
 @dataclass(frozen=True)
@@ -232,22 +257,22 @@ class ModelIR:
                 lines.append(f"{title}:")
                 lines += [f"    {e}" for e in block]
         if self.spike is not None:
-            lines.append(f"spike: {sp.sstr(self.spike)}")
+            lines.append(f"spike: {show(self.spike)}")
         if self.refractory is not None:
-            lines.append(f"refractory: {sp.sstr(self.refractory)}")
+            lines.append(f"refractory: {show(self.refractory)}")
         if self.psp is not None:
-            lines.append(f"psp: {sp.sstr(self.psp)}")
+            lines.append(f"psp: {show(self.psp)}")
         return "\n".join(lines)
 
 
 def _spec_line(v: VariableSpec) -> str:
-    bits = [f"init={sp.sstr(v.init)}", v.locality]
+    bits = [f"init={show(v.init)}", v.locality]
     if v.dtype != "float":
         bits.append(v.dtype)
     if v.min is not None:
-        bits.append(f"min={sp.sstr(v.min)}")
+        bits.append(f"min={show(v.min)}")
     if v.max is not None:
-        bits.append(f"max={sp.sstr(v.max)}")
+        bits.append(f"max={show(v.max)}")
     bits += sorted(v.flags)
     return f"{v.name}: " + ", ".join(bits)
 

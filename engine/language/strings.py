@@ -368,10 +368,11 @@ class _Builder:
         flags += [Flag(f) for f in var.flags]
         return flags
 
-    def expression(self, seg: Segment, scope: Scope, **kw) -> sp.Basic:
+    def expression(self, seg: Segment, scope: Scope, prepared: Prepared | None = None,
+                   **kw) -> sp.Basic:
         """Convert a text segment, placing any problem in the user's line."""
         try:
-            return convert(prepare(seg.text), scope, **kw)
+            return convert(prepared or prepare(seg.text), scope, **kw)
         except Problem as p:
             raise (p.shifted(seg.col) if p.col is not None else p.at(seg.col))
 
@@ -612,15 +613,9 @@ class _Builder:
         asg = split_assignment(line.body)
         lhs = self.prepare_lhs(asg.lhs)
         derivatives = lhs.derivatives
-        if len(derivatives) > 1:
-            raise Problem("the derivative appears twice on the left-hand side",
-                          "write one derivative per equation",
-                          col=asg.lhs.col + derivatives[1][1])
         if derivatives:
             target, col = derivatives[0][0], asg.lhs.col + derivatives[0][1]
             kind = "ode"
-            if asg.op != "=":
-                raise Problem(f"an ODE is written with '=', not '{asg.op}'", col=asg.op_col)
         elif isinstance(lhs.tree.body, ast.Name):
             target, col, kind = lhs.tree.body.id, asg.lhs.col, "assign"
         else:
@@ -633,10 +628,18 @@ class _Builder:
             check_not_parameter(target, self.true_parameters(), what)
         except Problem as p:
             raise p.at(col)
+        # declare the target first, so a later mistake on this line does not
+        # turn every use of the variable into an "unknown name"
         decl = self.lookup(target)
         if decl is None:
             decl = _Decl(target, "variable", self.source(block, line, col))
             self.variables[target] = decl
+        if len(derivatives) > 1:
+            raise Problem("the derivative appears twice on the left-hand side",
+                          "write one derivative per equation",
+                          col=asg.lhs.col + derivatives[1][1])
+        if kind == "ode" and asg.op != "=":
+            raise Problem(f"an ODE is written with '=', not '{asg.op}'", col=asg.op_col)
         defines = "increment" if asg.op != "=" else kind
         previous = decl.defined_by
         if previous is None:
@@ -669,7 +672,8 @@ class _Builder:
             body = st.lhs_prepared.tree.body
             if not (isinstance(body, ast.Name) and body.id.startswith(DERIVATIVE_PREFIX)):
                 unknown = sp.Dummy("derivative")
-                lhs = self.expression(st.lhs, scope, bindings={DERIVATIVE_PREFIX + "0": unknown})
+                lhs = self.expression(st.lhs, scope, st.lhs_prepared,
+                                      bindings={DERIVATIVE_PREFIX + "0": unknown})
                 try:
                     rhs = solve_linear(lhs, rhs, unknown)
                 except Problem as p:
