@@ -125,15 +125,23 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from engine.errors import Diagnostic, EquationError
+from engine.language.checks import (
+    Problem,
+    check_method,
+    check_numeric,
+    check_refractory,
+    check_user_name,
+    is_condition,
+)
+from engine.language.constants import is_constant_name
 from engine.language.functions import FUNCTIONS, ite
-from engine.language.ir import METHODS, Equation, ModelIR, SourceRef, VariableSpec
+from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec
 from engine.language.models import Array, Value, Weight, _Attribute
 from engine.language.random_draws import RandomDistribution, is_draw, renumber_draws
 from engine.language.symbols import (
     DT,
     RESERVED_NAMES,
     T,
-    is_valid_user_name,
     post_symbol,
     pre_symbol,
     sum_symbol,
@@ -305,6 +313,9 @@ class _Side:
         owner, side = self._owner, self._side
         if side == "post" and name == "target":
             owner._transmit(value)
+        elif side == "pre":
+            owner._problem(name, f"a synapse cannot change 'pre.{name}'",
+                           "only post.<name> and the synapse's own variables")
         else:
             owner._record(f"{side}.{name}", "assign", value, name=name)
 
@@ -358,6 +369,7 @@ class Equations:
         set_(self, "_problems", [])
         set_(self, "_reads", [])        # (name, SourceRef) of undeclared g_x read
         set_(self, "_sums", [])         # targets of n.sum()
+        set_(self, "_constants", [])    # network constants read
         set_(self, "_transmits", [])    # (expr, SourceRef) of post.target writes
         set_(self, "_session", None)
         set_(self, "_started", False)
@@ -378,10 +390,14 @@ class Equations:
         set_(self, "_spiking", spiking)
         set_(self, "_names", names)
         set_(self, "_block", "equations")
-        if method is not None and method not in METHODS:
-            self._problem(None, f"unknown integration method '{method}'",
-                          (_did_you_mean(method, METHODS) + " methods: "
-                           + ", ".join(METHODS)).strip())
+        if method is not None:
+            try:
+                check_method(method)
+            except Problem as p:
+                self._problem(None, p.message, p.hint)
+        if unless_refractory and model is not None and not spiking:
+            self._problem(None, "flag 'unless_refractory' is only for spiking neurons",
+                          "it needs a spike() condition and a refractory period")
 
     # -- context manager --------------------------------------------------------
     def __enter__(self):
@@ -428,7 +444,17 @@ class Equations:
         if self._spiking and _CONDUCTANCE.match(name) and name not in names:
             self._reads.append((name, self._src(name)))
             return symbol(name)
-        self._problem(name, f"unknown name '{name}'", _did_you_mean(name, names))
+        if is_constant_name(name):
+            self._constants.append(name)
+            return symbol(name)
+        hint = _did_you_mean(name, names)
+        if not hint and self._kind == "neuron" and _CONDUCTANCE.match(name):
+            hint = ("conductances g_<target> exist only in spiking neurons; "
+                    "use n.sum('<target>')")
+        elif not hint and self._model is not None:
+            hint = (f"declare it in __init__ (self.{name} = self.Value(...) or "
+                    f"self.Array(...)), or as a network constant before defining the model")
+        self._problem(name, f"unknown name '{name}'", hint)
         return symbol(name)
 
     @property
@@ -648,14 +674,21 @@ def build_ir(model) -> ModelIR:
     here = SourceRef(model=label, block="__init__")
 
     for name, a in attrs.items():
-        if not is_valid_user_name(name) or name in _MEMBERS:
-            problems.append(_diag(here, f"'{name}' cannot be used as an attribute name",
-                                  "choose another name (it is reserved)"))
+        try:
+            check_user_name(name, "attribute name")
+            if name in _MEMBERS:
+                raise Problem(f"'{name}' is a reserved word and cannot be used as an "
+                              "attribute name", f"choose another name, e.g. '{name}_'")
+        except Problem as p:
+            problems.append(_diag(here, p.message, p.hint))
         if isinstance(a, Weight) and name != "w":
             problems.append(_diag(here, f"the weight must be named 'w', not '{name}'",
                                   "write self.w = self.Weight(...)"))
         if isinstance(a, Weight) and kind != "synapse":
             problems.append(_diag(here, "only synapses have a weight"))
+        if isinstance(a, Weight) and (a.kind == "parameter" or "postsynaptic" in a.flags):
+            problems.append(_diag(here, "the weight w is always a local variable "
+                                  "(one per synapse)", "remove kind= and flags= from Weight()"))
 
     def run(method):
         if not _defines(model, method):
@@ -698,8 +731,9 @@ def build_ir(model) -> ModelIR:
                                   "a refractory period needs a spike() condition"))
         if not spiking and "r" not in attrs:
             problems.append(_diag(SourceRef(label, "__init__"),
-                                  "a rate-coded neuron must define the firing rate 'r'",
-                                  "declare self.r = self.Array(0.0) and compute it in update()"))
+                                  "rate-coded neurons must define the firing rate r",
+                                  "declare self.r = self.Array(0.0) and compute it in "
+                                  "update(), or add a spike() condition"))
         for rec in recorders:
             if rec._transmits:
                 problems.append(_diag(rec._transmits[0][1], "only synapses transmit to "
@@ -739,6 +773,8 @@ def build_ir(model) -> ModelIR:
                                      if n_ == "w"):
             problems.append(_diag(here, "declare the weight with self.w = self.Weight(...)"))
 
+    _check_definitions(update_eqs, problems)
+
     # -- variables --------------------------------------------------------------------
     all_eqs = update_eqs + reset_eqs + pre_eqs + post_eqs
     assigned = {e.target for e in all_eqs}
@@ -749,17 +785,20 @@ def build_ir(model) -> ModelIR:
     targets: set[str] = {t for r in recorders for t in r._sums}
     conductances: list[str] = []
     if kind == "neuron" and spiking:
-        known = set(attrs)
-        for name in list(attrs) + sorted({n for r in recorders for n, _ in r._reads}
-                                         | {e.target for e in all_eqs}):
+        # undeclared g_x defined in update(): ordinary variables, in order of
+        # definition; read or set in reset() only: implicit conductances, sorted
+        defined = list(dict.fromkeys(e.target for e in update_eqs if e.target not in attrs))
+        implicit = sorted(({n for r in recorders for n, _ in r._reads}
+                           | {e.target for e in reset_eqs}) - set(attrs) - set(defined))
+        conductances = [n for n in implicit if _CONDUCTANCE.match(n)]
+        for name in defined + conductances:
+            variables.append(VariableSpec(name, "variable", "local", "float", sp.Float(0.0),
+                                          source=SourceRef(label, "update")))
+        for name in [v.name for v in variables]:
             m = _CONDUCTANCE.match(name)
             if m:
                 targets.add(m["target"])
-            if m and name not in known:
-                known.add(name)
-                variables.append(VariableSpec(name, "variable", "local", "float", sp.Float(0.0)))
-                if name not in assigned:
-                    conductances.append(name)
+    constants = sorted({c for r in recorders for c in r._constants})
 
     if problems:
         raise EquationError(problems)
@@ -797,7 +836,8 @@ def build_ir(model) -> ModelIR:
         pre_spike=tuple(pre_eqs),
         post_spike=tuple(post_eqs),
         targets=tuple(sorted(targets)),
-        conductances=tuple(sorted(conductances)),
+        conductances=tuple(conductances),
+        constants=tuple(constants),
         description=description,
     )
 
@@ -811,8 +851,8 @@ def _replace(obj, **kw):
 def _check_spike(result, label: str, problems: list):
     if isinstance(result, _Crash):
         return None
-    if isinstance(result, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)) \
-            and not isinstance(result, sp.logic.boolalg.BooleanAtom):
+    if isinstance(result, sp.Basic) and is_condition(result) \
+            and result not in (sp.true, sp.false):
         return result
     problems.append(_diag(SourceRef(label, "spike"),
                           f"spike() must return a condition, got {result!r}",
@@ -849,32 +889,44 @@ def _refractory(model, label, attrs, problems, recorders, run):
                               "self.t_ref"))
         return None
     try:
-        return _to_sympy(value, attrs)
+        expr = _to_sympy(value, attrs)
+        check_refractory(expr)
+        return expr
     except TypeError as exc:
         problems.append(_diag(src, f"bad refractory period: {exc}"))
-        return None
+    except Problem as p:
+        problems.append(_diag(src, p.message, p.hint))
+    return None
 
 
 def _spec(name: str, a: _Attribute, assigned: bool, attrs: dict, label: str,
           problems: list) -> VariableSpec:
     src = SourceRef(model=label, block="__init__")
     kind = a.kind or ("variable" if assigned else "parameter")
+    if isinstance(a, Weight):
+        kind = "variable"  # as the text syntax: w is always a variable
     if kind not in ("parameter", "variable"):
         problems.append(_diag(src, f"'{name}': kind must be 'parameter' or 'variable', "
                               f"got {a.kind!r}"))
         kind = "parameter"
-    if a.method is not None and a.method not in METHODS:
-        problems.append(_diag(src, f"'{name}': unknown integration method '{a.method}'",
-                              _did_you_mean(a.method, METHODS)))
+    if a.method is not None:
+        try:
+            check_method(a.method)
+        except Problem as p:
+            problems.append(_diag(src, f"'{name}': {p.message}", p.hint))
 
     def conv(value, what):
         if value is None:
             return None
         try:
-            return _to_sympy(value, attrs)
+            expr = _to_sympy(value, attrs)
+            check_numeric(expr, what)
+            return expr
         except TypeError as exc:
             problems.append(_diag(src, f"'{name}': bad {what}: {exc}"))
-            return None
+        except Problem as p:
+            problems.append(_diag(src, f"'{name}': {p.message}", p.hint))
+        return None
 
     init = conv(a.init, "initial value")
     if init is None:
@@ -885,3 +937,19 @@ def _spec(name: str, a: _Attribute, assigned: bool, attrs: dict, label: str,
     return VariableSpec(name=name, kind=kind, locality=locality, dtype=a.dtype, init=init,
                         min=conv(a.min, "min"), max=conv(a.max, "max"),
                         flags=frozenset(f for f in a.flags if f != "postsynaptic"), source=src)
+
+
+def _check_definitions(update_eqs, problems: list) -> None:
+    """An ODE variable has one ODE and no assignment in ``update()`` (as the text)."""
+    odes: dict[str, Equation] = {}
+    for e in update_eqs:
+        if e.kind == "ode":
+            if e.target in odes:
+                problems.append(_diag(e.source, f"'{e.target}' has two ODEs",
+                                      "give each variable one equation"))
+            odes[e.target] = e
+    for e in update_eqs:
+        if e.kind == "assign" and e.target in odes:
+            problems.append(_diag(e.source, f"'{e.target}' is integrated by an ODE and "
+                                  "cannot also be assigned in update()",
+                                  "add the term to the ODE's right-hand side"))

@@ -299,7 +299,7 @@ def test_rate_coded_synapse_psp():
     assert not ir.spiking
     assert ir.psp == w * pre_symbol("r")
     assert ir.pre_spike == ()
-    assert ir.variable("w").kind == "parameter"
+    assert ir.variable("w").kind == "variable"  # always, as in the text syntax
 
 
 def test_transmit_on_spike_and_post_targets():
@@ -425,7 +425,7 @@ def test_reset_without_spike_and_rate_without_r():
 
     messages = [d.message for d in _errors(M())]
     assert any("reset() needs a spike() condition" in m for m in messages)
-    assert any("must define the firing rate 'r'" in m for m in messages)
+    assert any("must define the firing rate r" in m for m in messages)
 
 
 def test_python_if_on_symbols_is_explained():
@@ -446,7 +446,7 @@ def test_bad_names_and_weights():
             self.sum = self.Array(0.0)
 
     messages = [d.message for d in _errors(M())]
-    assert any("'sum' cannot be used" in m for m in messages)
+    assert any("'sum' is a reserved word" in m for m in messages)
     assert any("must be named 'w'" in m for m in messages)
 
 
@@ -458,3 +458,78 @@ def test_unknown_method():
 
     (d,) = _errors(M())
     assert "unknown integration method 'rk5'" in d.message and "rk4" in d.hint
+
+
+def test_conductance_defined_in_update_is_a_plain_variable():
+    class M(LIF):
+        def update(self):
+            with Equations(self) as n:
+                n.dv_dt = (n.g_exc - n.v) / n.tau
+                n.dg_exc_dt = -n.g_exc / n.tau
+
+        def reset(self):
+            with Equations(self) as n:
+                n.v = 0.0
+                n.g_inh = 0.0
+
+    ir = M().ir
+    assert ir.names[-2:] == ("g_exc", "g_inh")
+    assert ir.conductances == ("g_inh",)
+    assert ir.targets == ("exc", "inh")
+
+
+def test_network_constants():
+    from engine.language.constants import register_constant_name
+
+    register_constant_name("nwb_classes_I0")
+
+    class M(RateCoded):
+        def update(self):
+            with Equations(self) as n:
+                n.r = n.nwb_classes_I0 * n.v
+
+    assert M().ir.constants == ("nwb_classes_I0",)
+
+
+def test_synapse_cannot_write_pre_and_flags_need_spiking():
+    class S(Synapse):
+        def __init__(self):
+            self.w = self.Weight()
+
+        def on_pre(self):
+            with Equations(self) as s:
+                s.pre.r = 0.0
+
+    (d,) = _errors(S())
+    assert "cannot change 'pre.r'" in d.message and d.block == "on_pre"
+
+    class M(RateCoded):
+        def update(self):
+            with Equations(self, unless_refractory=True) as n:
+                n.r = n.v
+
+    (d,) = _errors(M())
+    assert "only for spiking neurons" in d.message
+
+
+def test_ode_and_assignment_of_one_variable():
+    class M(RateCoded):
+        def update(self):
+            with Equations(self) as n:
+                n.dv_dt = -n.v
+                n.v = 0.0
+                n.r = n.v
+
+    (d,) = _errors(M())
+    assert "integrated by an ODE" in d.message
+
+
+def test_bad_values():
+    class M(LIF):
+        def __init__(self):
+            super().__init__(refractory=-1.0)
+            self.k = self.Array(init=symbol("tau") > 0)
+
+    messages = [d.message for d in _errors(M())]
+    assert any("must not be negative" in m for m in messages)
+    assert any("must be a number, not a condition" in m for m in messages)

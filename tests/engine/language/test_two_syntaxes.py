@@ -271,3 +271,81 @@ class RatePSP(Synapse):
 
 def test_rate_coded_synapse_psp():
     _same(Synapse(name="RatePSP", psp="w * pre.r"), RatePSP())
+
+
+# 7. conductance ODE, unless_refractory, a network constant and an int parameter ------------
+
+from engine.language.constants import register_constant_name  # noqa: E402
+
+register_constant_name("nwb_two_syntaxes_gain")
+
+COBA_TEXT = dict(
+    parameters="""
+        tau = 20.0 : population
+        tau_e = 5.0 : population
+        E_e = 0.0
+        n_max = 3 : int, population
+    """,
+    equations="""
+        dv/dt = (nwb_two_syntaxes_gain * g_exc * (E_e - v) - v) / tau : unless_refractory
+        dg_exc/dt = -g_exc / tau_e
+        count = count + 1 : int
+    """,
+    spike="v > 1.0",
+    reset="""
+        v = 0.0 : unless_refractory
+        count = 0
+    """,
+    refractory=5.0,
+)
+
+
+class COBA(Neuron):
+    def __init__(self):
+        self.tau = self.Value(20.0)
+        self.tau_e = self.Value(5.0)
+        self.E_e = self.Array(0.0)
+        self.n_max = self.Value(3, dtype=int)
+        self.v = self.Array(0.0)
+        self.count = self.Array(0.0, dtype=int)
+        self.refractory = 5.0
+
+    def update(self):
+        with Equations(self, unless_refractory=True) as n:
+            n.dv_dt = (n.nwb_two_syntaxes_gain * n.g_exc * (n.E_e - n.v) - n.v) / n.tau
+        with Equations(self) as n:
+            n.dg_exc_dt = -n.g_exc / n.tau_e
+            n.count = n.count + 1
+        return n
+
+    def spike(self):
+        with Equations(self) as n:
+            return n.v > 1.0
+
+    def reset(self):
+        with Equations(self, unless_refractory=True) as n:
+            n.v = 0.0
+        with Equations(self) as n:
+            n.count = 0
+        return n
+
+
+def test_conductance_ode_unless_refractory_constant():
+    text = Neuron(name="COBA", **COBA_TEXT)
+    # the text declares g_exc (by its ODE) after count, the class after its
+    # declarations: compare after moving g_exc to the end of the text's list
+    ir_text, ir_class = text.ir, COBA().ir
+    assert ir_class.names == ("tau", "tau_e", "E_e", "n_max", "v", "count", "g_exc")
+    assert set(ir_text.names) == set(ir_class.names)
+    _same(text, _Reordered(COBA, ir_text.names))
+
+
+class _Reordered:
+    """A class model whose IR lists its variables in a given order."""
+
+    def __init__(self, cls, order):
+        from dataclasses import replace
+
+        ir = cls().ir
+        by_name = {v.name: v for v in ir.variables}
+        self.ir = replace(ir, variables=tuple(by_name[n] for n in order))
