@@ -265,7 +265,7 @@ def _rewrite_conditionals(toks: list[_Tok]) -> list[_Tok]:
                                   (tok, toks[then_at], toks[else_at])):
             if not part:
                 raise Problem(f"nothing after '{word}'", "write 'if condition then a else b'",
-                              col=at.col + at.length)
+                              col=at.col)
         close_col = toks[end - 1].col + toks[end - 1].length
         out += [_Tok("name", "ite", tok.col, tok.length), _Tok("op", "(", tok.col)]
         out += _rewrite_conditionals(parts[0])
