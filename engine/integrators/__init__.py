@@ -14,10 +14,16 @@ Semantics (as ANNarchy):
   ODEs are integrated consistently;
 - ``min``/``max`` bounds are applied right after a variable is updated.
 
-See :mod:`engine.integrators.methods` for the methods.
+See :mod:`engine.integrators.methods` for the methods,
+:mod:`engine.integrators.runge_kutta` for the multi-stage schemes and
+:mod:`engine.integrators.linear` for the linearity analysis.
 """
 
 from engine.integrators.statements import Statement  # noqa: F401
-from engine.integrators.methods import discretize, METHOD_ORDERS  # noqa: F401
+from engine.integrators.methods import (  # noqa: F401
+    METHOD_ORDERS,
+    discretize,
+    event_driven_solution,
+)
 
-__all__ = ["Statement", "discretize", "METHOD_ORDERS"]
+__all__ = ["Statement", "discretize", "event_driven_solution", "METHOD_ORDERS"]
