@@ -116,6 +116,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+from dataclasses import replace
 import linecache
 import re
 import sys
@@ -136,7 +137,7 @@ from engine.language.checks import (
 from engine.language.constants import is_constant_name
 from engine.language.functions import FUNCTIONS, ite
 from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec
-from engine.language.models import Array, Value, Weight, _Attribute
+from engine.language.models import Value, Weight, _Attribute
 from engine.language.random_draws import RandomDistribution, is_draw, renumber_draws
 from engine.language.symbols import (
     DT,
@@ -157,7 +158,6 @@ _G_TARGET = "g_target"
 _POST_TARGET = sp.Symbol("post.target", real=True)
 #: public members of Equations: no declared attribute may use these names
 _MEMBERS = frozenset({"equations", "ite", "sum", "pre", "post", "t", "dt"})
-_CLASS_NAMES = {Value: "Value", Array: "Array", Weight: "Weight"}
 
 
 # --- printing ----------------------------------------------------------------------
@@ -804,20 +804,18 @@ def build_ir(model) -> ModelIR:
         raise EquationError(problems)
 
     # -- canonical draw numbers -------------------------------------------------------
-    blocks = [update_eqs, reset_eqs, pre_eqs, post_eqs]
     flat = ([v.init for v in variables] + [e.rhs for e in update_eqs] + [spike]
             + [e.rhs for e in reset_eqs] + [refractory, psp]
             + [e.rhs for e in pre_eqs] + [e.rhs for e in post_eqs])
     flat = renumber_draws(flat)
     it = iter(flat)
-    variables = [_replace(v, init=next(it)) for v in variables]
-    update_eqs = [_replace(e, rhs=next(it)) for e in update_eqs]
+    variables = [replace(v, init=next(it)) for v in variables]
+    update_eqs = [replace(e, rhs=next(it)) for e in update_eqs]
     spike = next(it)
-    reset_eqs = [_replace(e, rhs=next(it)) for e in reset_eqs]
+    reset_eqs = [replace(e, rhs=next(it)) for e in reset_eqs]
     refractory, psp = next(it), next(it)
-    pre_eqs = [_replace(e, rhs=next(it)) for e in pre_eqs]
-    post_eqs = [_replace(e, rhs=next(it)) for e in post_eqs]
-    del blocks
+    pre_eqs = [replace(e, rhs=next(it)) for e in pre_eqs]
+    post_eqs = [replace(e, rhs=next(it)) for e in post_eqs]
 
     description = (getattr(model, "description", None)
                    or inspect.cleandoc(type(model).__dict__.get("__doc__") or ""))
@@ -840,12 +838,6 @@ def build_ir(model) -> ModelIR:
         constants=tuple(constants),
         description=description,
     )
-
-
-def _replace(obj, **kw):
-    from dataclasses import replace
-
-    return replace(obj, **kw)
 
 
 def _check_spike(result, label: str, problems: list):
