@@ -222,7 +222,7 @@ class Population(_AttributeAccess):
         else:
             raise self._unknown(name)
         if name != "refractory" and self.ir.variable(name).locality == "global":
-            if index != slice(None) and not isinstance(index, slice):
+            if not isinstance(index, slice):
                 raise AttributeAssignmentError(
                     f"{self._owner()}: '{name}' is one value for the whole population; "
                     "set it on the population, not on a view"

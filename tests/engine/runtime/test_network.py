@@ -12,7 +12,7 @@ from engine import (
 )
 
 DECAY = Neuron(parameters="tau = 10.0 : population",
-               equations="tau * dv/dt = -v : init = 1.0", name="Decay")
+               equations="tau * dr/dt = -r : init = 1.0", name="Decay")
 
 LIF = Neuron(
     name="LIF",
@@ -47,10 +47,10 @@ def lif_reference(I, tau, v_th, dt, n_steps, refractory_steps):
 def test_explicit_euler_decay_matches_closed_form():
     net = Network(dt=0.5)
     pop = net.create(1, DECAY)
-    m = net.monitor(pop, "v")
+    m = net.monitor(pop, "r")
     net.compile()
     net.simulate(10.0)
-    v = m.get("v")[:, 0]
+    v = m.get("r")[:, 0]
     n = np.arange(1, 21)
     np.testing.assert_allclose(v, (1 - 0.5 / 10.0) ** n, rtol=1e-13)
     assert net.current_step == 20
@@ -59,12 +59,12 @@ def test_explicit_euler_decay_matches_closed_form():
 
 def test_exponential_method_is_exact_for_decay():
     model = Neuron(parameters="tau = 10.0 : population",
-                   equations="tau * dv/dt = -v : init = 1.0, exponential")
+                   equations="tau * dr/dt = -r : init = 1.0, exponential")
     net = Network(dt=1.0)
     pop = net.create(1, model)
     net.compile()
     net.simulate(30.0)
-    assert pop.v[0] == pytest.approx(np.exp(-3.0), rel=1e-12)
+    assert pop.r[0] == pytest.approx(np.exp(-3.0), rel=1e-12)
 
 
 def test_lif_spikes_on_reference_steps_with_refractory():
@@ -116,39 +116,39 @@ def test_attribute_access_views_and_errors():
 def test_geometry_tuple_and_coordinates():
     net = Network()
     pop = net.create((3, 4), DECAY)
-    assert pop.size == 12 and pop.v.shape == (3, 4)
-    pop.v[1, 2] = 7.0
-    assert pop[1, 2].v.tolist() == [7.0]
+    assert pop.size == 12 and pop.r.shape == (3, 4)
+    pop.r[1, 2] = 7.0
+    assert pop[1, 2].r.tolist() == [7.0]
     assert pop.rank_from_coordinates((1, 2)) == 6
     assert pop.coordinates_from_rank(6) == (1, 2)
 
 
 def test_random_initial_values_are_seeded():
     model = Neuron(parameters="tau = 10.0 : population",
-                   equations="tau * dv/dt = -v : init = Uniform(-65.0, -55.0)")
-    a = Network(seed=3).create(1000, model).v.copy()
-    b = Network(seed=3).create(1000, model).v.copy()
-    c = Network(seed=4).create(1000, model).v.copy()
+                   equations="tau * dr/dt = -r : init = Uniform(-65.0, -55.0)")
+    a = Network(seed=3).create(1000, model).r.copy()
+    b = Network(seed=3).create(1000, model).r.copy()
+    c = Network(seed=4).create(1000, model).r.copy()
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert a.min() >= -65.0 and a.max() < -55.0
     assert abs(a.mean() + 60.0) < 0.5
     net = Network(seed=1)
     pop = net.create(500, DECAY)
-    pop.v = Uniform(0.0, 2.0)
-    assert 0.9 < pop.v.mean() < 1.1
+    pop.r = Uniform(0.0, 2.0)
+    assert 0.9 < pop.r.mean() < 1.1
 
 
 NOISY = Neuron(parameters="sigma = 1.0 : population",
-               equations="dv/dt = -v + sigma * Normal(0.0, 1.0)", name="Noisy")
+               equations="dr/dt = -r + sigma * Normal(0.0, 1.0)", name="Noisy")
 
 
 def _noisy_trace(seed):
     net = Network(dt=0.1, seed=seed)
     pop = net.create(5, NOISY)
-    m = net.monitor(pop, "v")
+    m = net.monitor(pop, "r")
     net.compile()
     net.simulate(50.0)
-    return m.get("v")
+    return m.get("r")
 
 
 def test_same_seed_same_trajectory_and_reset_replays():
@@ -157,14 +157,14 @@ def test_same_seed_same_trajectory_and_reset_replays():
     assert not np.array_equal(a, c)
     net = Network(dt=0.1, seed=7)
     pop = net.create(5, NOISY)
-    m = net.monitor(pop, "v")
+    m = net.monitor(pop, "r")
     net.compile()
     net.simulate(50.0)
-    first = m.get("v")
+    first = m.get("r")
     net.reset()
-    assert net.current_step == 0 and np.all(pop.v == 0.0)
+    assert net.current_step == 0 and np.all(pop.r == 0.0)
     net.simulate(50.0)
-    assert np.array_equal(first, m.get("v"))
+    assert np.array_equal(first, m.get("r"))
     assert np.array_equal(first, a)
 
 
@@ -190,11 +190,11 @@ def test_same_seed_same_spikes_in_another_process():
 
 
 def test_nonfinite_state_is_reported_with_population_variable_and_time():
-    blow = Neuron(equations="dv/dt = v*v : init = 1.0", name="Blow")
+    blow = Neuron(equations="dr/dt = r*r : init = 1.0", name="Blow")
     net = Network(dt=0.5)
     net.create(2, blow, name="exploding")
     net.compile()
-    with pytest.raises(NumericalError, match=r"population 'exploding': variable 'v'.*t = "):
+    with pytest.raises(NumericalError, match=r"population 'exploding': variable 'r'.*t = "):
         net.simulate(100.0)
     assert 0 < net.current_step < 200
 
@@ -202,36 +202,36 @@ def test_nonfinite_state_is_reported_with_population_variable_and_time():
 def test_monitor_period_start_pause_resume_and_times():
     net = Network(dt=1.0)
     pop = net.create(4, DECAY)
-    m = net.monitor(pop, "v", period=5.0)
-    late = net.monitor(pop[0:2], "v", start=False)
+    m = net.monitor(pop, "r", period=5.0)
+    late = net.monitor(pop[0:2], "r", start=False)
     net.compile()
     net.simulate(20.0)
-    assert m.get("v", keep=True).shape == (4, 4)
+    assert m.get("r", keep=True).shape == (4, 4)
     np.testing.assert_allclose(m.recorded_times(), [0.0, 5.0, 10.0, 15.0])
-    assert late.get("v").shape == (0, 2)
+    assert late.get("r").shape == (0, 2)
     late.start()
     net.simulate(10.0)
     late.pause()
     net.simulate(10.0)
     late.resume()
     net.simulate(5.0)
-    tm = late.times()["v"]
+    tm = late.times()["r"]
     assert tm["start"] == [20.0, 40.0] and tm["stop"] == [30.0, 45.0]
-    data = late.get("v")
+    data = late.get("r")
     assert data.shape == (15, 2)
     with pytest.raises(NetworkError, match="does not record"):
-        m.get("u")
+        m.get("tau")
 
 
 def test_monitor_errors():
     net = Network()
     pop = net.create(3, DECAY)
-    with pytest.raises(NetworkError, match="did you mean 'v'"):
-        net.monitor(pop, "vv")
+    with pytest.raises(NetworkError, match="did you mean 'r'"):
+        net.monitor(pop, "rr")
     with pytest.raises(NetworkError, match="rate-coded"):
         net.monitor(pop, "spike")
     with pytest.raises(NetworkError, match="multiple of dt"):
-        net.monitor(pop, "v", period=0.3)
+        net.monitor(pop, "r", period=0.3)
 
 
 def test_spike_buffers_grow_without_losing_spikes():
@@ -299,8 +299,8 @@ def test_float_precision():
     pop = net.create(2, DECAY)
     net.compile()
     net.simulate(10.0)
-    assert pop.v.dtype == np.float32
-    assert pop.v[0] == pytest.approx((1 - 0.05) ** 20, rel=1e-6)
+    assert pop.r.dtype == np.float32
+    assert pop.r[0] == pytest.approx((1 - 0.05) ** 20, rel=1e-6)
 
 
 def test_network_errors():
@@ -328,9 +328,9 @@ def test_monitor_added_after_compile_is_recorded():
     pop = net.create(2, DECAY)
     net.compile()
     net.simulate(3.0)
-    m = net.monitor(pop, "v")
+    m = net.monitor(pop, "r")
     net.simulate(2.0)
-    np.testing.assert_allclose(m.get("v")[:, 0], [0.9 ** 4, 0.9 ** 5])
+    np.testing.assert_allclose(m.get("r")[:, 0], [0.9 ** 4, 0.9 ** 5])
 
 
 def test_failed_compile_leaves_network_usable(monkeypatch):
@@ -346,11 +346,11 @@ def test_failed_compile_leaves_network_usable(monkeypatch):
     monkeypatch.setattr(netmod, "load_source", broken)
     with pytest.raises(CompilationError):
         net.compile()
-    assert not net.compiled and pop.v[0] == 1.0
+    assert not net.compiled and pop.r[0] == 1.0
     monkeypatch.undo()
     net.compile()
     net.simulate(1.0)
-    assert pop.v[0] == pytest.approx(0.9)
+    assert pop.r[0] == pytest.approx(0.9)
 
 
 def test_generated_code_is_readable_and_cached_on_disk():
