@@ -116,11 +116,11 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from dataclasses import replace
 import linecache
 import re
 import sys
 import threading
+from dataclasses import replace
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -600,7 +600,7 @@ def _function(name: str):
 
 # --- build_ir ------------------------------------------------------------------------
 
-def _run(model, method: str, label: str, problems: list):
+def _run(model, method: str, label: str, problems: list, crashes: list):
     """Call ``model.<method>()`` while recording; return (result, recorders)."""
     session = _Session(model, label, method)
     stack = getattr(_ACTIVE, "stack", None)
@@ -612,10 +612,12 @@ def _run(model, method: str, label: str, problems: list):
     except EquationError as exc:
         problems.extend(d for r in session.recorders for d in r._problems)
         problems.extend(exc.diagnostics)
+        crashes.append(exc)
         return _Crash(exc), []
     except Exception as exc:  # the user's Python failed: say where, keep the cause
         problems.extend(d for r in session.recorders for d in r._problems)
         problems.append(_crash_diagnostic(exc, label, method))
+        crashes.append(exc)
         return _Crash(exc), []
     finally:
         stack.pop()
@@ -670,6 +672,7 @@ def build_ir(model) -> ModelIR:
     kind = model._kind
     label = f"{kind} '{model.model_name}'"
     problems: list[Diagnostic] = []
+    crashes: list[Exception] = []  # exceptions of the user's methods (the cause)
     attrs = _declared(model)
     here = SourceRef(model=label, block="__init__")
 
@@ -693,7 +696,7 @@ def build_ir(model) -> ModelIR:
     def run(method):
         if not _defines(model, method):
             return None, []
-        return _run(model, method, label, problems)
+        return _run(model, method, label, problems, crashes)
 
     spike = reset = refractory = psp = None
     update_eqs: list[Equation] = []
@@ -801,7 +804,7 @@ def build_ir(model) -> ModelIR:
     constants = sorted({c for r in recorders for c in r._constants})
 
     if problems:
-        raise EquationError(problems)
+        raise EquationError(problems) from (crashes[0] if crashes else None)
 
     # -- canonical draw numbers -------------------------------------------------------
     flat = ([v.init for v in variables] + [e.rhs for e in update_eqs] + [spike]

@@ -533,3 +533,17 @@ def test_bad_values():
     messages = [d.message for d in _errors(M())]
     assert any("must not be negative" in m for m in messages)
     assert any("must be a number, not a condition" in m for m in messages)
+
+
+def test_crash_in_user_method_keeps_the_cause():
+    class M(RateCoded):
+        def update(self):
+            with Equations(self) as n:
+                n.r = 1 / 0 + n.v
+
+    with pytest.raises(EquationError) as info:
+        build_ir(M())
+    (d,) = info.value.diagnostics
+    assert "update() failed: ZeroDivisionError" in d.message
+    assert d.text == "n.r = 1 / 0 + n.v"
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
