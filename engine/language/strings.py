@@ -97,6 +97,7 @@ _CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
 _FUNCTION_HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<args>[^()]*)\)$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 _G_TARGET = "g_target"
+_EVIDENT_TARGET = re.compile(r"^(?:d(?P<ode>[A-Za-z]\w*)\s*/\s*dt|(?P<name>[A-Za-z]\w*))\s*[-+*/]?=")
 _UNSUPPORTED = ("axon_spike", "axon_reset", "pre_axon_spike")
 
 
@@ -274,6 +275,10 @@ class _Builder:
         self.auto_w: _Decl | None = None
         self.auto_conductances: dict[str, _Decl] = {}
         self.functions: dict[str, UserFunction] = {}
+        #: (line, decl, value) of parameters, converted once all names are known
+        self.parameter_values: list[tuple] = []
+        #: (block, line, decl, flag, value) of init/min/max flags, converted last
+        self.flag_values: list[tuple] = []
         self.function_order: list[str] = []
         self.constants: set[str] = set()
         self.targets: set[str] = set()
@@ -510,7 +515,12 @@ class _Builder:
                     self.apply_flag(decl, flag, block, is_ode=False)
                 except Problem as p:
                     self.report(block, line, p.at(flag.col))
-            values.append((line, decl, value))
+            self.parameter_values.append((line, decl, value))
+
+    def resolve_parameters(self) -> None:
+        """Parameter values, once every name of the model is declared."""
+        block = "parameters"
+        values = self.parameter_values
         scope = _ModelScope(self, block, mode="value", what="parameter values")
         graph = {}
         for line, decl, value in values:
@@ -530,7 +540,7 @@ class _Builder:
 
     # -- flags ---------------------------------------------------------------------------
     def apply_flag(self, decl: _Decl, flag: Flag, block: str, is_ode: bool,
-                   statement: _Statement | None = None) -> None:
+                   statement: _Statement | None = None, line: Line | None = None) -> None:
         """Check one flag and record its effect on a declaration or statement."""
         name = flag.name
         if name == "locality":  # 5.x keyword argument
@@ -550,10 +560,7 @@ class _Builder:
             decl.dtype = name
         elif name in ("init", "min", "max"):
             self.once(decl, name)
-            scope = _ModelScope(self, block, mode="value", draws=name == "init",
-                                what=f"{name}=")
-            expr = self.value(flag.value, scope, f"{name}=")
-            setattr(decl, name, expr)
+            self.flag_values.append((block, line, decl, name, flag.value))
         elif name == "method" or name in METHODS:
             method = name
             if name == "method":
@@ -570,6 +577,16 @@ class _Builder:
             statement.method = method
         elif name == "unless_refractory":
             statement.flags = statement.flags | {"unless_refractory"}
+
+    def resolve_flag_values(self) -> None:
+        """``init``/``min``/``max`` values, once every name of the model is declared."""
+        for block, line, decl, name, value in self.flag_values:
+            scope = _ModelScope(self, block, mode="value", draws=name == "init",
+                                what=f"{name}=")
+            try:
+                setattr(decl, name, self.value(value, scope, f"{name}="))
+            except Problem as p:
+                self.report(block, line, p)
 
     @staticmethod
     def once(decl: _Decl, what: str) -> None:
@@ -598,11 +615,12 @@ class _Builder:
                 st = self.declare_statement(line, block)
             except Problem as p:
                 self.report(block, line, p.at(line.body.col))
+                self.salvage_target(line, block)
                 continue
             decl = self.lookup(st.target)
             for flag in flags:
                 try:
-                    self.apply_flag(decl, flag, block, st.kind == "ode", st)
+                    self.apply_flag(decl, flag, block, st.kind == "ode", st, line)
                 except Problem as p:
                     self.report(block, line, p.at(flag.col))
             statements.append(st)
@@ -656,6 +674,23 @@ class _Builder:
                           "incremented in the same block",
                           "add the term to the ODE's right-hand side", col=col)
         return _Statement(line, block, target, kind, asg.op, asg.lhs, asg.rhs, lhs)
+
+    def salvage_target(self, line: Line, block: str) -> None:
+        """Declare the evident target of a broken statement (``r = `` declares ``r``).
+
+        Without it, one mistake would also turn every use of the variable
+        into an "unknown name" error.
+        """
+        m = _EVIDENT_TARGET.match(line.body.text)
+        if m is None:
+            return
+        name = m["ode"] or m["name"]
+        if self.lookup(name) is None and name not in self.true_parameters():
+            try:
+                check_user_name(name)
+            except Problem:
+                return
+            self.variables[name] = _Decl(name, "variable", self.source(block, line))
 
     def prepare_lhs(self, seg: Segment) -> Prepared:
         try:
@@ -745,7 +780,7 @@ class _Builder:
                 if flag.name in ("min", "max") and decl is None:
                     raise Problem(f"bounds apply only to the synapse's own variables, "
                                   f"not '{target}'")
-                self.apply_flag(decl, flag, block, False, statement)
+                self.apply_flag(decl, flag, block, False, statement, line)
             except Problem as p:
                 self.report(block, line, p.at(flag.col))
         return self.convert_statement(statement)
@@ -833,6 +868,7 @@ class _Builder:
         if self.kind == "synapse" and "w" not in self.params:
             self.auto_w = _Decl("w", "variable", SourceRef(self.label, "parameters"))
         statements = self.read_equations()
+        self.resolve_parameters()
         equations = []
         for st in statements:
             try:
@@ -858,6 +894,7 @@ class _Builder:
             psp, _ = self.single("psp", model.psp, "expression")
             pre = self.read_events("pre_spike", model.pre_spike)
             post = self.read_events("post_spike", model.post_spike)
+        self.resolve_flag_values()
         if self.diagnostics:
             raise EquationError([d for _, d in sorted(self.diagnostics, key=lambda x: x[0])])
         return self.assemble(equations, spike, reset, refractory, psp, pre, post)
