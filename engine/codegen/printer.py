@@ -93,6 +93,17 @@ class NumbaPrinter(PythonCodePrinter):
             return f"{call}({self._rng}, {params})"
         return super()._print_Function(expr)
 
+    def _print_Mul(self, expr):
+        # ``noise * Normal(0, 1)`` with noise = 0 is common (ANNarchy's
+        # defaults): skip the draw when its coefficient is zero.
+        draws = [a for a in expr.args if type(a) in _DRAW_CALLS]
+        if len(draws) == 1 and len(expr.args) > 1:
+            coef = sp.Mul(*[a for a in expr.args if a is not draws[0]])
+            if coef.free_symbols:
+                c = self._print(coef)
+                return f"(({c}) * {self._print(draws[0])} if ({c}) != 0.0 else 0.0)"
+        return super()._print_Mul(expr)
+
     def _print_Min(self, expr):
         args = [self._print(a) for a in expr.args]
         out = args[0]
