@@ -9,9 +9,10 @@ Semantics (as ANNarchy):
 
 - statements run in written order; an assignment sees the values assigned
   before it in the same step;
-- every ODE's derivative is computed from the state at the start of the step
-  (ODE variables are updated together at the end of the block), so coupled
-  ODEs are integrated consistently;
+- consecutive ODEs form a run: their derivatives are computed from the state
+  at the start of the run and their variables are updated together at its
+  end, before the next assignment (ANNarchy's ODE blocks), so coupled ODEs
+  written together are integrated consistently;
 - ``min``/``max`` bounds are applied right after a variable is updated.
 
 See :mod:`engine.integrators.methods` for the methods,

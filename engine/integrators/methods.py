@@ -10,17 +10,22 @@ Semantics (ANNarchy's)
 ----------------------
 - Equations run in written order. An assignment ``x = e`` becomes
   ``Statement('x', e)`` at its position; later statements see the new ``x``.
-- Every ODE's derivative is computed from the start-of-step state: the
-  increment ``_d_x`` is computed at the ODE's position and all ODE variables
-  are updated together at the end of the block (``x = x + _d_x``).
+- ODEs written one after the other form a *run* (ANNarchy's ODE block, see
+  ``sort_odes`` in its generator). Every derivative of a run is computed from
+  the values at the start of the run (the start-of-step state, plus the
+  assignments written before it), into ``_d_x``; the run's variables are
+  updated together at its end (``x = x + _d_x``), before the next
+  assignment. So ``dx/dt = y; dy/dt = -x`` is integrated as one coupled
+  system, and ``dv/dt = ...; r = pos(v)`` gives ``r`` from the new ``v``.
 - ``min``/``max`` bounds are applied right after the variable is updated
   (``x = Min(Max(x, lo), hi)``).
 - For the update equations of a spiking neuron, statements that write an
   equation flagged ``unless_refractory`` get ``frozen_when_refractory``.
 - Temporaries start with ``_``: ``_d_x`` (increment), ``_k1_x`` ... (stage
   slopes), ``_rand_0`` ... (a random draw taken once per step),
-  ``_snap_y_3`` (the value of ``y`` at equation 3, when ``y`` is assigned
-  again before the multi-stage stages read it).
+  ``_old_x_3`` (the value of ``x`` before the run starting at equation 3
+  updated it, kept for the stages of a later run that inline an assignment
+  computed from the old value; rare).
 
 Methods
 -------
@@ -31,7 +36,7 @@ The method of an ODE is ``Equation.method``, else ``ModelIR.method``, else
     Forward Euler: ``_d_x = dt*f``. Order 1.
 ``midpoint``, ``rk4``
     Explicit Runge-Kutta of order 2 and 4. The stages are computed for the
-    whole group of ODEs of the block that share the method (a system), with
+    whole group of ODEs of a run that share the method (a system), with
     ``t`` advanced to the stage time. Earlier assignments that depend
     (transitively) on the group's variables or on ``t`` are substituted into
     the right-hand sides, so ``I = g*(E - v); dv/dt = I - v`` keeps order 4.
@@ -228,6 +233,19 @@ def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
+def _ode_runs(eqs: tuple[Equation, ...]) -> list[tuple[int, int]]:
+    """``(start, stop)`` of every maximal run of consecutive ODEs."""
+    runs = []
+    for i, eq in enumerate(eqs):
+        if eq.kind != "ode":
+            continue
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
 # --- the block builder -------------------------------------------------------------
 
 class _BlockBuilder:
@@ -313,71 +331,91 @@ class _BlockBuilder:
         if self.problems:
             raise EquationError(self.problems)
 
-        # multi-stage groups: method -> (variables the stages move, members)
-        groups: dict[str, set] = {}
-        for eq in self.eqs:
-            if eq.kind == "ode" and self.method_of(eq) in TABLEAUX:
-                groups.setdefault(self.method_of(eq), {T}).add(symbol(eq.target))
-        members: dict[str, list[GroupMember]] = {m: [] for m in groups}
-        defs: dict[str, dict] = {m: {} for m in groups}
-        last_assigned = {eq.target: i for i, eq in enumerate(self.eqs) if eq.kind == "assign"}
+        runs = _ode_runs(self.eqs)
+        # multi-stage groups, one per (run, method): the variables their stages
+        # move (the group's ODE variables and t) and, filled while walking, the
+        # inlined right-hand sides and the definitions to inline
+        moving: dict[tuple, set] = {}
+        for r, (start, stop) in enumerate(runs):
+            for eq in self.eqs[start:stop]:
+                if self.method_of(eq) in TABLEAUX:
+                    moving.setdefault((r, self.method_of(eq)), {T}).add(symbol(eq.target))
+        defs: dict[tuple, dict] = {g: {} for g in moving}
+        run_of = {start: r for r, (start, _) in enumerate(runs)}
 
-        for pos, eq in enumerate(self.eqs):
+        pos = 0
+        while pos < len(self.eqs):
+            eq = self.eqs[pos]
             if eq.kind == "assign":
-                self.assignment(eq, groups, defs)
-            else:
-                method = self.method_of(eq)
+                future = {g: moving[g] for g in moving if runs[g[0]][0] > pos}
+                self.assignment(eq, future, defs)
+                pos += 1
+                continue
+            r = run_of[pos]
+            start, stop = runs[r]
+            members: dict[str, list[GroupMember]] = {}
+            for ode in self.eqs[start:stop]:
+                method = self.method_of(ode)
                 if method in TABLEAUX:
-                    self.first_stage(eq, pos, method, groups[method], defs[method],
-                                     members[method], last_assigned)
+                    members.setdefault(method, []).append(
+                        self.first_stage(ode, defs[(r, method)]))
                 else:
-                    self.single_step(eq, method)
-
-        for method, group_members in members.items():
-            self.out += stage_statements(method, group_members)
-        for eq in self.eqs:
-            if eq.kind == "ode":
-                x = symbol(eq.target)
-                self.emit(eq.target, x + symbol(delta_name(eq.target)), eq)
-                self.emit_bound(eq.target, eq)
+                    self.single_step(ode, method)
+            for method, group in members.items():
+                self.out += stage_statements(method, group)
+            self.keep_old_values(start, stop, runs, defs)
+            for ode in self.eqs[start:stop]:
+                x = symbol(ode.target)
+                self.emit(ode.target, x + symbol(delta_name(ode.target)), ode)
+                self.emit_bound(ode.target, ode)
+            pos = stop
         return self.out
 
-    def assignment(self, eq: Equation, groups: dict, defs: dict) -> None:
+    def assignment(self, eq: Equation, future: dict, defs: dict) -> None:
+        """Emit ``target = rhs``; record its definition for later multi-stage groups."""
         rhs = eq.rhs
-        inlined = {m: rhs.xreplace(defs[m]) for m in groups}
-        if any(inlined[m].free_symbols & groups[m] for m in groups) and _draws_postorder(rhs):
+        inlined = {g: rhs.xreplace(defs[g]) for g in future}
+        if any(inlined[g].free_symbols & future[g] for g in future) and _draws_postorder(rhs):
             # the definition will be re-evaluated at every stage: draw once
             rhs = self.hoist_draws(rhs)
-            inlined = {m: rhs.xreplace(defs[m]) for m in groups}
+            inlined = {g: rhs.xreplace(defs[g]) for g in future}
         self.emit(eq.target, rhs, eq)
         self.emit_bound(eq.target, eq)
         x = symbol(eq.target)
-        for m in groups:
-            value = inlined[m]
-            bound = _bounded(self.ir, eq.target)
-            if bound is not None:
-                value = bound.xreplace({x: value})
-            if value.free_symbols & groups[m]:
-                defs[m][x] = value
+        bound = _bounded(self.ir, eq.target)
+        for g in future:
+            value = inlined[g] if bound is None else bound.xreplace({x: inlined[g]})
+            if value.free_symbols & future[g]:
+                defs[g][x] = value
             else:
-                defs[m].pop(x, None)
+                defs[g].pop(x, None)
 
-    def first_stage(self, eq: Equation, pos: int, method: str, moving: set, defs: dict,
-                    members: list, last_assigned: dict) -> None:
+    def keep_old_values(self, start: int, stop: int, runs: list, defs: dict) -> None:
+        """Before a run's variables change, save the old values later stages still need.
+
+        A definition recorded for a later group (``a = x + y`` before the run
+        of ``x``, inlined into the stages of ``y``) must keep reading the
+        value ``x`` had when ``a`` was computed.
+        """
+        updated = {symbol(e.target) for e in self.eqs[start:stop]}
+        later = [g for g in defs if runs[g[0]][0] > start]
+        needed = sorted({s for g in later for e in defs[g].values()
+                         for s in e.free_symbols & updated}, key=lambda s: s.name)
+        if not needed:
+            return
+        saved = {}
+        for s in needed:
+            name = f"_old_{_safe(s.name)}_{start}"
+            self.emit(name, s)
+            saved[s] = symbol(name)
+        for g in later:
+            defs[g] = {k: e.xreplace(saved) for k, e in defs[g].items()}
+
+    def first_stage(self, eq: Equation, defs: dict) -> GroupMember:
+        """Emit ``_k1_x`` at the ODE's position; return its inlined right-hand side."""
         rhs = self.hoist_draws(eq.rhs)
-        full = rhs.xreplace(defs)
-        # names read by the later stages but assigned again further down the
-        # block: keep their value at this position
-        snaps = {}
-        for s in sorted(full.free_symbols - moving, key=lambda s: s.name):
-            if last_assigned.get(s.name, -1) > pos:
-                snap = f"_snap_{_safe(s.name)}_{pos}"
-                self.emit(snap, s)
-                snaps[s] = symbol(snap)
-        if snaps:
-            full = full.xreplace(snaps)
         self.emit(k_name(1, eq.target), rhs)
-        members.append(GroupMember(eq.target, full))
+        return GroupMember(eq.target, rhs.xreplace(defs))
 
     def single_step(self, eq: Equation, method: str) -> None:
         x = symbol(eq.target)

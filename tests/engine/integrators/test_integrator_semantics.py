@@ -45,7 +45,7 @@ def test_assignments_run_in_written_order():
                 assign("a", a + 10)])
     out = Stepper(discretize(ir)).run({"a": 0.0, "b": 0.0, "c": 0.0, "v": 2.0}, 0.5, 1)
     assert out["b"] == 6.0          # sees the new a
-    assert out["c"] == 2.0          # sees v before the end-of-block update
+    assert out["c"] == 1.0          # after the ODE run: sees the updated v (ANNarchy)
     assert out["v"] == 1.0
     assert out["a"] == 13.0         # second assignment sees the first
 
@@ -64,8 +64,9 @@ def test_bounds_applied_after_update():
                 var("r", 0.0, max=sp.Float(0.5))],
                [ode("v", sp.Integer(10)), assign("r", v)])
     stmts = discretize(ir)
-    assert stmts[2] == Statement("r", sp.Min(r, sp.Float(0.5)))
-    assert stmts[-1] == Statement("v", sp.Min(sp.Max(v, sp.Float(-1.0)), sp.Float(1.0)))
+    assert [s.target for s in stmts] == ["_d_v", "v", "v", "r", "r"]
+    assert stmts[2] == Statement("v", sp.Min(sp.Max(v, sp.Float(-1.0)), sp.Float(1.0)))
+    assert stmts[4] == Statement("r", sp.Min(r, sp.Float(0.5)))
     out = Stepper(stmts).run({"v": 0.9, "r": 0.0}, 0.1, 1)
     assert out["v"] == 1.0
     assert out["r"] == 0.5
@@ -131,14 +132,32 @@ def test_explicit_keeps_draw_inline():
     assert not any(s.target.startswith("_rand") for s in stmts)
 
 
-def test_snapshot_of_value_reassigned_after_the_ode():
+def test_runs_of_consecutive_odes():
+    # run 1: x, y (coupled, start-of-run state); then a sees the new x; run 2: z
+    a, z = symbol("a"), symbol("z")
+    ir = model([var("x", 1.0), var("y", 0.5), var("a"), var("z")],
+               [ode("x", y), ode("y", -x), assign("a", x), ode("z", a + x)])
+    targets = [s.target for s in discretize(ir)]
+    assert targets == ["_d_x", "_d_y", "x", "y", "a", "_d_z", "z"]
+    out = Stepper(discretize(ir)).run({"x": 1.0, "y": 0.5, "a": 0.0, "z": 0.0}, 0.1, 1)
+    assert out["a"] == pytest.approx(1.05, abs=1e-15)
+    assert out["z"] == pytest.approx(0.1 * (1.05 + 1.05), abs=1e-15)
+
+
+def test_later_group_keeps_old_values_of_earlier_runs():
+    # c = x + z is computed before x's run; inlined into z's rk4 stages it
+    # must keep using the old x
     c = symbol("c")
-    ir = model([var("c"), var("v")],
-               [assign("c", sp.Integer(1)), ode("v", c - v, "rk4"), assign("c", sp.Integer(5))])
+    z = symbol("z")
+    ir = model([var("x", 1.0), var("c"), var("z"), var("r")],
+               [assign("c", x + z), ode("x", sp.Integer(1)), assign("r", x),
+                ode("z", c - z, "rk4")])
     stmts = discretize(ir)
-    assert any(s.target.startswith("_snap_c") for s in stmts)
-    out = Stepper(stmts).run({"c": 0.0, "v": 0.0}, 0.1, 10)
-    assert out["v"] == pytest.approx(1 - math.exp(-1.0), abs=1e-6)
+    assert any(s.target.startswith("_old_x") for s in stmts)
+    out = Stepper(stmts).run({"x": 1.0, "c": 0.0, "z": 0.0, "r": 0.0}, 0.1, 1)
+    # dz/dt = x_old + z - z = x_old over the step: z = 0.1 * 1.0 exactly
+    assert out["z"] == pytest.approx(0.1, abs=1e-15)
+    assert out["x"] == pytest.approx(1.1, abs=1e-15)
 
 
 def test_method_resolution_order():
