@@ -184,10 +184,6 @@ def test_leaky_integrator_relaxes_exponentially_to_baseline():
     np.testing.assert_allclose(data["v"], v_ref, rtol=0, atol=1e-10)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "integrators apply every ODE update at the end of the whole block, so "
-    "'r = pos(v - T)' written after the ODE reads the previous step's v; ANNarchy "
-    "applies each run of consecutive ODEs before the next assignment (r uses the new v)"))
 def test_leaky_integrator_rate_reads_the_updated_v():
     data, v_ref, threshold = _leaky_integrator_run()
     np.testing.assert_allclose(data["r"], np.maximum(v_ref - threshold, 0.0), atol=1e-10)
