@@ -1,5 +1,8 @@
 """The functions allowed inside equations, as sympy builders.
 
+Every conversion here is ``sympify(..., strict=True)``: numbers and sympy
+objects pass, text raises, so no builder can ever parse a string.
+
 One table serves both front ends: the string parser looks names up here, and
 the class-based API exposes the same builders (``n.ite``, ``clip`` ...), so
 ``pos(x)`` written as text and ``pos(n.x)`` written in Python give the same
@@ -27,18 +30,20 @@ def as_condition(c) -> sp.Basic:
         return c
     if isinstance(c, bool):
         return sp.true if c else sp.false
-    return sp.Ne(sp.sympify(c), 0)
+    return sp.Ne(sp.sympify(c, strict=True), 0)
 
 
 def ite(cond, then, otherwise) -> sp.Basic:
     """``if cond then a else b`` / ``ite(cond, a, b)`` as a sympy Piecewise."""
     cond = as_condition(cond)
-    return sp.Piecewise((sp.sympify(then), cond), (sp.sympify(otherwise), True))
+    then = sp.sympify(then, strict=True)
+    otherwise = sp.sympify(otherwise, strict=True)
+    return sp.Piecewise((then, cond), (otherwise, True))
 
 
 def _heaviside(x):
     # H(0) = 0, as ANNarchy's Heaviside: 1 when x > 0, else 0
-    return sp.Piecewise((sp.Integer(1), sp.sympify(x) > 0), (sp.Integer(0), True))
+    return sp.Piecewise((sp.Integer(1), sp.sympify(x, strict=True) > 0), (sp.Integer(0), True))
 
 
 def _pos(x):
