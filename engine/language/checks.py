@@ -207,10 +207,14 @@ def is_condition(expr) -> bool:
 def check_condition(expr: sp.Basic, what: str = "spike condition") -> None:
     """A spike condition must be a comparison or a boolean combination of them.
 
-    Bad input: ``spike = "v - v_thresh"`` (a number, not a comparison).
+    Bad inputs: ``spike = "v - v_thresh"`` (a number, not a comparison),
+    ``spike = "True"`` (a constant: every neuron would spike at every step).
     """
     if not is_condition(expr):
         raise Problem(f"{what} must be a comparison",
+                      "write a condition such as 'v > v_thresh'")
+    if expr in (sp.true, sp.false):
+        raise Problem(f"{what} must be a comparison, not a constant",
                       "write a condition such as 'v > v_thresh'")
 
 

@@ -146,8 +146,8 @@ def _tokenize(text: str) -> list[_Tok]:
                 raise Problem(f"invalid number '{tok}{follow}'",
                               "numbers are written 12, 0.5 or 1e-3", col=pos)
             if math.isinf(float(tok)):
-                raise Problem(f"number too large: {tok[:20]}", f"numbers must stay below {LARGEST:g}",
-                              col=pos)
+                raise Problem(f"number too large: {tok[:20]}",
+                              f"numbers must stay below {LARGEST:g}", col=pos)
         if kind != "ws":
             t = _Tok(kind, tok, pos, len(tok))
             if tok in "([{":

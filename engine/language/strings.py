@@ -97,7 +97,8 @@ _CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
 _FUNCTION_HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<args>[^()]*)\)$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 _G_TARGET = "g_target"
-_EVIDENT_TARGET = re.compile(r"^(?:d(?P<ode>[A-Za-z]\w*)\s*/\s*dt|(?P<name>[A-Za-z]\w*))\s*[-+*/]?=")
+_EVIDENT_TARGET = re.compile(
+    r"^(?:d(?P<ode>[A-Za-z]\w*)\s*/\s*dt|(?P<name>[A-Za-z]\w*))\s*[-+*/]?=")
 _UNSUPPORTED = ("axon_spike", "axon_reset", "pre_axon_spike")
 
 
@@ -214,9 +215,10 @@ class _ModelScope(Scope):
         if is_constant_name(name):
             b.constants.add(name)
             return symbol(name)
-        raise Problem(f"unknown name '{name}'", self._hint(name))
+        raise Problem(f"unknown name '{name}'", self.unknown_hint(name))
 
-    def _hint(self, name: str) -> str:
+    def unknown_hint(self, name: str) -> str:
+        """The hint of an unknown name, knowing what the model has."""
         b = self.b
         if name[:1] == "d" and b.lookup(name[1:]) is not None:
             return f"derivatives can only be written on the left-hand side: d{name[1:]}/dt = ..."
@@ -296,10 +298,10 @@ class _Builder:
         yield from self.auto_conductances.items()
 
     def lookup(self, name: str) -> _Decl | None:
-        for n, d in self.all_decls():
-            if n == name:
-                return d
-        return None
+        if name == "w" and self.auto_w is not None:
+            return self.auto_w
+        return (self.params.get(name) or self.variables.get(name)
+                or self.auto_conductances.get(name))
 
     def true_parameters(self) -> set[str]:
         return {n for n, d in self.params.items() if d.kind == "parameter"}
@@ -330,8 +332,8 @@ class _Builder:
         if value is None:
             return []
         items = value if isinstance(value, (list, tuple)) else [value]
-        size = sum(len(v) if isinstance(v, str) else len(getattr(v, "equation", "") or "")
-                   for v in items)
+        texts = (v.equation if isinstance(v, Variable) else v for v in items)
+        size = sum(len(t) for t in texts if isinstance(t, str))
         if size > MAX_CHARS:
             self.report(block, None, Problem(
                 f"the {block} block is too long ({size} characters, at most {MAX_CHARS})",
@@ -399,12 +401,11 @@ class _Builder:
     # -- functions ---------------------------------------------------------------------
     def read_functions(self) -> None:
         block = "functions"
-        pending: list[tuple[Line, str, tuple, Prepared]] = []
-        for line, flags in self.lines(block, self.model.functions):
+        pending: list[tuple[Line, str, tuple, Prepared, Segment]] = []
+        for line, _ in self.lines(block, self.model.functions):
             try:
-                if flags or line.flags is not None:
-                    raise Problem("functions take no flags", col=line.flags.col
-                                  if line.flags is not None else None)
+                if line.flags is not None:
+                    raise Problem("functions take no flags", col=line.flags.col)
                 asg = split_assignment(line.body)
                 m = _FUNCTION_HEADER.match(asg.lhs.text)
                 if asg.op != "=" or m is None:
@@ -449,8 +450,8 @@ class _Builder:
                 continue
             scope = _ModelScope(self, block, what="functions")
             try:
-                expr = self.expression(rhs, scope, bindings={a: symbol(a) for a in args},
-                                       function=name)
+                expr = self.expression(rhs, scope, body, function=name,
+                                       bindings={a: symbol(a) for a in args})
             except Problem as p:
                 self.functions[name] = UserFunction(name, args, None)
                 self.report(block, line, p)
@@ -772,7 +773,7 @@ class _Builder:
                     self.conductance(target, block)
                 else:
                     raise Problem(f"unknown name '{target}'",
-                                  _ModelScope(self, block)._hint(target), col=asg.lhs.col)
+                                  _ModelScope(self, block).unknown_hint(target), col=asg.lhs.col)
         statement = _Statement(line, block, target, "assign", asg.op, asg.lhs, asg.rhs, lhs)
         decl = self.lookup(target)
         for flag in flags:
@@ -821,9 +822,6 @@ class _Builder:
             return None
         try:
             check_condition(expr)
-            if expr in (sp.true, sp.false):
-                raise Problem("spike condition must be a comparison, not a constant",
-                              "write a condition such as 'v > v_thresh'")
         except Problem as p:
             self.report("spike", line, p.at(line.body.col))
             return None
@@ -875,7 +873,7 @@ class _Builder:
                 equations.append(self.convert_statement(st))
             except Problem as p:
                 self.report(st.block, st.line, p.at(st.rhs.col))
-        spike = reset = refractory = psp = None
+        spike = refractory = psp = None
         reset, pre, post = [], [], []
         if self.kind == "neuron":
             spike = self.read_spike()

@@ -113,6 +113,8 @@ TABLE = [
      "equations", None, None, "rate-coded neurons must define the firing rate r", "r = "),
     ("spike-not-boolean", N, dict(equations="dv/dt = -v", spike="v - 1"),
      "spike", 1, 1, "spike condition must be a comparison", "v > v_thresh"),
+    ("spike-constant", N, dict(equations="dv/dt = -v", spike="True"),
+     "spike", 1, 1, "must be a comparison, not a constant", "v > v_thresh"),
     ("spike-assignment", N, dict(equations="dv/dt = -v", spike="v = 1"),
      "spike", 1, 3, "spike must be a condition, not an assignment", "'=='"),
     ("spike-two-lines", N, dict(equations="dv/dt = -v", spike="v > 1\nv > 2"),

@@ -182,7 +182,8 @@ def test_annarchy4_and_annarchy5_forms_give_the_same_ir():
         spike="v >= 30.0", reset="v = c\nu += d")
     five = Neuron(
         name="Izh",
-        parameters=dict(a=0.02, b=0.2, c=-65.0, d=Parameter(8.0), I=Parameter(0.0, locality="local")),
+        parameters=dict(a=0.02, b=0.2, c=-65.0, d=Parameter(8.0),
+                        I=Parameter(0.0, locality="local")),
         equations=[
             Variable("dv/dt = 0.04*v^2 + 5*v + 140 - u + I + sum(exc)", init=-65.0, min=-90.0),
             Variable("du/dt = a*(b*v - u)", init=-13.0, method="midpoint"),
