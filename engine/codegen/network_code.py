@@ -38,6 +38,7 @@ from engine.language.symbols import classify
 __all__ = [
     "PopulationLayout",
     "MonitorLayout",
+    "ProjectionLayout",
     "NetworkLayout",
     "GeneratedCode",
     "generate_network_code",
@@ -61,6 +62,22 @@ class PopulationLayout:
     stop_condition: sp.Basic | None = None
     stop_any: bool = True         # ': any' (default) or ': all'
     constants: tuple[str, ...] = ()
+    spike_history: bool = False   # keep past spike lists (delayed projections)
+    rate_history: bool = False    # keep past values of r (delayed rate-coded projections)
+
+
+@dataclass(frozen=True)
+class ProjectionLayout:
+    """What codegen needs to know about one projection."""
+
+    key: str                      # "j0"
+    label: str
+    ir: ModelIR                   # the synapse model
+    pre_key: str
+    post_key: str
+    target: str
+    spiking: bool
+    delay_mode: str = "none"      # 'none' (one step), 'uniform' (>1 step), 'synapse' (per synapse)
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,7 @@ class MonitorLayout:
 class NetworkLayout:
     populations: tuple[PopulationLayout, ...]
     monitors: tuple[MonitorLayout, ...] = ()
+    projections: tuple[ProjectionLayout, ...] = ()
     default_method: str = "explicit"
     check_finite: bool = True
 
@@ -194,6 +212,11 @@ def generate_network_code(layout: NetworkLayout) -> GeneratedCode:
     body = _Writer()
     body.level = 2
     used_constants: set[str] = set()
+
+    pop_by_key = {pc.k: pc for pc in pops}
+    first_sum: set = set()
+    for jl in layout.projections:
+        _emit_projection(body, jl, pop_by_key, args, used_constants, first_sum)
 
     for pc, pl in zip(pops, layout.populations):
         _emit_population(body, pc, pl, args, used_constants, layout.check_finite)
@@ -343,6 +366,17 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
     w.dedent()
     if ir.spiking:
         w(f"{pc.arr('nspk')}[0] = _ns")
+    if pl.spike_history:
+        args += [pc.arr("hist"), pc.arr("hist_n")]
+        w(f"_slot = _step % {pc.arr('hist')}.shape[0]")
+        w("for _k in range(_ns):")
+        w(f"    {pc.arr('hist')}[_slot, _k] = {pc.arr('spk')}[_k]")
+        w(f"{pc.arr('hist_n')}[_slot] = _ns")
+    if pl.rate_history:
+        args.append(pc.arr("rhist"))
+        w(f"_slot = _step % {pc.arr('rhist')}.shape[0]")
+        w(f"for _k in range({pc.arr('r')}.shape[0]):")
+        w(f"    {pc.arr('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
     for st in pc.global_post:
         w(f"{st.target} = {P(st.expr)}")
         if st.target in pc.global_names:
@@ -431,3 +465,140 @@ def _emit_stop(w, stop_pops, args):
     w(f"if (_until == 1 and {conj}) or (_until == 2 and ({disj})):")
     w(f"    return _s + 1, {STATUS_STOP}, 0")
     w.dedent()
+
+
+def _synapse_names(jl: ProjectionLayout, pre: _PopulationCode, post: _PopulationCode):
+    """Code names of a synapse model's symbols inside the delivery loops."""
+    names = {"t": "_t", "dt": "_dt"}
+    for s in _free_names(_projection_exprs(jl.ir)):
+        kind, name = classify(sp.Symbol(s))
+        if kind == "pre":
+            names[s] = f"_pre_{name}"
+        elif kind == "post":
+            names[s] = f"_post_{name}"
+    return names
+
+
+def _projection_exprs(ir: ModelIR) -> list:
+    exprs = [e.rhs for e in ir.pre_spike]
+    if ir.psp is not None:
+        exprs.append(ir.psp)
+    return exprs
+
+
+def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, first_sum):
+    from engine.errors import ModelError
+
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    names = _synapse_names(jl, pre, post)
+    printer = NumbaPrinter(names, rng=f"{j}_rng")
+    P = printer.doprint
+    for v in ir.variables:
+        args.append(f"{j}_{v.name}")
+    args += [f"{j}_row", f"{j}_col", f"{j}_rng"]
+    exprs = _projection_exprs(ir)
+    free = _free_names(exprs)
+    consts = sorted(c for c in ir.constants if c in free)
+    used_constants.update(consts)
+    syn_global = [v.name for v in ir.variables if v.locality == "global" and v.name in free]
+    syn_semi = [v.name for v in ir.variables if v.locality == "semiglobal" and v.name in free]
+    syn_local = [v.name for v in ir.variables if v.locality == "local" and v.name in free]
+    pre_reads = sorted(classify(sp.Symbol(n))[1] for n in free if n.startswith("pre."))
+    post_reads = sorted(classify(sp.Symbol(n))[1] for n in free if n.startswith("post."))
+    w(f"# ---- projection {jl.label!r}: {pre.L.label!r} -> {post.L.label!r}, "
+      f"target {jl.target!r} (synapse {ir.name!r})")
+    for c in consts:
+        w(f"{c} = _c_{c}[0]")
+    for n in syn_global:
+        w(f"{n} = {j}_{n}[0]")
+
+    def read_pre(idx, delayed_slot=None):
+        for n in pre_reads:
+            if delayed_slot is not None and n == "r":
+                w(f"_pre_r = {pre.arr('rhist')}[{delayed_slot}, {idx}]")
+            else:
+                w(f"_pre_{n} = {pre.arr(n)}[{idx}]")
+
+    def read_syn_post(s_idx, post_idx):
+        for n in syn_local:
+            w(f"{n} = {j}_{n}[{s_idx}]")
+        for n in syn_semi:
+            w(f"{n} = {j}_{n}[{post_idx}]")
+        for n in post_reads:
+            w(f"_post_{n} = {post.arr(n)}[{post_idx}]")
+
+    if jl.spiking:
+        gsym = sp.Symbol("g_target", real=True)
+        incs = []
+        for e in ir.pre_spike:
+            inc = (e.rhs - gsym) if e.rhs.has(gsym) else None
+            if inc is None or inc.has(gsym):
+                raise ModelError(f"synapse {ir.name!r}: pre_spike must increment g_target "
+                                 f"('g_target += ...'), got {e}")
+            incs.append(inc)
+        inc = sp.Add(*incs)
+        g = post.arr(f"g_{jl.target}")
+        if jl.delay_mode == "uniform":
+            args.append(f"{j}_dsteps")
+            w(f"_slot = (_step - {j}_dsteps[0]) % {pre.arr('hist')}.shape[0]")
+            src, nsrc = f"{pre.arr('hist')}[_slot]", f"{pre.arr('hist_n')}[_slot]"
+        else:
+            src, nsrc = pre.arr("spk"), f"{pre.arr('nspk')}[0]"
+        if jl.delay_mode == "synapse":
+            if post_reads:
+                raise ModelError(f"synapse {ir.name!r}: per-synapse delays need a pre_spike "
+                                 "that does not read post-synaptic variables")
+            args += [f"{j}_delays", f"{j}_ring"]
+            w(f"_D = {j}_ring.shape[0]")
+        w(f"_src = {src}")
+        w(f"for _k in range({nsrc}):")
+        w.indent()
+        w("_pre = _src[_k]")
+        read_pre("_pre")
+        w(f"for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):")
+        w.indent()
+        w(f"_post = {j}_col[_syn]")
+        read_syn_post("_syn", "_post")
+        if jl.delay_mode == "synapse":
+            w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
+        else:
+            w(f"{g}[_post] += {P(inc)}")
+        w.dedent()
+        w.dedent()
+        if jl.delay_mode == "synapse":
+            w("_slot = _step % _D")
+            w(f"for _post in range({g}.shape[0]):")
+            w(f"    {g}[_post] += {j}_ring[_slot, _post]")
+            w(f"    {j}_ring[_slot, _post] = 0.0")
+    else:
+        if ir.psp is None:
+            raise ModelError(f"synapse {ir.name!r} has no psp: rate-coded projections need one")
+        other_pre = [n for n in pre_reads if n != "r"]
+        if jl.delay_mode != "none" and other_pre:
+            raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
+                             f"only pre.r, not {', '.join('pre.' + n for n in other_pre)}")
+        if jl.delay_mode == "uniform":
+            args.append(f"{j}_dsteps")
+            w(f"_dslot = (_step - {j}_dsteps[0]) % {pre.arr('rhist')}.shape[0]")
+        if jl.delay_mode == "synapse":
+            args.append(f"{j}_delays")
+            w(f"_D = {pre.arr('rhist')}.shape[0]")
+        dest = post.arr(f"sum_{jl.target}")
+        op = "+=" if (post.k, jl.target) in first_sum else "="
+        first_sum.add((post.k, jl.target))
+        w(f"for _post in range({j}_row.shape[0] - 1):")
+        w.indent()
+        w("_acc = 0.0")
+        w(f"for _syn in range({j}_row[_post], {j}_row[_post + 1]):")
+        w.indent()
+        w(f"_pre = {j}_col[_syn]")
+        slot = {"none": None, "uniform": "_dslot",
+                "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
+        read_pre("_pre", slot)
+        read_syn_post("_syn", "_post")
+        w(f"_acc += {P(ir.psp)}")
+        w.dedent()
+        w(f"{dest}[_post] {op} _acc")
+        w.dedent()

@@ -15,15 +15,17 @@ import time as _time
 import numpy as np
 
 from engine.codegen.cache import cache_dir, load_source
+from engine.codegen.rng import seed_state
 from engine.codegen.network_code import (
     STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
-    PopulationLayout, generate_network_code,
+    PopulationLayout, ProjectionLayout, generate_network_code,
 )
 from engine.errors import CompilationError, ModelError, NetworkError, NumericalError
 from engine.runtime import active
 from engine.runtime.constant import Constant
 from engine.runtime.monitor import Monitor
 from engine.runtime.population import Population, PopulationView
+from engine.runtime.projection import Projection
 
 __all__ = ["Network"]
 
@@ -66,6 +68,7 @@ class Network:
         self._config["seed"] = int(seed)
         self._populations: list[Population] = []
         self._monitors: list[Monitor] = []
+        self._projections: list[Projection] = []
         self._constants: dict[str, Constant] = {}
         self._callbacks_enabled = True
         self.current_step = 0
@@ -170,6 +173,33 @@ class Network:
         return Population(geometry, neuron, name=name, stop_condition=stop_condition,
                           network=self)
 
+    def connect(self, pre, post=None, target="", synapse=None, name=None, projection=None,
+                disable_omp=True) -> Projection:
+        """Create a projection from ``pre`` to ``post`` on ``target``; returns it.
+
+        Give it synapses with a connector method:
+        ``net.connect(exc, pop, 'exc').fixed_probability(0.02, weights=0.6)``.
+        """
+        if self._compiled:
+            raise NetworkError("cannot add a projection after compile()")
+        if projection is not None or isinstance(pre, Projection):
+            raise NetworkError("specific projections are not available yet")
+        if post is None:
+            raise NetworkError("connect() needs pre and post populations and a target")
+        return Projection(pre, post, target, synapse, name, network=self)
+
+    def _register_projection(self, proj, name) -> int:
+        if self._compiled:
+            raise NetworkError("cannot add a projection after compile()")
+        if name is not None and any(p.name == name for p in self._projections):
+            raise NetworkError(f"a projection named {name!r} already exists")
+        missing = [c for c in proj.ir.constants if c not in self._constants]
+        if missing:
+            raise NetworkError(f"synapse {proj.ir.name!r} uses constant(s) {', '.join(missing)} "
+                               "that this network does not define: call net.constant() first")
+        self._projections.append(proj)
+        return len(self._projections) - 1
+
     def _register_population(self, pop, name) -> int:
         if self._compiled:
             raise NetworkError("cannot add a population after compile()")
@@ -247,11 +277,15 @@ class Network:
     def get_constants(self) -> list[Constant]:
         return list(self._constants.values())
 
-    def get_projection(self, name):
-        raise NetworkError(f"no projection named {name!r}")
+    def get_projection(self, name) -> Projection:
+        for p in self._projections:
+            if p.name == name:
+                return p
+        raise NetworkError(f"no projection named {name!r}; existing: "
+                           f"{', '.join(p.name for p in self._projections) or 'none'}")
 
-    def get_projections(self) -> list:
-        return []
+    def get_projections(self) -> list[Projection]:
+        return list(self._projections)
 
     def get_extension(self, name):
         raise NetworkError(f"no extension named {name!r}")
@@ -276,14 +310,43 @@ class Network:
         """Switch learning off (no plastic projections exist yet: nothing to do)."""
 
     # -- compile -----------------------------------------------------------------
+    def _delay_mode(self, proj) -> str:
+        if not proj.uniform_delay:
+            return "synapse"
+        return "uniform" if proj._delay_steps > 1 else "none"
+
+    def _history_needs(self):
+        """Per population: (spike history depth, rate history depth)."""
+        spk = {p.id: 0 for p in self._populations}
+        rate = {p.id: 0 for p in self._populations}
+        for j in self._projections:
+            mode = self._delay_mode(j)
+            pid = j.pre_population.id
+            if j.pre_population.spiking and mode == "uniform":
+                spk[pid] = max(spk[pid], j.max_delay_steps)
+            if not j.pre_population.spiking and mode != "none":
+                rate[pid] = max(rate[pid], j.max_delay_steps)
+        return spk, rate
+
     def _layout(self) -> NetworkLayout:
+        for j in self._projections:
+            j._require_connected()
+        spk, rate = self._history_needs()
         pops = tuple(
             PopulationLayout(
                 key=f"p{p.id}", label=p.name, ir=p.ir,
                 refractory_from_array=p.refractory_from_array,
                 stop_condition=p.stop_condition, stop_any=p.stop_any,
+                spike_history=spk[p.id] > 0, rate_history=rate[p.id] > 0,
             )
             for p in self._populations
+        )
+        projs = tuple(
+            ProjectionLayout(key=f"j{j.id}", label=j.name, ir=j.ir,
+                             pre_key=f"p{j.pre_population.id}",
+                             post_key=f"p{j.post_population.id}", target=j.target,
+                             spiking=j.pre_population.spiking, delay_mode=self._delay_mode(j))
+            for j in self._projections
         )
         mons = tuple(
             MonitorLayout(key=f"m{m.id}", pop_key=f"p{m.population.id}",
@@ -291,7 +354,7 @@ class Network:
                           spikes=m.records_spikes)
             for m in self._monitors
         )
-        return NetworkLayout(pops, mons, default_method=self._config["method"],
+        return NetworkLayout(pops, mons, projs, default_method=self._config["method"],
                              check_finite=self._config["check_finite"])
 
     def compile(self, directory=None, clean=False, silent=True, **_ignored):
@@ -303,9 +366,11 @@ class Network:
         if not self._populations:
             raise NetworkError("the network is empty: create a population before compile()")
         t0 = _time.perf_counter()
-        self._build_module()
         if self._initial_state is None:
             self._convert_precision()
+            self._allocate_delay_buffers()
+        self._build_module()
+        if self._initial_state is None:
             self._initial_state = self._snapshot()
         self._compiled = True
         self.timings["compile_total"] = _time.perf_counter() - t0
@@ -333,6 +398,27 @@ class Network:
         self._module, self._code, self._path = module, code, path
         self.timings.update(codegen=t1 - t0, load=t2 - t1, jit=t3 - t2)
 
+    def _allocate_delay_buffers(self):
+        """Spike/rate histories of pre populations and per-synapse delay rings."""
+        spk, rate = self._history_needs()
+        fdt = self._float_dtype
+        for p in self._populations:
+            for k in ("hist", "hist_n", "rhist"):
+                p._internals.pop(k, None)
+            if spk[p.id]:
+                p._internals["hist"] = np.zeros((spk[p.id], p.size), dtype=np.int32)
+                p._internals["hist_n"] = np.zeros(spk[p.id], dtype=np.int64)
+            if rate[p.id]:
+                p._internals["rhist"] = np.tile(p._arrays["r"], (rate[p.id], 1)).astype(fdt)
+        for j in self._projections:
+            j._ring = None
+            if not j.uniform_delay and j.pre_population.spiking:
+                j._ring = np.zeros((j.max_delay_steps + 1, j.post_population.size), dtype=fdt)
+            for name, arr in list(j._arrays.items()):
+                if arr.dtype.kind == "f" and arr.dtype != fdt:
+                    j._arrays[name] = arr.astype(fdt)
+            j._rng = seed_state(np.random.SeedSequence([self.seed, 4, j.id]))
+
     def _convert_precision(self):
         fdt = self._float_dtype
         for p in self._populations:
@@ -357,6 +443,18 @@ class Network:
                 out[f"_p{p.id}_{k}"] = v
             for k, v in p._internals.items():
                 out[f"_p{p.id}_{k}"] = v
+        for j in self._projections:
+            k = f"_j{j.id}"
+            for name, v in j._arrays.items():
+                out[f"{k}_{name}"] = v
+            out[f"{k}_row"] = j._row_ptr
+            out[f"{k}_col"] = j._col.view(np.uint32)  # unsigned: no negative-index checks
+            out[f"{k}_rng"] = j._rng
+            out[f"{k}_dsteps"] = np.array([j._delay_steps], dtype=np.int64)
+            if j._delays is not None:
+                out[f"{k}_delays"] = j._delays
+            if getattr(j, "_ring", None) is not None:
+                out[f"{k}_ring"] = j._ring
         for m in self._monitors:
             out.update(m._buffers())
         for name, c in self._constants.items():
@@ -482,7 +580,9 @@ class Network:
 
     # -- state -------------------------------------------------------------------
     def _snapshot(self):
-        return {p.id: p._snapshot() for p in self._populations}
+        snap = {p.id: p._snapshot() for p in self._populations}
+        snap.update({("proj", j.id): j._snapshot() for j in self._projections})
+        return snap
 
     def reset(self, populations=True, projections=False, monitors=True, synapses=False):
         """Return to the state at ``compile()`` (time 0, initial values, fresh
@@ -492,6 +592,11 @@ class Network:
         if populations:
             for p in self._populations:
                 p._restore(self._initial_state[p.id])
+        for j in self._projections:
+            j._restore(self._initial_state[("proj", j.id)], synapses=projections or synapses)
+        for j in self._projections:
+            if getattr(j, "_ring", None) is not None:
+                j._ring[...] = 0.0
         if monitors:
             for m in self._monitors:
                 m._clear_data()
@@ -502,6 +607,7 @@ class Network:
     def clear(self):
         """Drop every population, monitor and compiled code of this network."""
         self._populations.clear()
+        self._projections.clear()
         self._monitors.clear()
         self._constants.clear()
         self._compiled = False

@@ -1,0 +1,527 @@
+"""Projections: synapses from one population (or view) to another.
+
+Storage (DESIGN.md): compressed sparse rows with int32 indices. Spiking
+projections store rows by pre-synaptic neuron (a spike walks its row);
+rate-coded ones by post-synaptic neuron (a weighted sum walks its row).
+Row pointers span the whole pre (or post) *population*, so a projection from
+a view has empty rows for the neurons outside it and generated code needs no
+rank translation. Per-synapse attributes (``w``...) are arrays aligned with
+the column array.
+
+Delays (ms, rounded to whole steps, at least one step as in ANNarchy): one
+uniform delay, or one per synapse.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from engine.errors import AttributeAssignmentError, NetworkError
+from engine.language.models import Synapse
+from engine.language.random_draws import RandomDistribution
+from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
+
+__all__ = ["Projection", "Dendrite", "default_synapse"]
+
+_DEFAULT_SPIKING = None
+_DEFAULT_RATE = None
+
+
+def default_synapse(spiking: bool) -> Synapse:
+    """ANNarchy's defaults: ``pre_spike: g_target += w`` or ``psp = w * pre.r``."""
+    global _DEFAULT_SPIKING, _DEFAULT_RATE
+    if spiking:
+        if _DEFAULT_SPIKING is None:
+            _DEFAULT_SPIKING = Synapse(pre_spike="g_target += w", name="DefaultSpikingSynapse")
+        return _DEFAULT_SPIKING
+    if _DEFAULT_RATE is None:
+        _DEFAULT_RATE = Synapse(psp="w * pre.r", name="DefaultRateCodedSynapse")
+    return _DEFAULT_RATE
+
+
+def _as_synapse(synapse) -> Synapse | None:
+    if synapse is None:
+        return None
+    if isinstance(synapse, type) and issubclass(synapse, Synapse):
+        synapse = synapse()
+    if not isinstance(synapse, Synapse):
+        raise NetworkError(f"expected a Synapse, got {type(synapse).__name__}")
+    return synapse
+
+
+def _split(obj, role):
+    from engine.runtime.population import Population, PopulationView
+
+    if isinstance(obj, PopulationView):
+        return obj.population, np.asarray(obj.ranks, dtype=np.int64)
+    if isinstance(obj, Population):
+        return obj, None
+    raise NetworkError(f"{role} must be a Population or PopulationView, got {type(obj).__name__}")
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post`` on ``target``.
+
+    Created by :meth:`Network.connect` (or ANNarchy-4 style directly), then
+    given connectivity by one connector method (``all_to_all``,
+    ``fixed_probability``...; the ``connect_*`` names of ANNarchy 4 also work).
+    """
+
+    def __init__(self, pre, post, target, synapse=None, name=None, *, network=None):
+        self.pre_population, self._pre_ranks = _split(pre, "pre")
+        self.post_population, self._post_ranks = _split(post, "post")
+        self.pre, self.post = pre, post
+        net = network if network is not None else self.pre_population.network
+        if self.pre_population.network is not net or self.post_population.network is not net:
+            raise NetworkError("pre and post populations must belong to the network")
+        if not isinstance(target, str) or not target.isidentifier():
+            raise NetworkError(f"target must be a name such as 'exc', got {target!r}")
+        self.target = target
+        spiking = self.pre_population.spiking
+        syn = _as_synapse(synapse) or default_synapse(spiking)
+        self.synapse_type = syn
+        self.ir = syn.ir
+        if self.ir.kind != "synapse":
+            raise NetworkError(f"{self.ir.name!r} is a neuron model, not a synapse")
+        self._check_compatible(spiking)
+        self.network = net
+        self.id = net._register_projection(self, name)
+        self.name = name if name is not None else f"proj{self.id}"
+        self.rows = "pre" if spiking else "post"
+        self._row_ptr = None
+        self._col = None
+        self._arrays: dict[str, np.ndarray] = {}
+        self._delay_steps = 1          # uniform delay in steps
+        self._delays = None            # per-synapse delays in steps (int32) or None
+        self._post_order = None        # lazily built dendrite index
+        self.connector_name = None
+        self.connector_args = {}
+
+    # -- validation -----------------------------------------------------------
+    def _check_compatible(self, spiking):
+        ir = self.ir
+        post = self.post_population
+        who = f"projection {self.pre_population.name!r} -> {post.name!r} ({self.target!r})"
+        if spiking and not ir.spiking:
+            raise NetworkError(f"{who}: the pre-synaptic population spikes, but synapse "
+                               f"{ir.name!r} has no pre_spike block")
+        if not spiking and ir.spiking:
+            raise NetworkError(f"{who}: the pre-synaptic population is rate-coded, but synapse "
+                               f"{ir.name!r} is event-based (pre_spike)")
+        if self.target not in post.ir.targets:
+            used = ", ".join(post.ir.targets) or "none"
+            form = f"g_{self.target}" if post.spiking else f"sum({self.target})"
+            raise NetworkError(
+                f"{who}: the post-synaptic model {post.ir.name!r} does not use {form} "
+                f"(targets it uses: {used})"
+            )
+        unsupported = []
+        if ir.equations:
+            unsupported.append("synaptic equations")
+        if ir.post_spike:
+            unsupported.append("post_spike")
+        for e in ir.pre_spike:
+            if e.target != "g_target":
+                unsupported.append(f"pre_spike updates of '{e.target}'")
+        if unsupported:
+            raise NetworkError(
+                f"{who}: synapse {ir.name!r} uses {', '.join(unsupported)}: plastic synapses "
+                "are not available yet (only transmission: psp or 'g_target += ...')"
+            )
+        for name in _pre_post_names(ir, "pre"):
+            if name not in self.pre_population._arrays:
+                raise NetworkError(f"{who}: synapse {ir.name!r} reads pre.{name}, which the "
+                                   f"pre-synaptic model {self.pre_population.ir.name!r} lacks")
+        for name in _pre_post_names(ir, "post"):
+            if name not in post._arrays:
+                raise NetworkError(f"{who}: synapse {ir.name!r} reads post.{name}, which the "
+                                   f"post-synaptic model {post.ir.name!r} lacks")
+
+    # -- sizes ------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Number of post-synaptic neurons that receive synapses (dendrites)."""
+        return len(self.post_ranks)
+
+    @property
+    def nb_synapses(self) -> int:
+        self._require_connected()
+        return int(self._col.shape[0])
+
+    def __len__(self):
+        return self.size
+
+    @property
+    def post_ranks(self) -> list[int]:
+        self._require_connected()
+        return self._dendrite_index()[2]
+
+    def _require_connected(self):
+        if self._row_ptr is None:
+            raise NetworkError(f"projection {self.name!r} has no synapses yet: call a connector "
+                               "method such as proj.fixed_probability(0.1, weights=1.0)")
+
+    # -- connectors ---------------------------------------------------------------
+    def _connect(self, method, **kwargs):
+        from engine.runtime.connectivity import build_connectivity, csr_transpose
+
+        if self._row_ptr is not None:
+            raise NetworkError(f"projection {self.name!r} is already connected "
+                               f"(with {self.connector_name})")
+        if self.network.compiled:
+            raise NetworkError("cannot connect after compile()")
+        pre, post = self.pre_population, self.post_population
+        pre_geo = (len(self._pre_ranks),) if self._pre_ranks is not None else pre.geometry
+        post_geo = (len(self._post_ranks),) if self._post_ranks is not None else post.geometry
+        rng = np.random.default_rng(np.random.SeedSequence([self.network.seed, 2, self.id]))
+        same = pre is post and (self._pre_ranks is None) == (self._post_ranks is None) and (
+            self._pre_ranks is None or np.array_equal(self._pre_ranks, self._post_ranks))
+        csr = build_connectivity(method, pre_geo, post_geo, self.rows, rng, same_population=same,
+                                 precision=self.network._float_dtype,
+                                 num_threads=self.network._config.get("num_threads", 1),
+                                 **kwargs)
+        if csr.rows != self.rows:
+            csr = csr_transpose(csr)
+        self._install(csr)
+        self.connector_name = method
+        self.connector_args = kwargs
+        return self
+
+    def _install(self, csr):
+        """Map the connector's (view) rank space onto whole populations and store."""
+        pre, post = self.pre_population, self.post_population
+        row_map = self._pre_ranks if self.rows == "pre" else self._post_ranks
+        col_map = self._post_ranks if self.rows == "pre" else self._pre_ranks
+        n_rows_full = (pre if self.rows == "pre" else post).size
+        counts = np.diff(csr.row_ptr)
+        if row_map is not None:
+            full = np.zeros(n_rows_full, dtype=np.int64)
+            np.add.at(full, row_map, counts)
+            if np.any(np.diff(row_map) < 0):
+                raise NetworkError("views used in projections must list ranks in increasing order")
+            row_ptr = np.zeros(n_rows_full + 1, dtype=np.int64)
+            np.cumsum(full, out=row_ptr[1:])
+        else:
+            row_ptr = np.asarray(csr.row_ptr, dtype=np.int64)
+        col = csr.col if col_map is None else col_map[csr.col].astype(np.int32)
+        self._row_ptr, self._col = row_ptr, np.ascontiguousarray(col, dtype=np.int32)
+        nnz = self._col.shape[0]
+        fdt = self.network._float_dtype
+        known = {}
+        for spec in self.ir.variables:
+            shape = {"global": 1, "semiglobal": post.size}.get(spec.locality, nnz)
+            dtype = NUMPY_DTYPES.get(spec.dtype, fdt)
+            arr = np.empty(shape, dtype=dtype)
+            if spec.name == "w":
+                arr[:] = csr.w
+            else:
+                arr[:] = sample_init(spec.init, shape, np.random.default_rng(
+                    np.random.SeedSequence([self.network.seed, 3, self.id])), known)
+            self._arrays[spec.name] = arr
+            known[spec.name] = arr if shape > 1 else arr[0]
+        dt = self.network.dt
+        if np.ndim(csr.delay) == 0:
+            self._delay_steps = self._to_steps(float(csr.delay), dt)
+            self._delays = None
+        else:
+            steps = np.maximum(1, np.rint(np.asarray(csr.delay) / dt)).astype(np.int32)
+            if steps.size and steps.min() == steps.max():
+                self._delay_steps, self._delays = int(steps[0]), None
+            else:
+                self._delays = steps
+                self._delay_steps = int(steps.max()) if steps.size else 1
+
+    @staticmethod
+    def _to_steps(delay_ms, dt):
+        if delay_ms < 0:
+            raise NetworkError(f"delays must be >= 0 ms, got {delay_ms}")
+        return max(1, int(round(delay_ms / dt)))
+
+    @property
+    def uniform_delay(self) -> bool:
+        return self._delays is None
+
+    @property
+    def max_delay_steps(self) -> int:
+        return int(self._delays.max()) if self._delays is not None and self._delays.size \
+            else self._delay_steps
+
+    # ANNarchy 5 names
+    def all_to_all(self, weights, delays=0.0, allow_self_connections=False,
+                   force_multiple_weights=False, storage_format=None, storage_order=None):
+        return self._connect("all_to_all", weights=weights, delays=delays,
+                             allow_self_connections=allow_self_connections,
+                             force_multiple_weights=force_multiple_weights)
+
+    def one_to_one(self, weights=1.0, delays=0.0, storage_format=None, storage_order=None):
+        return self._connect("one_to_one", weights=weights, delays=delays)
+
+    def fixed_probability(self, probability, weights, delays=0.0, allow_self_connections=False,
+                          force_multiple_weights=False, storage_format=None, storage_order=None):
+        return self._connect("fixed_probability", probability=probability, weights=weights,
+                             delays=delays, allow_self_connections=allow_self_connections)
+
+    def fixed_number_pre(self, number, weights, delays=0.0, allow_self_connections=False,
+                         force_multiple_weights=False, storage_format=None, storage_order=None):
+        return self._connect("fixed_number_pre", number=number, weights=weights, delays=delays,
+                             allow_self_connections=allow_self_connections)
+
+    def fixed_number_post(self, number, weights, delays=0.0, allow_self_connections=False,
+                          force_multiple_weights=False, storage_format=None, storage_order=None):
+        return self._connect("fixed_number_post", number=number, weights=weights, delays=delays,
+                             allow_self_connections=allow_self_connections)
+
+    def gaussian(self, amp, sigma, delays=0.0, limit=0.01, allow_self_connections=False,
+                 storage_format=None, storage_order=None):
+        return self._connect("gaussian", amp=amp, sigma=sigma, delays=delays, limit=limit,
+                             allow_self_connections=allow_self_connections)
+
+    def dog(self, amp_pos, sigma_pos, amp_neg, sigma_neg, delays=0.0, limit=0.01,
+            allow_self_connections=False, storage_format=None, storage_order=None):
+        return self._connect("dog", amp_pos=amp_pos, sigma_pos=sigma_pos, amp_neg=amp_neg,
+                             sigma_neg=sigma_neg, delays=delays, limit=limit,
+                             allow_self_connections=allow_self_connections)
+
+    def from_matrix(self, weights, delays=0.0, pre_post=False, storage_format=None,
+                    storage_order=None):
+        return self._connect("from_matrix", weights=weights, delays=delays, pre_post=pre_post)
+
+    def from_sparse(self, weights, delays=0.0, storage_format=None, storage_order=None):
+        return self._connect("from_sparse", weights=weights, delays=delays)
+
+    def from_function(self, method, **args):
+        return self._connect("from_function", method=method, **args)
+
+    # ANNarchy 4 names
+    connect_all_to_all = all_to_all
+    connect_one_to_one = one_to_one
+    connect_fixed_probability = fixed_probability
+    connect_fixed_number_pre = fixed_number_pre
+    connect_fixed_number_post = fixed_number_post
+    connect_gaussian = gaussian
+    connect_dog = dog
+    connect_from_matrix = from_matrix
+    connect_from_sparse = from_sparse
+    connect_with_func = from_function
+
+    # -- dendrites and attributes -------------------------------------------------
+    def _dendrite_index(self):
+        """(order, post_row_ptr, post_ranks): synapses grouped by post neuron, by pre rank."""
+        if self._post_order is None:
+            post_n = self.post_population.size
+            if self.rows == "post":
+                order = np.arange(self._col.shape[0])
+                row_ptr = self._row_ptr
+            else:
+                pre_of = np.repeat(np.arange(self.pre_population.size), np.diff(self._row_ptr))
+                order = np.lexsort((pre_of, self._col))
+                counts = np.bincount(self._col, minlength=post_n)
+                row_ptr = np.zeros(post_n + 1, dtype=np.int64)
+                np.cumsum(counts, out=row_ptr[1:])
+            ranks = [int(r) for r in np.flatnonzero(np.diff(row_ptr))]
+            self._post_order = (order, row_ptr, ranks)
+        return self._post_order
+
+    def _pre_of_synapses(self) -> np.ndarray:
+        if self.rows == "pre":
+            return np.repeat(np.arange(self.pre_population.size, dtype=np.int64),
+                             np.diff(self._row_ptr))
+        return self._col.astype(np.int64)
+
+    def _post_of_synapses(self) -> np.ndarray:
+        if self.rows == "post":
+            return np.repeat(np.arange(self.post_population.size, dtype=np.int64),
+                             np.diff(self._row_ptr))
+        return self._col.astype(np.int64)
+
+    def dendrite(self, post) -> "Dendrite":
+        """The synapses of one post-synaptic neuron (rank, or coordinates)."""
+        self._require_connected()
+        if isinstance(post, tuple):
+            post = self.post_population.rank_from_coordinates(post)
+        post = int(post)
+        if post not in set(self.post_ranks):
+            raise NetworkError(f"post-synaptic neuron {post} receives no synapse from "
+                               f"projection {self.name!r}")
+        return Dendrite(self, post)
+
+    def __getitem__(self, post) -> "Dendrite":
+        return self.dendrite(post)
+
+    def __iter__(self):
+        for r in self.post_ranks:
+            yield Dendrite(self, r)
+
+    @property
+    def dendrites(self):
+        return list(self)
+
+    @property
+    def attributes(self) -> list[str]:
+        return list(self._arrays)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        arrays = self.__dict__.get("_arrays")
+        if arrays is None:
+            raise AttributeError(name)
+        if name in arrays:
+            spec = self.ir.variable(name)
+            if spec.locality == "global":
+                return arrays[name][0].item()
+            if spec.locality == "semiglobal":
+                return arrays[name][self.post_ranks].copy()
+            order, row_ptr, ranks = self._dendrite_index()
+            vals = arrays[name][order]
+            return [vals[row_ptr[r]:row_ptr[r + 1]] for r in ranks]
+        if name == "delay":
+            return self._delay_lists()
+        close = difflib.get_close_matches(name, list(arrays), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise AttributeError(f"projection {self.name!r} has no attribute '{name}'{hint}")
+
+    def __setattr__(self, name, value):
+        arrays = self.__dict__.get("_arrays")
+        if arrays is not None and name in arrays:
+            self._set(name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def _set(self, name, value, post=None):
+        self._require_connected()
+        arr = self._arrays[name]
+        spec = self.ir.variable(name)
+        owner = f"projection {self.name!r}"
+        rng = np.random.default_rng()
+        if spec.locality == "global":
+            if np.ndim(value) != 0 or isinstance(value, RandomDistribution):
+                raise AttributeAssignmentError(f"{owner}: '{name}' is one value for the projection")
+            arr[0] = coerce_values(owner, name, value, 1, (1,), arr.dtype.type, rng)[0]
+            return
+        if spec.locality == "semiglobal":
+            idx = self.post_ranks if post is None else [post]
+            arr[idx] = coerce_values(owner, name, value, len(idx), (len(idx),), arr.dtype.type, rng)
+            return
+        order, row_ptr, ranks = self._dendrite_index()
+        if post is not None:
+            sl = order[row_ptr[post]:row_ptr[post + 1]]
+            arr[sl] = coerce_values(owner, name, value, sl.size, (sl.size,), arr.dtype.type, rng)
+            return
+        if isinstance(value, (list, tuple)) and len(value) == len(ranks) and all(
+                np.ndim(v) == 1 for v in value):
+            for r, v in zip(ranks, value):
+                self._set(name, v, post=r)
+            return
+        value_arr = None if isinstance(value, RandomDistribution) else np.asarray(value)
+        if value_arr is not None and value_arr.ndim == 2:
+            expected = (self.post_population.size, self.pre_population.size)
+            if value_arr.shape != expected:
+                raise AttributeAssignmentError(
+                    f"{owner}: a matrix for '{name}' must have shape (post, pre) = {expected}")
+            arr[:] = value_arr[self._post_of_synapses(), self._pre_of_synapses()]
+            return
+        vals = coerce_values(owner, name, value, arr.size, (arr.size,), arr.dtype.type, rng)
+        arr[:] = vals  # flat, in storage order
+
+    def _delay_lists(self):
+        order, row_ptr, ranks = self._dendrite_index()
+        dt = self.network.dt
+        if self._delays is None:
+            return [np.full(row_ptr[r + 1] - row_ptr[r], self._delay_steps * dt) for r in ranks]
+        d = self._delays[order] * dt
+        return [d[row_ptr[r]:row_ptr[r + 1]] for r in ranks]
+
+    def connectivity_matrix(self, fill=0.0) -> np.ndarray:
+        """Dense (post, pre) matrix of the weights (``fill`` where no synapse)."""
+        self._require_connected()
+        m = np.full((self.post_population.size, self.pre_population.size), fill, dtype=float)
+        w = self._arrays["w"]
+        m[self._post_of_synapses(), self._pre_of_synapses()] = w if w.size > 1 or \
+            self._col.size == 1 else w[0]
+        return m
+
+    def get(self, name):
+        return getattr(self, name)
+
+    def set(self, values: dict):
+        for k, v in values.items():
+            self._set(k, v)
+
+    def __repr__(self):
+        n = self._col.shape[0] if self._col is not None else 0
+        return (f"<Projection {self.name!r}: {self.pre_population.name} -> "
+                f"{self.post_population.name} ({self.target}), {n} synapses>")
+
+    # -- state snapshots -----------------------------------------------------------
+    def _snapshot(self):
+        snap = {k: v.copy() for k, v in self._arrays.items()}
+        if getattr(self, "_rng", None) is not None:
+            snap["__rng"] = self._rng.copy()
+        return snap
+
+    def _restore(self, snap, synapses=True):
+        if synapses:
+            for k, v in self._arrays.items():
+                v[...] = snap[k]
+        if "__rng" in snap:
+            self._rng[...] = snap["__rng"]
+
+
+class Dendrite:
+    """The synapses of one post-synaptic neuron of a projection."""
+
+    def __init__(self, proj: Projection, post_rank: int):
+        object.__setattr__(self, "proj", proj)
+        object.__setattr__(self, "post_rank", post_rank)
+
+    def _slice(self):
+        order, row_ptr, _ = self.proj._dendrite_index()
+        return order[row_ptr[self.post_rank]:row_ptr[self.post_rank + 1]]
+
+    @property
+    def pre_ranks(self) -> list[int]:
+        return self.proj._pre_of_synapses()[self._slice()].tolist()
+
+    @property
+    def size(self) -> int:
+        return int(self._slice().size)
+
+    def __len__(self):
+        return self.size
+
+    def __getattr__(self, name):
+        proj = self.proj
+        if name in proj._arrays:
+            spec = proj.ir.variable(name)
+            arr = proj._arrays[name]
+            if spec.locality == "global":
+                return arr[0].item()
+            if spec.locality == "semiglobal":
+                return arr[self.post_rank].item()
+            return arr[self._slice()].copy()
+        raise AttributeError(f"dendrite {self.post_rank} of projection {proj.name!r} "
+                             f"has no attribute '{name}'")
+
+    def __setattr__(self, name, value):
+        self.proj._set(name, value, post=self.post_rank)
+
+    def __repr__(self):
+        return f"<Dendrite {self.post_rank} of {self.proj.name!r}: {self.size} synapses>"
+
+
+def _pre_post_names(ir, side: str) -> set[str]:
+    from engine.language.symbols import classify
+
+    exprs = [e.rhs for e in ir.pre_spike + ir.post_spike + ir.equations]
+    if ir.psp is not None:
+        exprs.append(ir.psp)
+    out = set()
+    for e in exprs:
+        for s in getattr(e, "free_symbols", ()):
+            kind, name = classify(s)
+            if kind == side:
+                out.add(name)
+    return out
