@@ -181,7 +181,7 @@ class _PopulationCode:
             else:
                 self.local.append(st)
         self.reset_all = list(ir.reset)
-        self.reset_repeat = [e for e in ir.reset if "unless_refractory" not in e.flags]
+        self.reset_once = [e for e in ir.reset if "unless_refractory" in e.flags]
 
     # names -----------------------------------------------------------------
     def arr(self, name: str) -> str:
@@ -274,7 +274,7 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
         args.append(pc.arr(f"sum_{tgt}"))
     args.append(pc.arr("rng"))
     if ir.spiking:
-        args += [pc.arr(x) for x in ("refr", "refractory", "last_spike", "spk", "nspk")]
+        args += [pc.arr(x) for x in ("refr", "refractory", "last_spike", "spk", "nspk", "flag")]
 
     # everything the population reads
     all_exprs = [s.expr for s in pc.global_pre + pc.global_post + pc.local]
@@ -302,8 +302,6 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
             w(f"{pc.arr(st.target)}[0] = {st.target}")
 
     n_expr = f"{pc.arr('refr')}.shape[0]" if ir.spiking else _size_expr(pc)
-    if ir.spiking:
-        w("_ns = 0")
     if check_finite:
         w("_bad = False")
     w(f"for _i in range({n_expr}):")
@@ -330,28 +328,28 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
             written.append(st.target)
     float_written = [n for n in written if ir.variable(n).dtype == "float"]
     if check_finite and float_written:
-        cond = " and ".join(f"math.isfinite({n})" for n in float_written)
-        w(f"if not ({cond}):")
-        w("    _bad = True")
+        # x - x is 0 for finite x and NaN otherwise: branch-free, so the loop vectorises
+        cond = " | ".join(f"(({n} - {n}) != 0.0)" for n in float_written)
+        w(f"_bad = _bad | {cond}")
     if ir.spiking:
-        w("if _r > 0:")
-        w.indent()
-        for e in pc.reset_repeat:
-            w(f"{e.target} = {P(e.rhs)}")
-        w("_r -= 1")
-        w.dedent()
-        w(f"elif {P(ir.spike)}:")
-        w.indent()
-        w(f"{pc.arr('spk')}[_ns] = _i")
-        w("_ns += 1")
-        w(f"{pc.arr('last_spike')}[_i] = _step")
+        # Spike, reset and refractoriness as selects (no branches: the loop
+        # vectorises); the neurons that spiked are collected by a second loop.
+        # ANNarchy semantics: while refractory, reset statements (except
+        # 'unless_refractory' ones) are re-applied and the spike test skipped.
+        w("_ref = _r > 0")
+        w(f"_sp = (not _ref) & ({P(ir.spike)})")
         for e in pc.reset_all:
-            w(f"{e.target} = {P(e.rhs)}")
+            when = "_sp" if e in pc.reset_once else "(_sp | _ref)"
+            w(f"{e.target} = ({P(e.rhs)}) if {when} else {e.target}")
         if pl.refractory_from_array:
-            w(f"_r = int(math.floor({pc.arr('refractory')}[_i] / _dt + 0.5))")
+            steps = f"int(math.floor({pc.arr('refractory')}[_i] / _dt + 0.5))"
         else:
-            w(f"_r = int(math.floor(({P(ir.refractory)}) / _dt + 0.5))")
-        w.dedent()
+            steps = f"int(math.floor(({P(ir.refractory)}) / _dt + 0.5))"
+        w(f"_r = {steps} if _sp else (_r - 1 if _ref else _r)")
+        w(f"{pc.arr('flag')}[_i] = _sp")
+        for e in pc.reset_all:
+            if e.target not in written:
+                written.append(e.target)
         w(f"{pc.arr('refr')}[_i] = _r")
         for e in pc.reset_all:
             if e.target not in written:
@@ -365,6 +363,16 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
             w(f"{pc.arr(n)}[_i] = {n}")
     w.dedent()
     if ir.spiking:
+        # collect the spiking neurons, 8 flags at a time
+        w(f"_words = {pc.arr('flag')}.view(np.uint64)")
+        w("_ns = 0")
+        w("for _q in range(_words.shape[0]):")
+        w("    if _words[_q] != 0:")
+        w("        for _i in range(8 * _q, 8 * _q + 8):")
+        w(f"            if {pc.arr('flag')}[_i]:")
+        w(f"                {pc.arr('spk')}[_ns] = _i")
+        w(f"                {pc.arr('last_spike')}[_i] = _step")
+        w("                _ns += 1")
         w(f"{pc.arr('nspk')}[0] = _ns")
     if pl.spike_history:
         args += [pc.arr("hist"), pc.arr("hist_n")]

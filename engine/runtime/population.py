@@ -21,7 +21,7 @@ from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 __all__ = ["Population", "PopulationView"]
 
 #: internal per-neuron arrays of spiking populations
-_SPIKING_INTERNALS = ("refr", "refractory", "last_spike", "spk", "nspk")
+_SPIKING_INTERNALS = ("refr", "refractory", "last_spike", "spk", "nspk", "flag")
 
 
 def _as_neuron(neuron) -> Neuron:
@@ -141,6 +141,8 @@ class Population(_AttributeAccess):
             self._internals["last_spike"] = np.full(self.size, -(10**12), dtype=np.int64)
             self._internals["spk"] = np.zeros(self.size, dtype=np.int32)
             self._internals["nspk"] = np.zeros(1, dtype=np.int64)
+            # spike flags, padded to whole 8-byte words (scanned as uint64)
+            self._internals["flag"] = np.zeros(-(-self.size // 8) * 8, dtype=np.uint8)
 
     @property
     def refractory_from_array(self) -> bool:

@@ -1,0 +1,175 @@
+"""Projections: spike delivery, delays, rate-coded sums, attribute access, errors."""
+
+import numpy as np
+import pytest
+
+from engine import NetworkError, Network, Neuron, Synapse
+
+# pre neurons with dt = 1 ms: v = k + 1 after step k; spike at v >= period
+def ramp(period):
+    return Neuron(parameters=f"period = {period}",
+                  equations="dv/dt = 1.0 : init = 0.0", spike="v >= period", reset="v = 0.0",
+                  name="Ramp")
+
+
+# post neurons accumulate everything they receive on 'exc'
+COUNTER = Neuron(equations="tot += g_exc", spike="tot < -1e9", reset="tot = 0.0",
+                 name="Counter")
+
+
+def _received(period, weights, delays=0.0, n_steps=30):
+    net = Network(dt=1.0, seed=1)
+    pre = net.create(np.shape(weights)[1], ramp(period))
+    post = net.create(np.shape(weights)[0], COUNTER)
+    proj = net.connect(pre, post, "exc").from_matrix(weights, delays=delays)
+    m = net.monitor(post, "tot")
+    net.compile()
+    net.simulate(n_steps)
+    return m.get("tot"), proj
+
+
+def test_spike_is_delivered_one_step_later_by_default():
+    tot, _ = _received(5.0, [[2.0]])
+    # the pre neuron spikes at steps 4, 9, 14...; each arrives at the next step
+    steps = np.flatnonzero(np.diff(np.concatenate([[0.0], tot[:, 0]])))
+    assert steps.tolist() == [5, 10, 15, 20, 25]
+    assert tot[-1, 0] == pytest.approx(10.0)
+
+
+def test_uniform_delay_in_steps():
+    tot, proj = _received(5.0, [[2.0]], delays=3.0)
+    steps = np.flatnonzero(np.diff(np.concatenate([[0.0], tot[:, 0]])))
+    assert steps.tolist() == [7, 12, 17, 22, 27]
+    assert proj.max_delay_steps == 3
+
+
+def test_per_synapse_delays():
+    weights = np.array([[1.0, 10.0]])  # post 0 <- pre 0 (w 1), pre 1 (w 10)
+    delays = np.array([[2.0, 6.0]])
+    net = Network(dt=1.0)
+    pre = net.create(2, ramp(5.0))
+    post = net.create(1, COUNTER)
+    net.connect(pre, post, "exc").from_matrix(weights, delays=delays)
+    m = net.monitor(post, "tot")
+    net.compile()
+    net.simulate(20)
+    tot = m.get("tot")[:, 0]
+    inc = np.diff(np.concatenate([[0.0], tot]))
+    # both pre neurons spike at 4, 9, 14: +1 at 6, 11, 16 and +10 at 10, 15
+    expected = np.zeros(20)
+    expected[[6, 11, 16]] += 1.0
+    expected[[10, 15]] += 10.0
+    np.testing.assert_allclose(inc, expected)
+
+
+RATE = Neuron(parameters="tau = 10.0 : population\nI = 0.0",
+              equations="tau * dr/dt = sum(exc) - r + I", name="Rate")
+
+
+def test_rate_network_matches_numpy_reference():
+    rng = np.random.default_rng(0)
+    n = 40
+    W = rng.uniform(0, 1.0 / n, (n, n)) * (rng.random((n, n)) < 0.5)
+    W[W == 0] = np.nan  # no synapse
+    I = rng.uniform(0, 1, n)
+    net = Network(dt=1.0)
+    pop = net.create(n, RATE)
+    pop.I = I
+    proj = net.connect(pop, pop, "exc").from_matrix(W)
+    m = net.monitor(pop, "r")
+    net.compile()
+    net.simulate(50)
+    Wz = np.nan_to_num(W)
+    r = np.zeros(n)
+    ref = []
+    for _ in range(50):
+        r = r + 1.0 * (Wz @ r - r + I) / 10.0
+        ref.append(r)
+    np.testing.assert_allclose(m.get("r"), np.array(ref), rtol=1e-12, atol=1e-14)
+    assert proj.nb_synapses == int(np.sum(~np.isnan(W)))
+
+
+def test_rate_uniform_delay_matches_numpy_reference():
+    n = 5
+    W = np.full((n, n), 0.1)
+    net = Network(dt=1.0)
+    pop = net.create(n, RATE)
+    pop.I = np.arange(n, dtype=float)
+    net.connect(pop, pop, "exc").from_matrix(W, delays=3.0)
+    m = net.monitor(pop, "r")
+    net.compile()
+    net.simulate(20)
+    hist = [np.zeros(n)] * 3  # r before t=0 equals the initial value
+    r = np.zeros(n)
+    ref = []
+    for _ in range(20):
+        delayed = hist[-3]
+        r = r + (W @ delayed - r + np.arange(n)) / 10.0
+        hist.append(r)
+        ref.append(r)
+    np.testing.assert_allclose(m.get("r"), np.array(ref), rtol=1e-12)
+
+
+def test_custom_psp_and_views():
+    sig = Synapse(parameters="gain = 2.0 : projection", psp="gain * w * pos(pre.r - 0.5)")
+    net = Network(dt=1.0)
+    src = net.create(4, RATE)
+    dst = net.create(3, RATE)
+    src.r = [0.0, 1.0, 2.0, 3.0]
+    src.tau = 1e12  # frozen sources
+    proj = net.connect(src[1:3], dst[0:2], "exc", synapse=sig).all_to_all(weights=1.0)
+    assert proj.nb_synapses == 4
+    net.compile()
+    net.step()
+    # dst 0 and 1 receive 2*(0.5 + 1.5) = 4; dst 2 receives nothing
+    np.testing.assert_allclose(dst.r, [0.4, 0.4, 0.0])
+
+
+def test_weights_access_and_dendrites():
+    W = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, 6.0]])
+    net = Network()
+    pre = net.create(3, RATE)
+    post = net.create(2, RATE)
+    proj = net.connect(pre, post, "exc").from_matrix(W)
+    w = proj.w
+    assert [x.tolist() for x in w] == [[1.0, 3.0], [5.0, 6.0]]
+    assert proj.dendrite(1).pre_ranks == [1, 2]
+    assert proj[0].w.tolist() == [1.0, 3.0]
+    np.testing.assert_array_equal(proj.connectivity_matrix(), np.nan_to_num(W))
+    proj[0].w = [7.0, 8.0]
+    assert proj.connectivity_matrix()[0].tolist() == [7.0, 0.0, 8.0]
+    proj.w = 0.5
+    assert all((x == 0.5).all() for x in proj.w)
+    proj.w = [[1.0, 2.0], [3.0, 4.0]]
+    assert proj.connectivity_matrix()[1].tolist() == [0.0, 3.0, 4.0]
+    assert proj.size == 2 and proj.post_ranks == [0, 1]
+
+
+def test_spiking_weights_access_matches_matrix():
+    W = np.array([[1.0, 2.0], [np.nan, 4.0], [5.0, np.nan]])
+    net = Network()
+    pre = net.create(2, ramp(3.0))
+    post = net.create(3, COUNTER)
+    proj = net.connect(pre, post, "exc").from_matrix(W)
+    assert [x.tolist() for x in proj.w] == [[1.0, 2.0], [4.0], [5.0]]
+    np.testing.assert_array_equal(proj.connectivity_matrix(), np.nan_to_num(W))
+
+
+def test_projection_errors():
+    net = Network()
+    pre = net.create(2, ramp(3.0))
+    post = net.create(2, COUNTER)
+    rate = net.create(2, RATE)
+    with pytest.raises(NetworkError, match="does not use g_inh"):
+        net.connect(pre, post, "inh")
+    with pytest.raises(NetworkError, match="rate-coded, but synapse"):
+        net.connect(rate, rate, "exc", synapse=Synapse(pre_spike="g_target += w"))
+    with pytest.raises(NetworkError, match="plastic synapses"):
+        net.connect(pre, post, "exc", synapse=Synapse(
+            parameters="tau = 10.0", equations="tau * dx/dt = -x",
+            pre_spike="g_target += w\nx += 1"))
+    with pytest.raises(NetworkError, match="lacks"):
+        net.connect(pre, post, "exc", synapse=Synapse(pre_spike="g_target += w * pre.nothere"))
+    net.connect(pre, post, "exc")
+    with pytest.raises(NetworkError, match="no synapses yet"):
+        net.compile()
