@@ -159,6 +159,13 @@ class _PopulationCode:
         self.local: list[Statement] = []
         global_temps: set[str] = set()
         shared = self.global_names | set(ir.constants) | {"t", "dt"}
+        # Population-wide statements run once per step, before the per-neuron
+        # loop, keeping their written order; but a write that a per-neuron
+        # statement written earlier must not see (it reads the old value) is
+        # moved after the loop, and so is every population-wide statement
+        # written after it.
+        read_by_local: set[str] = set()
+        after_loop = False
         for st in statements:
             names = _free_names([st.expr])
             population_wide = (st.target in self.global_names or st.target.startswith("_")) \
@@ -166,10 +173,9 @@ class _PopulationCode:
             if population_wide:
                 if st.target.startswith("_"):
                     global_temps.add(st.target)
-                if st.target in self.ode_targets:
-                    self.global_post.append(st)
-                else:
-                    self.global_pre.append(st)
+                if st.target in read_by_local:
+                    after_loop = True
+                (self.global_post if after_loop else self.global_pre).append(st)
             elif st.target in self.global_names:
                 from engine.errors import ModelError
 
@@ -180,6 +186,7 @@ class _PopulationCode:
                 )
             else:
                 self.local.append(st)
+                read_by_local |= names
         self.reset_all = list(ir.reset)
         self.reset_once = [e for e in ir.reset if "unless_refractory" in e.flags]
 

@@ -184,8 +184,9 @@ class Monitor:
             f"{m}_spk_n": self._spk_n,
         }
         for v in self.local_vars + self.global_vars:
-            out[f"{m}_{v}"] = self._current.get(v, np.zeros((0, self.ranks.size)) if v in
-                                                self.local_vars else np.zeros(0))
+            dtype = self.population._arrays[v].dtype
+            empty = np.zeros((0, self.ranks.size) if v in self.local_vars else 0, dtype=dtype)
+            out[f"{m}_{v}"] = self._current.get(v, empty)
         return out
 
     # -- control ------------------------------------------------------------

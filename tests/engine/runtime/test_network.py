@@ -364,3 +364,32 @@ def test_generated_code_is_readable_and_cached_on_disk():
     path = Path(net._path)
     assert path.exists() and path.read_text() == src
     assert path.name.startswith("nwb_")
+
+
+def test_population_wide_ode_is_updated_before_later_statements():
+    model = Neuron(equations="dg/dt = 1 : population, init = 0\nr = g")
+    net = Network(dt=1.0)
+    pop = net.create(2, model)
+    net.compile()
+    net.simulate(3)
+    assert pop.g == 3.0 and pop.r.tolist() == [3.0, 3.0]
+    bounded = Neuron(equations="dg/dt = 1 : population, max = 2.5\nh = g : population\nr = h")
+    net = Network(dt=1.0)
+    pop = net.create(1, bounded)
+    net.compile()
+    net.simulate(3)
+    assert pop.g == 2.5 and pop.h == 2.5 and pop.r[0] == 2.5
+
+
+def test_compile_compiles_once_for_float32_and_int_monitors():
+    model = Neuron(equations="c += 1 : int\nr = 0")
+    for precision in ("double", "float"):
+        net = Network(dt=1.0)
+        net.config(precision=precision)
+        pop = net.create(3, model)
+        m = net.monitor(pop, ["c", "r"])
+        net.compile()
+        compiled = len(net._module.run.signatures)
+        net.simulate(3)
+        assert len(net._module.run.signatures) == compiled
+        assert m.get("c")[:, 0].tolist() == [1, 2, 3]
