@@ -1,0 +1,486 @@
+"""Static Numba kernels that build connectivity (compiled once, cached on disk).
+
+Nothing here depends on a model, so this module is never generated: every
+kernel is compiled the first time it is used and loaded from Numba's disk
+cache afterwards (engine/codegen/jit.py holds the options).
+
+Determinism whatever the thread count
+-------------------------------------
+Random kernels cut their work into fixed blocks (``BLOCK_ROWS`` rows, or
+``CHUNK_VALUES`` values for weight and delay draws). Block ``b`` draws from
+its own xoshiro256** stream, seeded by SplitMix64 from ``(key, stream, b)``
+where ``key`` is one 64-bit integer taken from the caller's numpy Generator.
+Threads (``prange`` over workers, each worker taking every n-th block) only
+decide *who* computes a block, never *what* it draws, so the same key gives
+bit-identical arrays with 1, 2 or any number of threads.
+
+Kernels write into preallocated int32/float arrays; they allocate only small
+scratch arrays (a one-byte-per-column marker per worker for fixed_number).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import prange
+
+from engine.codegen.jit import JIT_OPTIONS
+from engine.codegen.rng import (
+    discrete_uniform,
+    next_u64,
+    exponential,
+    lognormal,
+    normal,
+    uniform,
+    uniform01,
+)
+
+__all__ = [
+    "BLOCK_ROWS",
+    "CHUNK_VALUES",
+    "STREAM_STRUCTURE",
+    "STREAM_WEIGHTS",
+    "STREAM_DELAYS",
+    "DIST_CODES",
+    "seed_stream",
+    "fixed_probability_counts",
+    "fixed_probability_fill",
+    "fixed_number_fill",
+    "all_to_all_fill",
+    "distance_counts",
+    "distance_fill",
+    "sample_values",
+    "fill_constant",
+    "standard_exponential",
+    "transpose",
+]
+
+#: rows per random block (fixed: results must not depend on the thread count)
+BLOCK_ROWS = 256
+#: values per random block when drawing weights or delays
+CHUNK_VALUES = 1 << 16
+
+#: stream identifiers mixed into the block seeds
+STREAM_STRUCTURE = 1
+STREAM_WEIGHTS = 2
+STREAM_DELAYS = 3
+
+#: distribution class name -> code understood by :func:`sample_values`
+DIST_CODES = {"Uniform": 0, "Normal": 1, "LogNormal": 2, "Exponential": 3, "DiscreteUniform": 4}
+
+_PAR = dict(JIT_OPTIONS, parallel=True)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_A = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_B = np.uint64(0x94D049BB133111EB)
+_STREAM_MUL = np.uint64(0xD1B54A32D192ED03)
+
+
+@numba.njit(**JIT_OPTIONS)
+def seed_stream(key, stream, block, s):
+    """Fill the xoshiro state ``s`` (uint64[4]) for block ``block`` of ``stream``.
+
+    SplitMix64 run from ``key ^ stream * C1 ^ (block + 1) * C2``: nearby
+    blocks get unrelated states, and the state is never all zero in practice
+    (a zero word is replaced).
+    """
+    z = np.uint64(key) ^ (np.uint64(stream) * _STREAM_MUL) ^ (np.uint64(block + 1) * _GOLDEN)
+    for i in range(4):
+        z = z + _GOLDEN
+        x = z
+        x = (x ^ (x >> np.uint64(30))) * _MIX_A
+        x = (x ^ (x >> np.uint64(27))) * _MIX_B
+        x = x ^ (x >> np.uint64(31))
+        if x == np.uint64(0):
+            x = _GOLDEN
+        s[i] = x
+
+
+# ---------------------------------------------------------------------------
+# exponential draws: Marsaglia & Tsang's ziggurat (256 layers, 32-bit)
+# ---------------------------------------------------------------------------
+
+
+def _exponential_tables(layers: int = 256):
+    """Tables of the exponential ziggurat (Marsaglia & Tsang 2000, REXP)."""
+    de = 7.697117470131487
+    te = de
+    ve = 3.949659822581572e-3
+    m2 = 4294967296.0
+    ke = np.zeros(layers, dtype=np.int64)
+    we = np.zeros(layers)
+    fe = np.zeros(layers)
+    q = ve / math.exp(-de)
+    ke[0] = int((de / q) * m2)
+    ke[1] = 0
+    we[0] = q / m2
+    we[layers - 1] = de / m2
+    fe[0] = 1.0
+    fe[layers - 1] = math.exp(-de)
+    for i in range(layers - 2, 0, -1):
+        de = -math.log(ve / de + math.exp(-de))
+        ke[i + 1] = int((de / te) * m2)
+        te = de
+        fe[i] = math.exp(-de)
+        we[i] = de / m2
+    return ke, we, fe
+
+
+_KE, _WE, _FE = _exponential_tables()
+_EXP_R = 7.697117470131487
+
+
+@numba.njit(**JIT_OPTIONS)
+def _exponential_slow(s, jz, iz):
+    while True:
+        if iz == 0:  # the tail beyond R: R + Exp(1)
+            return _EXP_R - math.log(1.0 - uniform01(s))
+        x = jz * _WE[iz]
+        if _FE[iz] + uniform01(s) * (_FE[iz - 1] - _FE[iz]) < math.exp(-x):
+            return x
+        jz = np.int64(next_u64(s) >> np.uint64(32))
+        iz = jz & 255
+        if jz < _KE[iz]:
+            return jz * _WE[iz]
+
+
+@numba.njit(inline="always", **JIT_OPTIONS)
+def standard_exponential(s):
+    """An Exp(1) draw: one 64-bit draw, a table look-up and a multiply 99% of the time."""
+    jz = np.int64(next_u64(s) >> np.uint64(32))
+    iz = jz & 255
+    if jz < _KE[iz]:
+        return jz * _WE[iz]
+    return _exponential_slow(s, jz, iz)
+
+
+# ---------------------------------------------------------------------------
+# fixed_probability: geometric skipping, one pass to count, one to fill
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(**JIT_OPTIONS)
+def _bernoulli_row(s, n_cols, inv_rate, skip_col, out, start, write):
+    """Columns of one row where a Bernoulli(p) trial succeeds, in ascending order.
+
+    Geometric skipping: the number of failures before the next success is
+    ``floor(E / -log(1 - p))`` with E ~ Exp(1) (ziggurat), one draw per
+    synapse instead of one per candidate. ``skip_col`` (or -1) is left out (no
+    self-connection). Returns the number of columns; writes them at
+    ``out[start:]`` when ``write``.
+    """
+    j = -1
+    c = 0
+    limit = float(n_cols)
+    while True:
+        gap = standard_exponential(s) * inv_rate
+        if gap >= limit - j:
+            break
+        j += np.int64(gap) + 1
+        if j >= n_cols:
+            break
+        if j == skip_col:
+            continue
+        if write:
+            out[start + c] = j
+        c += 1
+    return c
+
+
+@numba.njit(**_PAR)
+def fixed_probability_counts(n_rows, n_cols, p, exclude_diag, key, n_threads):
+    """Number of synapses of every row (int64[n_rows]) for probability ``p``."""
+    counts = np.zeros(n_rows, dtype=np.int64)
+    dummy = np.zeros(1, dtype=np.int32)
+    inv_rate = -1.0 / math.log1p(-p)
+    n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    n_workers = min(n_threads, max(n_blocks, 1))
+    for w in prange(n_workers):
+        s = np.empty(4, dtype=np.uint64)
+        for b in range(w, n_blocks, n_workers):
+            seed_stream(key, 1, b, s)
+            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
+            for r in range(b * BLOCK_ROWS, stop):
+                skip = r if exclude_diag else -1
+                counts[r] = _bernoulli_row(s, n_cols, inv_rate, skip, dummy, 0, False)
+    return counts
+
+
+@numba.njit(**_PAR)
+def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col):
+    """Replay the streams of :func:`fixed_probability_counts`, writing ``col``.
+
+    Returns the number of rows whose replayed count disagreed with ``row_ptr``
+    (always 0; a non-zero value means a broken invariant).
+    """
+    n_rows = row_ptr.shape[0] - 1
+    inv_rate = -1.0 / math.log1p(-p)
+    n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    n_workers = min(n_threads, max(n_blocks, 1))
+    bad = np.zeros(n_workers, dtype=np.int64)
+    for w in prange(n_workers):
+        s = np.empty(4, dtype=np.uint64)
+        for b in range(w, n_blocks, n_workers):
+            seed_stream(key, 1, b, s)
+            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
+            for r in range(b * BLOCK_ROWS, stop):
+                skip = r if exclude_diag else -1
+                c = _bernoulli_row(s, n_cols, inv_rate, skip, col, row_ptr[r], True)
+                if c != row_ptr[r + 1] - row_ptr[r]:
+                    bad[w] += 1
+    return bad.sum()
+
+
+# ---------------------------------------------------------------------------
+# fixed_number_pre / fixed_number_post: Floyd's sampling, k distinct per row
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(**_PAR)
+def fixed_number_fill(n_rows, n_cols, k, exclude_diag, key, n_threads, col):
+    """``k`` distinct sorted columns per row into ``col`` (length ``n_rows * k``).
+
+    Floyd's algorithm: exactly ``k`` draws per row, membership in a one-byte
+    marker per worker (cleared after each row, so the cost stays O(k) per row
+    plus O(n_cols) per worker). Rows sort their ``k`` columns, or read them
+    back from the marker in order when ``k`` is a large share of the
+    candidates. With ``exclude_diag``, row ``r`` draws from the ``n_cols - 1``
+    other columns (rank ``x >= r`` stands for column ``x + 1``).
+    """
+    n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    n_workers = min(n_threads, max(n_blocks, 1))
+    for w in prange(n_workers):
+        s = np.empty(4, dtype=np.uint64)
+        mark = np.zeros(n_cols, dtype=np.uint8)
+        for b in range(w, n_blocks, n_workers):
+            seed_stream(key, 1, b, s)
+            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
+            for r in range(b * BLOCK_ROWS, stop):
+                shift = exclude_diag and r < n_cols
+                m = n_cols - 1 if shift else n_cols
+                base = r * k
+                idx = 0
+                for j in range(m - k, m):
+                    t = np.int64(uniform01(s) * (j + 1))
+                    if t > j:
+                        t = j
+                    if mark[t] != 0:
+                        t = j
+                    mark[t] = 1
+                    col[base + idx] = t
+                    idx += 1
+                if k * 16 >= m:
+                    idx = 0
+                    for x in range(m):
+                        if mark[x] != 0:
+                            mark[x] = 0
+                            col[base + idx] = x + 1 if (shift and x >= r) else x
+                            idx += 1
+                else:
+                    seg = col[base:base + k]
+                    seg.sort()
+                    for i in range(k):
+                        x = seg[i]
+                        mark[x] = 0
+                        if shift and x >= r:
+                            seg[i] = x + 1
+
+
+# ---------------------------------------------------------------------------
+# all_to_all
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(**_PAR)
+def all_to_all_fill(n_rows, n_cols, exclude_diag, col):
+    """Every column in every row (row r skips column r when ``exclude_diag``)."""
+    for i in prange(n_rows):
+        r = np.int64(i)
+        diag = exclude_diag and r < n_cols
+        base = r * n_cols - (min(r, n_cols) if exclude_diag else 0)
+        c = 0
+        for j in range(n_cols):
+            if diag and j == r:
+                continue
+            col[base + c] = j
+            c += 1
+
+
+# ---------------------------------------------------------------------------
+# gaussian / dog: dense distance profile, thresholded
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(inline="always", **JIT_OPTIONS)
+def _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg):
+    # k = -1 / (2 sigma^2)
+    v = amp_pos * math.exp(d2 * k_pos)
+    if kind == 1:
+        v -= amp_neg * math.exp(d2 * k_neg)
+    return v
+
+
+@numba.njit(**_PAR)
+def distance_counts(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, threshold,
+                    exclude_diag):
+    """Synapses per row where ``|profile(squared distance)| > threshold``.
+
+    ``row_xy`` (n_rows, d) and ``col_xy`` (n_cols, d) are normalized
+    coordinates. ``kind`` 0: ``amp_pos * exp(-d2 / (2 sigma_pos^2))``; 1: that
+    minus the same with ``amp_neg, sigma_neg`` (difference of Gaussians).
+    """
+    n_rows = row_xy.shape[0]
+    n_cols = col_xy.shape[0]
+    dim = row_xy.shape[1]
+    k_pos = -0.5 / (sigma_pos * sigma_pos)
+    k_neg = -0.5 / (sigma_neg * sigma_neg) if kind == 1 else 0.0
+    counts = np.zeros(n_rows, dtype=np.int64)
+    for r in prange(n_rows):
+        c = 0
+        for j in range(n_cols):
+            if exclude_diag and j == r:
+                continue
+            d2 = 0.0
+            for a in range(dim):
+                diff = row_xy[r, a] - col_xy[j, a]
+                d2 += diff * diff
+            v = _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg)
+            if abs(v) > threshold:
+                c += 1
+        counts[r] = c
+    return counts
+
+
+@numba.njit(**_PAR)
+def distance_fill(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, threshold,
+                  exclude_diag, row_ptr, col, w):
+    """Second pass of :func:`distance_counts`: columns and weights."""
+    n_rows = row_xy.shape[0]
+    n_cols = col_xy.shape[0]
+    dim = row_xy.shape[1]
+    k_pos = -0.5 / (sigma_pos * sigma_pos)
+    k_neg = -0.5 / (sigma_neg * sigma_neg) if kind == 1 else 0.0
+    for r in prange(n_rows):
+        c = row_ptr[r]
+        for j in range(n_cols):
+            if exclude_diag and j == r:
+                continue
+            d2 = 0.0
+            for a in range(dim):
+                diff = row_xy[r, a] - col_xy[j, a]
+                d2 += diff * diff
+            v = _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg)
+            if abs(v) > threshold:
+                col[c] = j
+                w[c] = v
+                c += 1
+
+
+# ---------------------------------------------------------------------------
+# weights and delays drawn from the engine's distributions
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(**_PAR)
+def sample_values(code, a, b, key, stream, n_threads, out):
+    """Fill ``out`` with draws of distribution ``code`` (see ``DIST_CODES``).
+
+    Parameters ``a, b``: Uniform(min, max), Normal(mu, sigma),
+    LogNormal(mu, sigma), Exponential(lambda, unused), DiscreteUniform(min, max).
+    """
+    n = out.shape[0]
+    n_chunks = (n + CHUNK_VALUES - 1) // CHUNK_VALUES
+    n_workers = min(n_threads, max(n_chunks, 1))
+    for w in prange(n_workers):
+        s = np.empty(4, dtype=np.uint64)
+        for ch in range(w, n_chunks, n_workers):
+            seed_stream(key, stream, ch, s)
+            stop = min(n, (ch + 1) * CHUNK_VALUES)
+            if code == 0:
+                for i in range(ch * CHUNK_VALUES, stop):
+                    out[i] = uniform(s, a, b)
+            elif code == 1:
+                for i in range(ch * CHUNK_VALUES, stop):
+                    out[i] = normal(s, a, b)
+            elif code == 2:
+                for i in range(ch * CHUNK_VALUES, stop):
+                    out[i] = lognormal(s, a, b)
+            elif code == 3:
+                for i in range(ch * CHUNK_VALUES, stop):
+                    out[i] = exponential(s, a)
+            else:
+                for i in range(ch * CHUNK_VALUES, stop):
+                    out[i] = discrete_uniform(s, a, b)
+
+
+@numba.njit(**_PAR)
+def fill_constant(out, value, n_threads):
+    """``out[:] = value`` on all threads (first touch of fresh pages in parallel)."""
+    n = out.shape[0]
+    n_chunks = (n + CHUNK_VALUES - 1) // CHUNK_VALUES
+    n_workers = min(n_threads, max(n_chunks, 1))
+    for w in prange(n_workers):
+        for ch in range(w, n_chunks, n_workers):
+            stop = min(n, (ch + 1) * CHUNK_VALUES)
+            for i in range(ch * CHUNK_VALUES, stop):
+                out[i] = value
+
+
+# ---------------------------------------------------------------------------
+# transpose (counting sort; the result is unique, so threads cannot change it)
+# ---------------------------------------------------------------------------
+
+
+@numba.njit(**_PAR)
+def transpose(row_ptr, col, n_cols, w, d, n_threads):
+    """CSR of the transpose: ``(row_ptr_t, col_t, w_t, d_t)``.
+
+    Columns of each new row come out ascending (old rows are visited in
+    order). ``w`` and ``d`` are permuted with the synapses when their length
+    is ``nnz``; pass empty arrays for scalar values (returned empty).
+    Old rows are split into one contiguous part per worker; per-part column
+    counts give every part its own write offsets, so parts scatter in parallel.
+    """
+    n_rows = row_ptr.shape[0] - 1
+    nnz = col.shape[0]
+    has_w = w.shape[0] == nnz and nnz > 0
+    has_d = d.shape[0] == nnz and nnz > 0
+    n_parts = max(1, min(n_threads, n_rows))
+    bounds = np.empty(n_parts + 1, dtype=np.int64)
+    for t in range(n_parts + 1):
+        bounds[t] = (n_rows * t) // n_parts
+    part_counts = np.zeros((n_parts, n_cols), dtype=np.int64)
+    for t in prange(n_parts):
+        for k in range(row_ptr[bounds[t]], row_ptr[bounds[t + 1]]):
+            part_counts[t, col[k]] += 1
+    row_ptr_t = np.zeros(n_cols + 1, dtype=np.int64)
+    for c in range(n_cols):
+        total = 0
+        for t in range(n_parts):
+            total += part_counts[t, c]
+        row_ptr_t[c + 1] = row_ptr_t[c] + total
+    # turn per-part counts into per-part write offsets
+    for c in range(n_cols):
+        off = row_ptr_t[c]
+        for t in range(n_parts):
+            cnt = part_counts[t, c]
+            part_counts[t, c] = off
+            off += cnt
+    col_t = np.empty(nnz, dtype=np.int32)
+    w_t = np.empty(nnz if has_w else 0, dtype=w.dtype)
+    d_t = np.empty(nnz if has_d else 0, dtype=d.dtype)
+    for t in prange(n_parts):
+        nxt = part_counts[t]
+        for r in range(bounds[t], bounds[t + 1]):
+            for k in range(row_ptr[r], row_ptr[r + 1]):
+                c = col[k]
+                pos = nxt[c]
+                nxt[c] = pos + 1
+                col_t[pos] = r
+                if has_w:
+                    w_t[pos] = w[k]
+                if has_d:
+                    d_t[pos] = d[k]
+    return row_ptr_t, col_t, w_t, d_t
