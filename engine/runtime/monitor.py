@@ -294,6 +294,62 @@ class Monitor:
         order = np.argsort(t, kind="stable")
         return t[order] * self.network.dt, i[order]
 
+    def _spikes_or_recorded(self, spikes):
+        return self._spike_dict() if spikes is None else spikes
+
+    def histogram(self, spikes=None, bins=None, per_neuron=False, recording_window=None):
+        """Spike counts per time bin (``bins`` in ms, default dt).
+
+        Returns an array of counts summed over neurons, or of shape
+        (neurons, bins) with ``per_neuron=True``. The window defaults to the
+        first and last recorded spike steps; give ``recording_window=(t0, t1)``
+        in ms to fix it.
+        """
+        spikes = self._spikes_or_recorded(spikes)
+        dt = self.network.dt
+        bin_steps = 1 if bins is None else max(1, int(round(bins / dt)))
+        all_steps = [s for v in spikes.values() for s in v]
+        if recording_window is not None:
+            first, last = (int(round(x / dt)) for x in recording_window)
+        elif all_steps:
+            first, last = min(all_steps), max(all_steps) + 1
+        else:
+            return np.zeros((len(spikes), 0)) if per_neuron else np.zeros(0)
+        n_bins = max(1, -(-(last - first) // bin_steps))
+        edges = first + bin_steps * np.arange(n_bins + 1)
+        if per_neuron:
+            return np.array([np.histogram(v, edges)[0] for v in spikes.values()])
+        return np.histogram(all_steps, edges)[0]
+
+    def population_rate(self, spikes=None, smooth=0.0):
+        """Instantaneous population rate in Hz at every step of the window,
+        smoothed with a Gaussian of ``smooth`` ms (standard deviation)."""
+        spikes = self._spikes_or_recorded(spikes)
+        counts = self.histogram(spikes).astype(float)
+        if counts.size == 0:
+            return counts
+        rate = counts / (len(spikes) * self.network.dt / 1000.0)
+        if smooth > 0:
+            sigma = smooth / self.network.dt
+            half = int(np.ceil(4 * sigma))
+            kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
+            kernel /= kernel.sum()
+            rate = np.convolve(rate, kernel, mode="same")
+        return rate
+
+    def inter_spike_interval(self, spikes=None, ranks=None, per_neuron=False):
+        """Inter-spike intervals in ms, pooled or one list per neuron."""
+        spikes = self._spikes_or_recorded(spikes)
+        ranks = list(spikes) if ranks is None else list(ranks)
+        dt = self.network.dt
+        isi = [(np.diff(np.asarray(spikes[r], dtype=float)) * dt).tolist() for r in ranks]
+        return isi if per_neuron else [x for v in isi for x in v]
+
+    def coefficient_of_variation(self, spikes=None, ranks=None):
+        """CV of the inter-spike intervals of each neuron (NaN with fewer than 2 ISIs)."""
+        isi = self.inter_spike_interval(spikes, ranks, per_neuron=True)
+        return [float(np.std(v) / np.mean(v)) if len(v) > 1 else float("nan") for v in isi]
+
     def mean_fr(self, spikes=None, duration=None) -> float:
         """Mean firing rate (Hz) over the monitored neurons and recorded time."""
         if spikes is None:

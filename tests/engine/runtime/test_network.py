@@ -393,3 +393,25 @@ def test_compile_compiles_once_for_float32_and_int_monitors():
         net.simulate(3)
         assert len(net._module.run.signatures) == compiled
         assert m.get("c")[:, 0].tolist() == [1, 2, 3]
+
+
+def test_spike_helpers_on_a_regular_train():
+    # one neuron spiking every 10 steps (dt = 1 ms): 100 Hz, ISI 10 ms, CV 0
+    clock = Neuron(equations="dv/dt = 1.0", spike="v >= 10.0", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(2, clock)
+    pop.v = [0.0, 5.0]
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(100.0)
+    spikes = m.get("spike")
+    assert spikes[0] == list(range(9, 100, 10)) and spikes[1] == list(range(4, 100, 10))
+    assert m.inter_spike_interval(spikes) == [10.0] * 18
+    assert m.coefficient_of_variation(spikes) == [0.0, 0.0]
+    assert m.histogram(spikes, bins=10.0).tolist() == [2] * 10
+    assert m.histogram(spikes, per_neuron=True, recording_window=(0, 100)).sum(1).tolist() == [10, 10]
+    rate = m.population_rate(spikes, smooth=20.0)
+    assert rate.mean() == pytest.approx(100.0, rel=0.1)
+    t, n = m.raster_plot(spikes)
+    assert t[:2].tolist() == [4.0, 9.0] and n[:2].tolist() == [1, 0]
+    assert m.mean_fr(spikes, duration=100.0) == pytest.approx(100.0)
