@@ -410,8 +410,10 @@ def test_spike_helpers_on_a_regular_train():
     assert m.coefficient_of_variation(spikes) == [0.0, 0.0]
     assert m.histogram(spikes, bins=10.0).tolist() == [2] * 10
     assert m.histogram(spikes, per_neuron=True, recording_window=(0, 100)).sum(1).tolist() == [10, 10]
-    rate = m.population_rate(spikes, smooth=20.0)
-    assert rate.mean() == pytest.approx(100.0, rel=0.1)
+    raw = m.population_rate(spikes)
+    assert raw.sum() * 1e-3 * 2 == pytest.approx(20.0)  # integral of the rate = spike count
+    rate = m.population_rate(spikes, smooth=5.0)
+    assert rate[30:66].mean() == pytest.approx(100.0, rel=0.05)
     t, n = m.raster_plot(spikes)
     assert t[:2].tolist() == [4.0, 9.0] and n[:2].tolist() == [1, 0]
     assert m.mean_fr(spikes, duration=100.0) == pytest.approx(100.0)
