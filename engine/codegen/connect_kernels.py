@@ -27,15 +27,7 @@ import numpy as np
 from numba import prange
 
 from engine.codegen.jit import JIT_OPTIONS
-from engine.codegen.rng import (
-    discrete_uniform,
-    next_u64,
-    exponential,
-    lognormal,
-    normal,
-    uniform,
-    uniform01,
-)
+from engine.codegen.rng import _KN, _WN, _normal_tail_or_wedge, next_u64, uniform01
 
 __all__ = [
     "BLOCK_ROWS",
@@ -160,51 +152,108 @@ def standard_exponential(s):
 # fixed_probability: geometric skipping, one pass to count, one to fill
 # ---------------------------------------------------------------------------
 
+_U = np.uint64
+
+
+@numba.njit(inline="always", **JIT_OPTIONS)
+def _rotl(x, k):
+    return (x << _U(k)) | (x >> _U(64 - k))
+
+
+@numba.njit(inline="always", **JIT_OPTIONS)
+def _xoshiro(s0, s1, s2, s3):
+    """xoshiro256** on four scalars (kept in registers, unlike a state array)."""
+    result = _rotl(s1 * _U(5), 7) * _U(9)
+    t = s1 << _U(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, 45)
+    return result, s0, s1, s2, s3
+
 
 @numba.njit(**JIT_OPTIONS)
-def _bernoulli_row(s, n_cols, inv_rate, skip_col, out, start, write):
-    """Columns of one row where a Bernoulli(p) trial succeeds, in ascending order.
+def _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s, counts, row_ptr, col,
+                     write):
+    """Rows of block ``b``: the columns where a Bernoulli(p) trial succeeds.
 
     Geometric skipping: the number of failures before the next success is
-    ``floor(E / -log(1 - p))`` with E ~ Exp(1) (ziggurat), one draw per
-    synapse instead of one per candidate. ``skip_col`` (or -1) is left out (no
-    self-connection). Returns the number of columns; writes them at
-    ``out[start:]`` when ``write``.
+    ``floor(E / -log(1 - p))`` with E ~ Exp(1), one draw per synapse instead of
+    one per candidate pair. E comes from the exponential ziggurat fed with
+    32-bit halves of xoshiro256** outputs (two draws per 64-bit step; the
+    state lives in registers). Row ``r`` skips column ``r`` when
+    ``exclude_diag`` (no self-connection). Count pass (``write`` False):
+    ``counts[r]``. Fill pass: the same draws again, columns written at
+    ``col[row_ptr[r]:]``; returns the number of rows whose count disagreed
+    with ``row_ptr`` (always 0).
     """
-    j = -1
-    c = 0
+    seed_stream(key, 1, b, s)
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    spare = np.int64(0)
+    have = False
     limit = float(n_cols)
-    while True:
-        gap = standard_exponential(s) * inv_rate
-        if gap >= limit - j:
-            break
-        j += np.int64(gap) + 1
-        if j >= n_cols:
-            break
-        if j == skip_col:
-            continue
+    bad = 0
+    stop = min(n_rows, (b + 1) * BLOCK_ROWS)
+    for r in range(b * BLOCK_ROWS, stop):
+        skip = r if exclude_diag else -1
+        j = -1
+        c = 0
+        base = row_ptr[r] if write else 0
+        while True:
+            if have:
+                jz = spare
+                have = False
+            else:
+                x, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+                jz = np.int64(x >> _U(32))
+                spare = np.int64(x & _U(0xFFFFFFFF))
+                have = True
+            iz = jz & 255
+            if jz < _KE[iz]:
+                e = jz * _WE[iz]
+            else:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                e = _exponential_slow(s, jz, iz)
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+            gap = e * inv_rate
+            if gap >= limit - j:
+                break
+            j += np.int64(gap) + 1
+            if j >= n_cols:
+                break
+            if j == skip:
+                continue
+            if write:
+                col[base + c] = j
+            c += 1
         if write:
-            out[start + c] = j
-        c += 1
-    return c
+            if c != row_ptr[r + 1] - row_ptr[r]:
+                bad += 1
+        else:
+            counts[r] = c
+    return bad
 
 
 @numba.njit(**_PAR)
 def fixed_probability_counts(n_rows, n_cols, p, exclude_diag, key, n_threads):
-    """Number of synapses of every row (int64[n_rows]) for probability ``p``."""
+    """Number of synapses of every row (int64[n_rows]) for probability ``p``.
+
+    ``0 < p < 1``. Blocks of ``BLOCK_ROWS`` rows, each on its own stream;
+    ``n_threads`` workers take every n-th block.
+    """
     counts = np.zeros(n_rows, dtype=np.int64)
-    dummy = np.zeros(1, dtype=np.int32)
+    dummy_ptr = np.zeros(1, dtype=np.int64)
+    dummy_col = np.zeros(1, dtype=np.int32)
     inv_rate = -1.0 / math.log1p(-p)
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
     n_workers = min(n_threads, max(n_blocks, 1))
     for w in prange(n_workers):
         s = np.empty(4, dtype=np.uint64)
         for b in range(w, n_blocks, n_workers):
-            seed_stream(key, 1, b, s)
-            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
-            for r in range(b * BLOCK_ROWS, stop):
-                skip = r if exclude_diag else -1
-                counts[r] = _bernoulli_row(s, n_cols, inv_rate, skip, dummy, 0, False)
+            _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s, counts,
+                             dummy_ptr, dummy_col, False)
     return counts
 
 
@@ -216,6 +265,7 @@ def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col
     (always 0; a non-zero value means a broken invariant).
     """
     n_rows = row_ptr.shape[0] - 1
+    dummy_counts = np.zeros(1, dtype=np.int64)
     inv_rate = -1.0 / math.log1p(-p)
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
     n_workers = min(n_threads, max(n_blocks, 1))
@@ -223,13 +273,8 @@ def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col
     for w in prange(n_workers):
         s = np.empty(4, dtype=np.uint64)
         for b in range(w, n_blocks, n_workers):
-            seed_stream(key, 1, b, s)
-            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
-            for r in range(b * BLOCK_ROWS, stop):
-                skip = r if exclude_diag else -1
-                c = _bernoulli_row(s, n_cols, inv_rate, skip, col, row_ptr[r], True)
-                if c != row_ptr[r + 1] - row_ptr[r]:
-                    bad[w] += 1
+            bad[w] += _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s,
+                                       dummy_counts, row_ptr, col, True)
     return bad.sum()
 
 
@@ -383,12 +428,66 @@ def distance_fill(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, 
 # ---------------------------------------------------------------------------
 
 
+@numba.njit(inline="always", **JIT_OPTIONS)
+def _half(s0, s1, s2, s3, spare, have):
+    """A 32-bit draw (int64 in [0, 2^32)): both halves of each xoshiro output are used."""
+    if have:
+        return spare, s0, s1, s2, s3, spare, False
+    x, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+    return np.int64(x >> _U(32)), s0, s1, s2, s3, np.int64(x & _U(0xFFFFFFFF)), True
+
+
+@numba.njit(**JIT_OPTIONS)
+def _sample_chunk(code, a, b, key, stream, ch, s, out):
+    """Values ``ch * CHUNK_VALUES ...`` of ``out`` from chunk ``ch``'s own stream."""
+    seed_stream(key, stream, ch, s)
+    s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+    spare = np.int64(0)
+    have = False
+    stop = min(out.shape[0], (ch + 1) * CHUNK_VALUES)
+    lo = math.floor(a)
+    n_int = math.floor(b) - lo + 1.0
+    for i in range(ch * CHUNK_VALUES, stop):
+        if code == 0 or code == 4:
+            x, s0, s1, s2, s3 = _xoshiro(s0, s1, s2, s3)
+            u = float(x >> _U(11)) * (1.0 / 9007199254740992.0)
+            if code == 0:
+                out[i] = a + (b - a) * u
+            else:
+                out[i] = lo + math.floor(u * n_int)
+        elif code == 3:
+            jz, s0, s1, s2, s3, spare, have = _half(s0, s1, s2, s3, spare, have)
+            iz = jz & 255
+            if jz < _KE[iz]:
+                e = jz * _WE[iz]
+            else:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                e = _exponential_slow(s, jz, iz)
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+            out[i] = e / a
+        else:
+            h, s0, s1, s2, s3, spare, have = _half(s0, s1, s2, s3, spare, have)
+            hz = h - 2147483648
+            iz = hz & 127
+            if abs(hz) < _KN[iz]:
+                z = hz * _WN[iz]
+            else:
+                s[0], s[1], s[2], s[3] = s0, s1, s2, s3
+                z = _normal_tail_or_wedge(s, hz, iz)
+                s0, s1, s2, s3 = s[0], s[1], s[2], s[3]
+            v = a + b * z
+            out[i] = math.exp(v) if code == 2 else v
+
+
 @numba.njit(**_PAR)
 def sample_values(code, a, b, key, stream, n_threads, out):
     """Fill ``out`` with draws of distribution ``code`` (see ``DIST_CODES``).
 
     Parameters ``a, b``: Uniform(min, max), Normal(mu, sigma),
-    LogNormal(mu, sigma), Exponential(lambda, unused), DiscreteUniform(min, max).
+    LogNormal(mu, sigma), Exponential(lambda, unused), DiscreteUniform(min,
+    max). Chunks of ``CHUNK_VALUES`` values, each on its own stream. Uniforms
+    take 53 bits of a xoshiro256** output; normals (ziggurat, the tables of
+    engine.codegen.rng) and exponentials (ziggurat) take 32-bit halves.
     """
     n = out.shape[0]
     n_chunks = (n + CHUNK_VALUES - 1) // CHUNK_VALUES
@@ -396,23 +495,7 @@ def sample_values(code, a, b, key, stream, n_threads, out):
     for w in prange(n_workers):
         s = np.empty(4, dtype=np.uint64)
         for ch in range(w, n_chunks, n_workers):
-            seed_stream(key, stream, ch, s)
-            stop = min(n, (ch + 1) * CHUNK_VALUES)
-            if code == 0:
-                for i in range(ch * CHUNK_VALUES, stop):
-                    out[i] = uniform(s, a, b)
-            elif code == 1:
-                for i in range(ch * CHUNK_VALUES, stop):
-                    out[i] = normal(s, a, b)
-            elif code == 2:
-                for i in range(ch * CHUNK_VALUES, stop):
-                    out[i] = lognormal(s, a, b)
-            elif code == 3:
-                for i in range(ch * CHUNK_VALUES, stop):
-                    out[i] = exponential(s, a)
-            else:
-                for i in range(ch * CHUNK_VALUES, stop):
-                    out[i] = discrete_uniform(s, a, b)
+            _sample_chunk(code, a, b, key, stream, ch, s, out)
 
 
 @numba.njit(**_PAR)
@@ -434,19 +517,19 @@ def fill_constant(out, value, n_threads):
 
 
 @numba.njit(**_PAR)
-def transpose(row_ptr, col, n_cols, w, d, n_threads):
-    """CSR of the transpose: ``(row_ptr_t, col_t, w_t, d_t)``.
+def transpose(row_ptr, col, n_cols, w, d, n_threads, col_t, w_t, d_t):
+    """CSR of the transpose into ``col_t, w_t, d_t`` (nnz each); returns ``row_ptr_t``.
 
     Columns of each new row come out ascending (old rows are visited in
     order). ``w`` and ``d`` are permuted with the synapses when their length
-    is ``nnz``; pass empty arrays for scalar values (returned empty).
+    is ``nnz`` (pass empty arrays, and empty outputs, for scalar values).
     Old rows are split into one contiguous part per worker; per-part column
     counts give every part its own write offsets, so parts scatter in parallel.
     """
     n_rows = row_ptr.shape[0] - 1
     nnz = col.shape[0]
-    has_w = w.shape[0] == nnz and nnz > 0
-    has_d = d.shape[0] == nnz and nnz > 0
+    has_w = w.shape[0] == nnz and w_t.shape[0] == nnz and nnz > 0
+    has_d = d.shape[0] == nnz and d_t.shape[0] == nnz and nnz > 0
     n_parts = max(1, min(n_threads, n_rows))
     bounds = np.empty(n_parts + 1, dtype=np.int64)
     for t in range(n_parts + 1):
@@ -468,9 +551,6 @@ def transpose(row_ptr, col, n_cols, w, d, n_threads):
             cnt = part_counts[t, c]
             part_counts[t, c] = off
             off += cnt
-    col_t = np.empty(nnz, dtype=np.int32)
-    w_t = np.empty(nnz if has_w else 0, dtype=w.dtype)
-    d_t = np.empty(nnz if has_d else 0, dtype=d.dtype)
     for t in prange(n_parts):
         nxt = part_counts[t]
         for r in range(bounds[t], bounds[t + 1]):
@@ -483,4 +563,4 @@ def transpose(row_ptr, col, n_cols, w, d, n_threads):
                     w_t[pos] = w[k]
                 if has_d:
                     d_t[pos] = d[k]
-    return row_ptr_t, col_t, w_t, d_t
+    return row_ptr_t

@@ -6,6 +6,7 @@ Small sizes only; the 82M-synapse build lives in benchmarks/connectivity_build.p
 from __future__ import annotations
 
 import math
+import mmap
 import warnings
 
 import numpy as np
@@ -484,3 +485,34 @@ def test_argument_errors():
         build("from_matrix", (3,), (5,), weights=np.ones((3, 5)))
     with pytest.raises(NetworkError, match=r"first dimension: pass weights.T"):
         build("from_sparse", (3,), (5,), weights=sps.random(5, 3, density=0.5))
+
+
+@pytest.mark.parametrize("dist,cdf", [
+    (Normal(1.0, 2.0), lambda x: __import__("scipy.stats").stats.norm.cdf(x, 1.0, 2.0)),
+    (Exponential(0.5), lambda x: __import__("scipy.stats").stats.expon.cdf(x, scale=2.0)),
+    (LogNormal(0.0, 0.3), lambda x: __import__("scipy.stats").stats.lognorm.cdf(x, 0.3)),
+])
+def test_weight_distributions_shape(dist, cdf):
+    """Kolmogorov-Smirnov on 250k weights: the ziggurats draw the right law, tails included."""
+    from scipy import stats
+
+    csr = build("fixed_number_post", (500,), (500,), number=500, weights=dist)
+    res = stats.kstest(csr.w, cdf)
+    assert res.pvalue > 1e-4, res
+
+
+def test_large_arrays_live_on_their_own_mapping(monkeypatch):
+    from engine.runtime import connectivity
+
+    ref = build("fixed_probability", (300,), (300,), same=True, probability=0.2,
+                weights=Uniform(0, 1), delays=Uniform(1, 2), precision=np.float32)
+    monkeypatch.setattr(connectivity, "_MMAP_BYTES", 0)
+    csr = build("fixed_probability", (300,), (300,), same=True, probability=0.2,
+                weights=Uniform(0, 1), delays=Uniform(1, 2), precision=np.float32)
+    check_csr(csr)
+    assert isinstance(csr.col.base, mmap.mmap) and csr.col.flags.writeable
+    assert ref.col.base is None
+    assert _same(csr, ref)
+    csr.w[:3] = 5.0  # writable like any array
+    t = csr_transpose(csr, num_threads=2)
+    assert as_dict(t) == as_dict(csr)
