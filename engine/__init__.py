@@ -44,3 +44,5 @@ __all__ = [
     "get_population", "get_populations", "get_monitors", "get_constant", "get_time",
     "get_current_step", "enable_learning", "disable_learning",
 ] + list(_model_names)
+from engine.runtime.callbacks import every  # noqa: E402  (ANNarchy's @every(net, period=...))
+__all__.append("every")

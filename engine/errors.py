@@ -16,6 +16,7 @@ __all__ = [
     "EquationError",
     "Diagnostic",
     "NetworkError",
+    "NetworkFileError",
     "CompilationError",
     "SimulationError",
     "NumericalError",
@@ -107,6 +108,12 @@ class EquationError(ModelError):
 
 class NetworkError(NeuroWorkbenchError):
     """Misuse of the Network API (unknown population, compile twice, ...)."""
+
+
+class NetworkFileError(NetworkError):
+    """A network file cannot be written, or read back onto this network
+    (corrupt, truncated, another format or version, or a different network).
+    Raised before anything is changed: the network stays as it was."""
 
 
 class CompilationError(NeuroWorkbenchError):

@@ -60,6 +60,8 @@ class Network:
     """
 
     def __init__(self, *, dt=None, seed=None):
+        if self.__dict__.get("_init_hooked"):  # again, from a subclass: engine.runtime.parallel
+            return self._init_again(dt, seed)
         self._config = dict(_DEFAULTS)
         if dt is not None:
             self._config["dt"] = self._check_dt(dt)
@@ -541,7 +543,7 @@ class Network:
     def simulate(self, duration, measure_time=False):
         """Run for ``duration`` ms (rounded to whole steps)."""
         t0 = _time.perf_counter()
-        self._run(self._steps_for(duration))
+        self._simulate_steps(self._steps_for(duration))
         elapsed = _time.perf_counter() - t0
         self.timings["simulate"] = elapsed
         if measure_time:
@@ -577,6 +579,56 @@ class Network:
     def step(self):
         """Run exactly one step of ``dt``."""
         self._run(1)
+
+    # -- save/load, copies, parallel runs, callbacks ------------------------------
+    # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
+    def save(self, filename, populations=True, projections=True):
+        """Save the state to ``filename`` (.npz, .gz, .mat or npz data); atomic."""
+        from engine.runtime.io import save
+
+        save(self, filename, populations, projections)
+
+    def load(self, filename, populations=True, projections=True, pickle_encoding=None):
+        """Restore a state written by :meth:`save`; checked first, never unpickles."""
+        from engine.runtime.io import load
+
+        load(self, filename, populations, projections, pickle_encoding)
+
+    def copy(self, *args, **kwargs):
+        """A new, uncompiled instance of this network's class built with these arguments."""
+        from engine.runtime.parallel import copy
+
+        return copy(self, *args, **kwargs)
+
+    def parallel_run(self, method, number, max_processes=-1, seeds=None, measure_time=False,
+                     executor=None, **kwargs):
+        """Run ``method(copy, **kwargs)`` on ``number`` copies in other processes."""
+        from engine.runtime.parallel import parallel_run
+
+        return parallel_run(self, method, number, max_processes, seeds, measure_time,
+                            executor, **kwargs)
+
+    def clear_all_callbacks(self):
+        """Forget every callback declared with ``@every`` (cannot be undone)."""
+        from engine.runtime.callbacks import clear_all_callbacks
+
+        clear_all_callbacks(self)
+
+    def _simulate_steps(self, n_steps):
+        from engine.runtime.callbacks import simulate_steps
+
+        simulate_steps(self, n_steps)
+
+    def _init_again(self, dt, seed):
+        from engine.runtime.parallel import init_again
+
+        init_again(self, dt, seed)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from engine.runtime.parallel import wrap_subclass_init
+
+        wrap_subclass_init(cls)
 
     # -- state -------------------------------------------------------------------
     def _snapshot(self):
