@@ -16,6 +16,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -46,6 +47,7 @@ def _static_fingerprint() -> str:
 
 
 _STATIC = None
+_LOCK = threading.RLock()  # one import at a time: sys.modules must never hold half a module
 
 
 def source_key(source: str) -> str:
@@ -61,6 +63,11 @@ def source_key(source: str) -> str:
 
 def load_source(source: str) -> tuple[ModuleType, Path]:
     """Write ``source`` to the cache (if new) and import it as a module."""
+    with _LOCK:
+        return _load_locked(source)
+
+
+def _load_locked(source: str) -> tuple[ModuleType, Path]:
     key = source_key(source)
     modname = f"nwb_{key}"
     if modname in sys.modules:

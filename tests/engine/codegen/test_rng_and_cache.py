@@ -61,3 +61,20 @@ def test_same_seed_same_stream_and_state_is_explicit():
     xa, xb, xc = (_draw(1, s, 100, 0.0, 1.0) for s in (a, b, c))
     assert np.array_equal(xa, xb) and not np.array_equal(xa, xc)
     assert np.array_equal(a, b)  # both states advanced identically
+
+
+def test_generated_modules_load_safely_from_two_threads():
+    import threading
+    import uuid
+
+    from engine.codegen.cache import load_source
+
+    src = f"# {uuid.uuid4()}\nimport time\ntime.sleep(0.2)\ndef run():\n    return 1\n"
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(load_source(src)[0].run()))
+               for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert out == [1, 1]
