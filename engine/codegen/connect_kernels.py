@@ -4,15 +4,22 @@ Nothing here depends on a model, so this module is never generated: every
 kernel is compiled the first time it is used and loaded from Numba's disk
 cache afterwards (engine/codegen/jit.py holds the options).
 
+Workers and threads
+-------------------
+Every kernel is a plain ``nogil`` function that does the share of worker
+``w`` out of ``n_workers`` (the blocks ``w, w + n_workers, ...``); the caller
+(engine.runtime.connectivity) runs one call per thread at the same time.
+Not ``prange``: the same kernels compiled with ``parallel=True`` took 2 to
+4 s more to compile cold, each, for the same speed once running.
+
 Determinism whatever the thread count
 -------------------------------------
 Random kernels cut their work into fixed blocks (``BLOCK_ROWS`` rows, or
 ``CHUNK_VALUES`` values for weight and delay draws). Block ``b`` draws from
 its own xoshiro256** stream, seeded by SplitMix64 from ``(key, stream, b)``
 where ``key`` is one 64-bit integer taken from the caller's numpy Generator.
-Threads (``prange`` over workers, each worker taking every n-th block) only
-decide *who* computes a block, never *what* it draws, so the same key gives
-bit-identical arrays with 1, 2 or any number of threads.
+Workers only decide *who* computes a block, never *what* it draws, so the
+same key gives bit-identical arrays with 1, 2 or any number of threads.
 
 Kernels write into preallocated int32/float arrays; they allocate only small
 scratch arrays (a one-byte-per-column marker per worker for fixed_number).
@@ -24,7 +31,6 @@ import math
 
 import numba
 import numpy as np
-from numba import prange
 
 from engine.codegen.jit import JIT_OPTIONS
 from engine.codegen.rng import _KN, _WN, _normal_tail_or_wedge, next_u64, uniform01
@@ -46,7 +52,9 @@ __all__ = [
     "sample_values",
     "fill_constant",
     "standard_exponential",
-    "transpose",
+    "transpose_count",
+    "transpose_offsets",
+    "transpose_scatter",
 ]
 
 #: rows per random block (fixed: results must not depend on the thread count)
@@ -62,7 +70,6 @@ STREAM_DELAYS = 3
 #: distribution class name -> code understood by :func:`sample_values`
 DIST_CODES = {"Uniform": 0, "Normal": 1, "LogNormal": 2, "Exponential": 3, "DiscreteUniform": 4}
 
-_PAR = dict(JIT_OPTIONS, parallel=True)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX_A = np.uint64(0xBF58476D1CE4E5B9)
@@ -236,30 +243,23 @@ def _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s, counts, 
     return bad
 
 
-@numba.njit(**_PAR)
-def fixed_probability_counts(n_rows, n_cols, p, exclude_diag, key, n_threads):
-    """Number of synapses of every row (int64[n_rows]) for probability ``p``.
-
-    ``0 < p < 1``. Blocks of ``BLOCK_ROWS`` rows, each on its own stream;
-    ``n_threads`` workers take every n-th block.
-    """
-    counts = np.zeros(n_rows, dtype=np.int64)
+@numba.njit(**JIT_OPTIONS)
+def fixed_probability_counts(n_rows, n_cols, p, exclude_diag, key, counts, w, n_workers):
+    """Worker ``w``: the number of synapses of its rows into ``counts`` (0 < p < 1)."""
     dummy_ptr = np.zeros(1, dtype=np.int64)
     dummy_col = np.zeros(1, dtype=np.int32)
     inv_rate = -1.0 / math.log1p(-p)
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_workers = min(n_threads, max(n_blocks, 1))
-    for w in prange(n_workers):
-        s = np.empty(4, dtype=np.uint64)
-        for b in range(w, n_blocks, n_workers):
-            _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s, counts,
-                             dummy_ptr, dummy_col, False)
-    return counts
+    s = np.empty(4, dtype=np.uint64)
+    for b in range(w, n_blocks, n_workers):
+        _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s, counts,
+                         dummy_ptr, dummy_col, False)
+    return 0
 
 
-@numba.njit(**_PAR)
-def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col):
-    """Replay the streams of :func:`fixed_probability_counts`, writing ``col``.
+@numba.njit(**JIT_OPTIONS)
+def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, col, w, n_workers):
+    """Worker ``w``: replay the streams of :func:`fixed_probability_counts` into ``col``.
 
     Returns the number of rows whose replayed count disagreed with ``row_ptr``
     (always 0; a non-zero value means a broken invariant).
@@ -268,14 +268,12 @@ def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col
     dummy_counts = np.zeros(1, dtype=np.int64)
     inv_rate = -1.0 / math.log1p(-p)
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_workers = min(n_threads, max(n_blocks, 1))
-    bad = np.zeros(n_workers, dtype=np.int64)
-    for w in prange(n_workers):
-        s = np.empty(4, dtype=np.uint64)
-        for b in range(w, n_blocks, n_workers):
-            bad[w] += _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s,
-                                       dummy_counts, row_ptr, col, True)
-    return bad.sum()
+    s = np.empty(4, dtype=np.uint64)
+    bad = 0
+    for b in range(w, n_blocks, n_workers):
+        bad += _bernoulli_block(b, key, n_rows, n_cols, inv_rate, exclude_diag, s,
+                                dummy_counts, row_ptr, col, True)
+    return bad
 
 
 # ---------------------------------------------------------------------------
@@ -283,54 +281,100 @@ def fixed_probability_fill(row_ptr, n_cols, p, exclude_diag, key, n_threads, col
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(**_PAR)
-def fixed_number_fill(n_rows, n_cols, k, exclude_diag, key, n_threads, col):
-    """``k`` distinct sorted columns per row into ``col`` (length ``n_rows * k``).
+@numba.njit(**JIT_OPTIONS)
+def _sort_small(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place: insertion sort up to 32 values, heapsort beyond."""
+    n = hi - lo
+    if n <= 32:
+        for i in range(lo + 1, hi):
+            v = a[i]
+            j = i - 1
+            while j >= lo and a[j] > v:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = v
+        return
+    # heapsort (no recursion, no allocation)
+    for start in range(n // 2 - 1, -1, -1):
+        root = start
+        while True:
+            child = 2 * root + 1
+            if child >= n:
+                break
+            if child + 1 < n and a[lo + child] < a[lo + child + 1]:
+                child += 1
+            if a[lo + root] < a[lo + child]:
+                a[lo + root], a[lo + child] = a[lo + child], a[lo + root]
+                root = child
+            else:
+                break
+    for end in range(n - 1, 0, -1):
+        a[lo], a[lo + end] = a[lo + end], a[lo]
+        root = 0
+        while True:
+            child = 2 * root + 1
+            if child >= end:
+                break
+            if child + 1 < end and a[lo + child] < a[lo + child + 1]:
+                child += 1
+            if a[lo + root] < a[lo + child]:
+                a[lo + root], a[lo + child] = a[lo + child], a[lo + root]
+                root = child
+            else:
+                break
+
+
+@numba.njit(**JIT_OPTIONS)
+def fixed_number_fill(n_rows, n_cols, k, exclude_diag, key, col, w, n_workers):
+    """Worker ``w``: ``k`` distinct sorted columns per row into ``col`` (``n_rows * k``).
 
     Floyd's algorithm: exactly ``k`` draws per row, membership in a one-byte
-    marker per worker (cleared after each row, so the cost stays O(k) per row
-    plus O(n_cols) per worker). Rows sort their ``k`` columns, or read them
-    back from the marker in order when ``k`` is a large share of the
-    candidates. With ``exclude_diag``, row ``r`` draws from the ``n_cols - 1``
-    other columns (rank ``x >= r`` stands for column ``x + 1``).
+    marker (cleared after each row, so the cost stays O(k) per row plus
+    O(n_cols) per worker). The ``k`` columns come back in order either by
+    scanning the marker eight bytes at a time (when ``k`` is at least
+    1/1024 of the candidates: a word scan is cheaper than sorting) or by
+    sorting them. With ``exclude_diag``, row ``r`` draws from the
+    ``n_cols - 1`` other columns (rank ``x >= r`` stands for column ``x + 1``).
     """
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
-    n_workers = min(n_threads, max(n_blocks, 1))
-    for w in prange(n_workers):
-        s = np.empty(4, dtype=np.uint64)
-        mark = np.zeros(n_cols, dtype=np.uint8)
-        for b in range(w, n_blocks, n_workers):
-            seed_stream(key, 1, b, s)
-            stop = min(n_rows, (b + 1) * BLOCK_ROWS)
-            for r in range(b * BLOCK_ROWS, stop):
-                shift = exclude_diag and r < n_cols
-                m = n_cols - 1 if shift else n_cols
-                base = r * k
+    s = np.empty(4, dtype=np.uint64)
+    n_words = (n_cols + 7) // 8
+    words = np.zeros(n_words, dtype=np.uint64)
+    mark = words.view(np.uint8)
+    for b in range(w, n_blocks, n_workers):
+        seed_stream(key, 1, b, s)
+        stop = min(n_rows, (b + 1) * BLOCK_ROWS)
+        for r in range(b * BLOCK_ROWS, stop):
+            shift = exclude_diag and r < n_cols
+            m = n_cols - 1 if shift else n_cols
+            base = r * k
+            idx = 0
+            for j in range(m - k, m):
+                t = np.int64(uniform01(s) * (j + 1))
+                if t > j:
+                    t = j
+                if mark[t] != 0:
+                    t = j
+                mark[t] = 1
+                col[base + idx] = t
+                idx += 1
+            if k * 1024 >= m:
                 idx = 0
-                for j in range(m - k, m):
-                    t = np.int64(uniform01(s) * (j + 1))
-                    if t > j:
-                        t = j
-                    if mark[t] != 0:
-                        t = j
-                    mark[t] = 1
-                    col[base + idx] = t
-                    idx += 1
-                if k * 16 >= m:
-                    idx = 0
-                    for x in range(m):
-                        if mark[x] != 0:
-                            mark[x] = 0
-                            col[base + idx] = x + 1 if (shift and x >= r) else x
-                            idx += 1
-                else:
-                    seg = col[base:base + k]
-                    seg.sort()
-                    for i in range(k):
-                        x = seg[i]
-                        mark[x] = 0
-                        if shift and x >= r:
-                            seg[i] = x + 1
+                for wi in range((m + 7) // 8):
+                    if words[wi] != 0:
+                        for x in range(wi * 8, min(wi * 8 + 8, m)):
+                            if mark[x] != 0:
+                                col[base + idx] = x + 1 if (shift and x >= r) else x
+                                idx += 1
+                        words[wi] = 0
+            else:
+                _sort_small(col, base, base + k)
+                for i in range(base, base + k):
+                    x = col[i]
+                    mark[x] = 0
+                    if shift and x >= r:
+                        col[i] = x + 1
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -338,19 +382,21 @@ def fixed_number_fill(n_rows, n_cols, k, exclude_diag, key, n_threads, col):
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(**_PAR)
-def all_to_all_fill(n_rows, n_cols, exclude_diag, col):
-    """Every column in every row (row r skips column r when ``exclude_diag``)."""
-    for i in prange(n_rows):
-        r = np.int64(i)
-        diag = exclude_diag and r < n_cols
-        base = r * n_cols - (min(r, n_cols) if exclude_diag else 0)
-        c = 0
-        for j in range(n_cols):
-            if diag and j == r:
-                continue
-            col[base + c] = j
-            c += 1
+@numba.njit(**JIT_OPTIONS)
+def all_to_all_fill(n_rows, n_cols, exclude_diag, col, w, n_workers):
+    """Worker ``w``: every column in its rows (row r skips column r when ``exclude_diag``)."""
+    n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    for b in range(w, n_blocks, n_workers):
+        for r in range(b * BLOCK_ROWS, min(n_rows, (b + 1) * BLOCK_ROWS)):
+            diag = exclude_diag and r < n_cols
+            base = r * n_cols - (min(r, n_cols) if exclude_diag else 0)
+            c = 0
+            for j in range(n_cols):
+                if diag and j == r:
+                    continue
+                col[base + c] = j
+                c += 1
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -367,60 +413,61 @@ def _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg):
     return v
 
 
-@numba.njit(**_PAR)
+@numba.njit(**JIT_OPTIONS)
+def _distance_rows(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, threshold,
+                   exclude_diag, counts, row_ptr, col, wout, write, w, n_workers):
+    n_rows = row_xy.shape[0]
+    n_cols = col_xy.shape[0]
+    dim = row_xy.shape[1]
+    k_pos = -0.5 / (sigma_pos * sigma_pos)
+    k_neg = -0.5 / (sigma_neg * sigma_neg) if kind == 1 else 0.0
+    n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    for b in range(w, n_blocks, n_workers):
+        for r in range(b * BLOCK_ROWS, min(n_rows, (b + 1) * BLOCK_ROWS)):
+            c = row_ptr[r] if write else 0
+            for j in range(n_cols):
+                if exclude_diag and j == r:
+                    continue
+                d2 = 0.0
+                for a in range(dim):
+                    diff = row_xy[r, a] - col_xy[j, a]
+                    d2 += diff * diff
+                v = _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg)
+                if abs(v) > threshold:
+                    if write:
+                        col[c] = j
+                        wout[c] = v
+                    c += 1
+            if not write:
+                counts[r] = c
+    return 0
+
+
+@numba.njit(**JIT_OPTIONS)
 def distance_counts(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, threshold,
-                    exclude_diag):
-    """Synapses per row where ``|profile(squared distance)| > threshold``.
+                    exclude_diag, counts, w, n_workers):
+    """Worker ``w``: synapses per row where ``|profile(squared distance)| > threshold``.
 
     ``row_xy`` (n_rows, d) and ``col_xy`` (n_cols, d) are normalized
     coordinates. ``kind`` 0: ``amp_pos * exp(-d2 / (2 sigma_pos^2))``; 1: that
     minus the same with ``amp_neg, sigma_neg`` (difference of Gaussians).
     """
-    n_rows = row_xy.shape[0]
-    n_cols = col_xy.shape[0]
-    dim = row_xy.shape[1]
-    k_pos = -0.5 / (sigma_pos * sigma_pos)
-    k_neg = -0.5 / (sigma_neg * sigma_neg) if kind == 1 else 0.0
-    counts = np.zeros(n_rows, dtype=np.int64)
-    for r in prange(n_rows):
-        c = 0
-        for j in range(n_cols):
-            if exclude_diag and j == r:
-                continue
-            d2 = 0.0
-            for a in range(dim):
-                diff = row_xy[r, a] - col_xy[j, a]
-                d2 += diff * diff
-            v = _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg)
-            if abs(v) > threshold:
-                c += 1
-        counts[r] = c
-    return counts
+    dummy_i = np.zeros(1, dtype=np.int64)
+    dummy_c = np.zeros(1, dtype=np.int32)
+    dummy_w = np.zeros(1, dtype=np.float64)
+    return _distance_rows(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg,
+                          threshold, exclude_diag, counts, dummy_i, dummy_c, dummy_w, False, w,
+                          n_workers)
 
 
-@numba.njit(**_PAR)
+@numba.njit(**JIT_OPTIONS)
 def distance_fill(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, threshold,
-                  exclude_diag, row_ptr, col, w):
-    """Second pass of :func:`distance_counts`: columns and weights."""
-    n_rows = row_xy.shape[0]
-    n_cols = col_xy.shape[0]
-    dim = row_xy.shape[1]
-    k_pos = -0.5 / (sigma_pos * sigma_pos)
-    k_neg = -0.5 / (sigma_neg * sigma_neg) if kind == 1 else 0.0
-    for r in prange(n_rows):
-        c = row_ptr[r]
-        for j in range(n_cols):
-            if exclude_diag and j == r:
-                continue
-            d2 = 0.0
-            for a in range(dim):
-                diff = row_xy[r, a] - col_xy[j, a]
-                d2 += diff * diff
-            v = _profile(d2, kind, amp_pos, k_pos, amp_neg, k_neg)
-            if abs(v) > threshold:
-                col[c] = j
-                w[c] = v
-                c += 1
+                  exclude_diag, row_ptr, col, wout, w, n_workers):
+    """Worker ``w``: second pass of :func:`distance_counts`, columns and weights."""
+    dummy_i = np.zeros(1, dtype=np.int64)
+    return _distance_rows(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg,
+                          threshold, exclude_diag, dummy_i, row_ptr, col, wout, True, w,
+                          n_workers)
 
 
 # ---------------------------------------------------------------------------
@@ -479,9 +526,9 @@ def _sample_chunk(code, a, b, key, stream, ch, s, out):
             out[i] = math.exp(v) if code == 2 else v
 
 
-@numba.njit(**_PAR)
-def sample_values(code, a, b, key, stream, n_threads, out):
-    """Fill ``out`` with draws of distribution ``code`` (see ``DIST_CODES``).
+@numba.njit(**JIT_OPTIONS)
+def sample_values(code, a, b, key, stream, out, w, n_workers):
+    """Worker ``w``: its chunks of ``out`` drawn from distribution ``code`` (``DIST_CODES``).
 
     Parameters ``a, b``: Uniform(min, max), Normal(mu, sigma),
     LogNormal(mu, sigma), Exponential(lambda, unused), DiscreteUniform(min,
@@ -489,26 +536,22 @@ def sample_values(code, a, b, key, stream, n_threads, out):
     take 53 bits of a xoshiro256** output; normals (ziggurat, the tables of
     engine.codegen.rng) and exponentials (ziggurat) take 32-bit halves.
     """
-    n = out.shape[0]
-    n_chunks = (n + CHUNK_VALUES - 1) // CHUNK_VALUES
-    n_workers = min(n_threads, max(n_chunks, 1))
-    for w in prange(n_workers):
-        s = np.empty(4, dtype=np.uint64)
-        for ch in range(w, n_chunks, n_workers):
-            _sample_chunk(code, a, b, key, stream, ch, s, out)
+    n_chunks = (out.shape[0] + CHUNK_VALUES - 1) // CHUNK_VALUES
+    s = np.empty(4, dtype=np.uint64)
+    for ch in range(w, n_chunks, n_workers):
+        _sample_chunk(code, a, b, key, stream, ch, s, out)
+    return 0
 
 
-@numba.njit(**_PAR)
-def fill_constant(out, value, n_threads):
-    """``out[:] = value`` on all threads (first touch of fresh pages in parallel)."""
+@numba.njit(**JIT_OPTIONS)
+def fill_constant(out, value, w, n_workers):
+    """Worker ``w``: ``out[chunk] = value`` for its chunks (first touch on every thread)."""
     n = out.shape[0]
     n_chunks = (n + CHUNK_VALUES - 1) // CHUNK_VALUES
-    n_workers = min(n_threads, max(n_chunks, 1))
-    for w in prange(n_workers):
-        for ch in range(w, n_chunks, n_workers):
-            stop = min(n, (ch + 1) * CHUNK_VALUES)
-            for i in range(ch * CHUNK_VALUES, stop):
-                out[i] = value
+    for ch in range(w, n_chunks, n_workers):
+        for i in range(ch * CHUNK_VALUES, min(n, (ch + 1) * CHUNK_VALUES)):
+            out[i] = value
+    return 0
 
 
 # ---------------------------------------------------------------------------
@@ -516,51 +559,51 @@ def fill_constant(out, value, n_threads):
 # ---------------------------------------------------------------------------
 
 
-@numba.njit(**_PAR)
-def transpose(row_ptr, col, n_cols, w, d, n_threads, col_t, w_t, d_t):
-    """CSR of the transpose into ``col_t, w_t, d_t`` (nnz each); returns ``row_ptr_t``.
+@numba.njit(**JIT_OPTIONS)
+def transpose_count(row_ptr, col, lo, hi, counts):
+    """``counts[c]`` = synapses of rows ``lo:hi`` in column ``c`` (one part of the rows)."""
+    for k in range(row_ptr[lo], row_ptr[hi]):
+        counts[col[k]] += 1
+    return 0
 
-    Columns of each new row come out ascending (old rows are visited in
-    order). ``w`` and ``d`` are permuted with the synapses when their length
-    is ``nnz`` (pass empty arrays, and empty outputs, for scalar values).
-    Old rows are split into one contiguous part per worker; per-part column
-    counts give every part its own write offsets, so parts scatter in parallel.
+
+@numba.njit(**JIT_OPTIONS)
+def transpose_offsets(part_counts):
+    """Turn per-part column counts (parts, n_cols) into write offsets, in place.
+
+    Returns the transposed ``row_ptr`` (n_cols + 1). Part ``t`` writes column
+    ``c``'s synapses after those of parts ``< t``: rows stay in order.
     """
-    n_rows = row_ptr.shape[0] - 1
-    nnz = col.shape[0]
-    has_w = w.shape[0] == nnz and w_t.shape[0] == nnz and nnz > 0
-    has_d = d.shape[0] == nnz and d_t.shape[0] == nnz and nnz > 0
-    n_parts = max(1, min(n_threads, n_rows))
-    bounds = np.empty(n_parts + 1, dtype=np.int64)
-    for t in range(n_parts + 1):
-        bounds[t] = (n_rows * t) // n_parts
-    part_counts = np.zeros((n_parts, n_cols), dtype=np.int64)
-    for t in prange(n_parts):
-        for k in range(row_ptr[bounds[t]], row_ptr[bounds[t + 1]]):
-            part_counts[t, col[k]] += 1
+    n_parts, n_cols = part_counts.shape
     row_ptr_t = np.zeros(n_cols + 1, dtype=np.int64)
-    for c in range(n_cols):
-        total = 0
-        for t in range(n_parts):
-            total += part_counts[t, c]
-        row_ptr_t[c + 1] = row_ptr_t[c] + total
-    # turn per-part counts into per-part write offsets
     for c in range(n_cols):
         off = row_ptr_t[c]
         for t in range(n_parts):
             cnt = part_counts[t, c]
             part_counts[t, c] = off
             off += cnt
-    for t in prange(n_parts):
-        nxt = part_counts[t]
-        for r in range(bounds[t], bounds[t + 1]):
-            for k in range(row_ptr[r], row_ptr[r + 1]):
-                c = col[k]
-                pos = nxt[c]
-                nxt[c] = pos + 1
-                col_t[pos] = r
-                if has_w:
-                    w_t[pos] = w[k]
-                if has_d:
-                    d_t[pos] = d[k]
+        row_ptr_t[c + 1] = off
     return row_ptr_t
+
+
+@numba.njit(**JIT_OPTIONS)
+def transpose_scatter(row_ptr, col, lo, hi, nxt, w, d, col_t, w_t, d_t):
+    """Scatter rows ``lo:hi`` into the transposed arrays (``nxt``: this part's offsets).
+
+    ``w`` and ``d`` follow their synapses when their length is ``nnz`` (pass
+    empty arrays, and empty outputs, for scalar values).
+    """
+    nnz = col.shape[0]
+    has_w = w.shape[0] == nnz and w_t.shape[0] == nnz and nnz > 0
+    has_d = d.shape[0] == nnz and d_t.shape[0] == nnz and nnz > 0
+    for r in range(lo, hi):
+        for k in range(row_ptr[r], row_ptr[r + 1]):
+            c = col[k]
+            pos = nxt[c]
+            nxt[c] = pos + 1
+            col_t[pos] = r
+            if has_w:
+                w_t[pos] = w[k]
+            if has_d:
+                d_t[pos] = d[k]
+    return 0

@@ -16,6 +16,12 @@ dense by nature. Weights and delays drawn from the engine's distributions
 (``Uniform``, ``Normal``, ``LogNormal``, ``Exponential``, ``DiscreteUniform``)
 are sampled inside Numba straight into arrays of the requested precision.
 
+Threads. ``num_threads`` workers run the same ``nogil`` Numba kernel at the
+same time, each on every n-th block of rows (Python threads: the kernels
+release the GIL). Numba's own thread pool is not used, nor changed: compiled
+with ``parallel=True`` (``prange``) the same kernels cost 2 to 4 s more each
+to compile cold, for no speed once running.
+
 Determinism. One 64-bit key is drawn from ``rng`` per build. Kernels cut the
 work into fixed blocks of rows (or of values) and block ``b`` draws from its
 own stream seeded from ``(key, stream, b)``; threads only decide who computes
@@ -33,10 +39,10 @@ and passed through :func:`csr_transpose` (O(nnz) counting sort).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import numbers
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -197,17 +203,26 @@ def _float_dtype(precision) -> np.dtype:
     return dt
 
 
-@contextlib.contextmanager
-def _numba_threads(n: int):
-    """Run Numba's parallel loops on ``n`` threads, restoring the count after."""
-    import numba
-
-    old = numba.get_num_threads()
-    numba.set_num_threads(n)
+def _available_cpus() -> int:
     try:
-        yield n
-    finally:
-        numba.set_num_threads(old)
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _workers(threads: int, kernel, *args) -> list:
+    """Run ``kernel(*args, w, threads)`` for every worker ``w``, one thread each.
+
+    The kernels are ``nogil`` Numba functions, so the calls really run at the
+    same time. One worker runs in the calling thread.
+    """
+    if threads <= 1:
+        return [kernel(*args, 0, 1)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="connect") as pool:
+        futures = [pool.submit(kernel, *args, w, threads) for w in range(threads)]
+        return [f.result() for f in futures]
 
 
 def _kernels():
@@ -335,7 +350,8 @@ def _sample_dist(ctx, name, dist, n, dtype, stream) -> np.ndarray:
     if code is not None:
         a = params[0]
         b = params[1] if len(params) > 1 else 0.0
-        _kernels().sample_values(code, float(a), float(b), ctx.key, stream, ctx.threads, out)
+        _workers(ctx.threads, _kernels().sample_values, code, float(a), float(b), ctx.key,
+                 stream, out)
         return out
     # a user subclass with its own sample(): trust it, check what comes back
     try:
@@ -409,7 +425,7 @@ def _values(ctx, name, value, n, *, dtype, stream, force_array=False, array_ok=N
         if force_array:
             out = empty_array(n, dtype)
             if n:
-                _kernels().fill_constant(out, v, ctx.threads)  # first touch on every thread
+                _workers(ctx.threads, _kernels().fill_constant, out, v)  # first touch, all threads
             return out
         return v
     if isinstance(value, RandomDistribution):
@@ -507,7 +523,7 @@ def _all_to_all_structure(ctx, exclude):
     row_ptr = _row_ptr_from_counts(counts)
     col = empty_array(int(row_ptr[-1]), np.int32)
     if col.size:
-        _kernels().all_to_all_fill(n_rows, n_cols, exclude, col)
+        _workers(ctx.threads, _kernels().all_to_all_fill, n_rows, n_cols, exclude, col)
     return row_ptr, col
 
 
@@ -607,13 +623,14 @@ def _fixed_probability(ctx, probability, weights, delays=0.0, allow_self_connect
         col = np.empty(0, dtype=np.int32)
     else:
         K = _kernels()
-        counts = K.fixed_probability_counts(ctx.n_rows, ctx.n_cols, p, exclude, ctx.key,
-                                            ctx.threads)
+        counts = np.zeros(ctx.n_rows, dtype=np.int64)
+        _workers(ctx.threads, K.fixed_probability_counts, ctx.n_rows, ctx.n_cols, p, exclude,
+                 ctx.key, counts)
         row_ptr = _row_ptr_from_counts(counts)
         del counts
         col = empty_array(int(row_ptr[-1]), np.int32)
-        bad = K.fixed_probability_fill(row_ptr, ctx.n_cols, p, exclude, ctx.key, ctx.threads,
-                                       col)
+        bad = sum(_workers(ctx.threads, K.fixed_probability_fill, row_ptr, ctx.n_cols, p,
+                           exclude, ctx.key, col))
         if bad:  # pragma: no cover - an invariant of the kernels
             raise RuntimeError("fixed_probability: the filling pass disagreed with the counts")
     nnz = col.size
@@ -653,7 +670,8 @@ def _fixed_number(ctx, number, weights, delays, allow_self_connections, force_mu
     col = empty_array(nnz, np.int32)
     if nnz:
         # rows that cannot exclude themselves (r >= n_cols) draw from all columns
-        _kernels().fixed_number_fill(n_rows, n_cols, k, exclude, ctx.key, ctx.threads, col)
+        _workers(ctx.threads, _kernels().fixed_number_fill, n_rows, n_cols, k, exclude, ctx.key,
+                 col)
     csr = ctx.csr(row_ptr, col, 0.0, 0.0, rows=natural_rows)
     if ctx.rows != natural_rows:
         csr = csr_transpose(csr, num_threads=ctx.threads)
@@ -704,15 +722,15 @@ def _distance_pattern(ctx, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, delays,
     post_xy = normalized_coordinates(ctx.post_geometry)
     row_xy, col_xy = (pre_xy, post_xy) if ctx.rows == "pre" else (post_xy, pre_xy)
     K = _kernels()
-    counts = K.distance_counts(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, thr,
-                               exclude)
+    params = (row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, thr, exclude)
+    counts = np.zeros(row_xy.shape[0], dtype=np.int64)
+    _workers(ctx.threads, K.distance_counts, *params, counts)
     row_ptr = _row_ptr_from_counts(counts)
     nnz = int(row_ptr[-1])
     col = empty_array(nnz, np.int32)
     w = empty_array(nnz, ctx.dtype)
     if nnz:
-        K.distance_fill(row_xy, col_xy, kind, amp_pos, sigma_pos, amp_neg, sigma_neg, thr,
-                        exclude, row_ptr, col, w)
+        _workers(ctx.threads, K.distance_fill, *params, row_ptr, col, w)
     d = _delays(ctx, delays, nnz)
     return ctx.csr(row_ptr, col, w, d)
 
@@ -961,7 +979,7 @@ def build_connectivity(method, /, pre_geometry, post_geometry, rows, rng, same_p
     precision : np.float32 or np.float64
         dtype of weight arrays.
     num_threads : int
-        Threads for Numba's parallel loops (clipped to Numba's maximum); the
+        Threads that run the kernels (clipped to the CPUs available); the
         result does not depend on it.
     pre, post : optional
         The population objects, handed to ``from_function``'s callable as its
@@ -996,13 +1014,10 @@ def build_connectivity(method, /, pre_geometry, post_geometry, rows, rng, same_p
     threads = _integer(name, "num_threads", num_threads, "pass a thread count >= 1")
     if threads < 1:
         raise _err(name, f"num_threads must be >= 1, got {threads}")
-    import numba
-
-    threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+    threads = min(threads, _available_cpus())
     ctx = _Context(name, pre_geo, post_geo, rows, rng, bool(same_population), dtype, threads,
                    pre, post)
-    with _numba_threads(threads):
-        return func(ctx, **kwargs)
+    return func(ctx, **kwargs)
 
 
 def csr_transpose(csr: CSR, num_threads: int = 1) -> CSR:
@@ -1013,23 +1028,28 @@ def csr_transpose(csr: CSR, num_threads: int = 1) -> CSR:
     within each new row; ``w`` and ``delay`` arrays follow their synapses,
     scalars are kept as they are.
     """
-    import numba
-
-    threads = max(1, min(int(num_threads), numba.config.NUMBA_NUM_THREADS))
+    threads = max(1, min(int(num_threads), _available_cpus(), max(csr.n_rows, 1)))
     w_arr = isinstance(csr.w, np.ndarray)
     d_arr = isinstance(csr.delay, np.ndarray)
     nnz = csr.nnz
+    K = _kernels()
+    src_ptr = np.ascontiguousarray(csr.row_ptr, dtype=np.int64)
+    src_col = np.ascontiguousarray(csr.col, dtype=np.int32)
     w_in = np.ascontiguousarray(csr.w) if w_arr else np.empty(0, dtype=np.float64)
     d_in = (np.ascontiguousarray(csr.delay, dtype=np.float64) if d_arr
             else np.empty(0, dtype=np.float64))
     col = empty_array(nnz, np.int32)
     w_t = empty_array(nnz, w_in.dtype) if w_arr else np.empty(0, dtype=np.float64)
     d_t = empty_array(nnz, np.float64) if d_arr else np.empty(0, dtype=np.float64)
-    with _numba_threads(threads):
-        row_ptr = _kernels().transpose(
-            np.ascontiguousarray(csr.row_ptr, dtype=np.int64),
-            np.ascontiguousarray(csr.col, dtype=np.int32), int(csr.n_cols), w_in, d_in, threads,
-            col, w_t, d_t)
+    # one contiguous part of the old rows per thread; the result does not depend on it
+    bounds = [(csr.n_rows * t) // threads for t in range(threads + 1)]
+    part_counts = np.zeros((threads, csr.n_cols), dtype=np.int64)
+    _workers(threads, lambda w, n: K.transpose_count(src_ptr, src_col, bounds[w],
+                                                     bounds[w + 1], part_counts[w]))
+    row_ptr = K.transpose_offsets(part_counts)
+    _workers(threads, lambda w, n: K.transpose_scatter(src_ptr, src_col, bounds[w],
+                                                       bounds[w + 1], part_counts[w], w_in,
+                                                       d_in, col, w_t, d_t))
     return CSR(row_ptr=row_ptr, col=col, w=w_t if w_arr else csr.w,
                delay=d_t if d_arr else csr.delay, rows="post" if csr.rows == "pre" else "pre",
                n_rows=csr.n_cols, n_cols=csr.n_rows)

@@ -204,6 +204,21 @@ def test_fixed_number_post_exact_counts(rows):
     assert np.all(np.bincount(pre, minlength=30) == 29) and not np.any(pre == post)
 
 
+@pytest.mark.parametrize("n_pre,n_post,number,same", [
+    (3000, 3000, 2, True),    # k tiny against the candidates: insertion sort
+    (8, 50_000, 40, False),   # beyond 32 values: heapsort
+    (2000, 2000, 1999, True),  # every other neuron: marker scan, self left out
+])
+def test_fixed_number_post_sorting_paths(n_pre, n_post, number, same):
+    csr = build("fixed_number_post", (n_pre,), (n_post,), "pre", same=same, number=number,
+                weights=1.0, threads=2)
+    check_csr(csr)
+    assert np.all(np.diff(csr.row_ptr) == number)
+    if same:
+        pre, post = csr.pre_post()
+        assert not np.any(pre == post)
+
+
 def test_fixed_number_draws_uniformly():
     csr = build("fixed_number_pre", (20,), (2000,), "post", number=5, weights=1.0)
     pre, _ = csr.pre_post()
