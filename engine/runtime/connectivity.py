@@ -251,7 +251,12 @@ def empty_array(n: int, dtype) -> np.ndarray:
         return np.empty(n, dtype=dtype)
     import mmap
 
-    buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    try:
+        buf = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    except (OSError, MemoryError, OverflowError) as exc:
+        raise NetworkError(f"not enough memory for {n:,} synapses: one {dtype} array of them "
+                           f"needs {nbytes / 2**30:.1f} GiB; use fewer neurons or a sparser "
+                           "pattern") from exc
     return np.frombuffer(buf, dtype=dtype, count=n)
 
 
@@ -509,6 +514,23 @@ def _precheck(ctx, name, value, *, arrays=False):
 # ---------------------------------------------------------------------------
 
 
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 1 << 62
+
+
+def _check_budget(ctx, expected_nnz: float, weights) -> None:
+    """Refuse, before any work, a pattern whose arrays cannot fit in this machine's memory."""
+    per = 4 + (ctx.dtype.itemsize if not _is_number(weights) else 0)
+    need = expected_nnz * per
+    if need > _physical_memory():
+        raise ctx.err(f"about {expected_nnz:,.0f} synapses would need {need / 2**30:,.1f} GiB, "
+                      f"more than this machine's {_physical_memory() / 2**30:,.1f} GiB; use "
+                      "fewer neurons or a sparser pattern")
+
+
 def _row_ptr_from_counts(counts) -> np.ndarray:
     row_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=row_ptr[1:])
@@ -570,6 +592,7 @@ def _all_to_all(ctx, weights, delays=0.0, allow_self_connections=False,
             return np.ascontiguousarray(oriented).ravel()
         return take
 
+    _check_budget(ctx, float(ctx.n_rows) * ctx.n_cols, None if force else weights)
     row_ptr, col = _all_to_all_structure(ctx, exclude)
     nnz = col.size
     w = _weights(ctx, weights, nnz, force=force, array_ok=matrix("weights"))
@@ -616,6 +639,7 @@ def _fixed_probability(ctx, probability, weights, delays=0.0, allow_self_connect
     exclude = ctx.same and not allow
     _precheck(ctx, "weights", weights)
     _precheck(ctx, "delays", delays)
+    _check_budget(ctx, float(ctx.n_rows) * ctx.n_cols * p, None if force else weights)
     if p >= 1.0:
         row_ptr, col = _all_to_all_structure(ctx, exclude)
     elif p <= 0.0 or ctx.n_cols == 0:
@@ -663,6 +687,7 @@ def _fixed_number(ctx, number, weights, delays, allow_self_connections, force_mu
                       f"({why}); {fix}")
     _precheck(ctx, "weights", weights)
     _precheck(ctx, "delays", delays)
+    _check_budget(ctx, float(n_rows) * k, None if force else weights)
     nnz = n_rows * k
     if nnz > np.iinfo(np.int64).max // 2:  # pragma: no cover
         raise ctx.err("too many synapses")

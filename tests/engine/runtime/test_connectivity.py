@@ -530,3 +530,13 @@ def test_large_arrays_live_on_their_own_mapping(monkeypatch):
     csr.w[:3] = 5.0  # writable like any array
     t = csr_transpose(csr, num_threads=2)
     assert as_dict(t) == as_dict(csr)
+
+
+def test_impossible_sizes_are_refused_before_any_work():
+    # 2^20 x 2^20 all-to-all: 1.1e12 synapses, 4 TiB of indices
+    with pytest.raises(NetworkError, match=r"all_to_all\(\): about 1,099,511,627,776 synapses "
+                                           r"would need 4,096.0 GiB"):
+        build("all_to_all", (1 << 20,), (1 << 20,), weights=1.0)
+    with pytest.raises(NetworkError, match=r"fixed_probability\(\): about .* synapses would "
+                                           r"need .* GiB, more than this machine's"):
+        build("fixed_probability", (1 << 22,), (1 << 22,), probability=0.5, weights=Normal(0, 1))
