@@ -331,9 +331,10 @@ def fixed_number_fill(n_rows, n_cols, k, exclude_diag, key, col, w, n_workers):
     Floyd's algorithm: exactly ``k`` draws per row, membership in a one-byte
     marker (cleared after each row, so the cost stays O(k) per row plus
     O(n_cols) per worker). The ``k`` columns come back in order either by
-    scanning the marker eight bytes at a time (when the candidates are at most
-    ~32 k log2 k: then the scan is cheaper than sorting) or by sorting them. With ``exclude_diag``, row ``r`` draws from the
-    ``n_cols - 1`` other columns (rank ``x >= r`` stands for column ``x + 1``).
+    scanning the marker eight bytes at a time (when the candidates are at
+    most ~32 k log2 k: then the scan is cheaper than sorting) or by sorting
+    them. With ``exclude_diag``, row ``r`` draws from the ``n_cols - 1``
+    other columns (rank ``x >= r`` stands for column ``x + 1``).
     """
     n_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
     s = np.empty(4, dtype=np.uint64)
