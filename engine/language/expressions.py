@@ -32,7 +32,7 @@ import bisect
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -62,8 +62,10 @@ MAX_CHARS = 20_000
 MAX_DEPTH = 60
 #: largest magnitude of a number in an expression
 LARGEST = 1e308
-#: most tree nodes converted for one expression, user functions inlined
+#: most syntax-tree nodes visited for one expression, user functions inlined
 MAX_NODES = 100_000
+#: largest sympy tree (nodes counted with repetitions) one expression may build
+MAX_TREE = 20_000
 
 _TOKEN = re.compile(
     r"(?P<ws>[ \t\f\r]+)"
@@ -517,9 +519,109 @@ class _FreeScope(Scope):
         return next(self._draws)
 
 
+_BAD = (sp.zoo, sp.nan, sp.oo, -sp.oo)
+
+#: float twins of the function table, to bound numeric sub-expressions cheaply
+_FLOAT_FUNCTIONS = {
+    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
+    "tan": math.tan, "tanh": math.tanh, "abs": abs, "fabs": abs, "power": pow,
+    "clip": lambda x, lo, hi: min(max(x, lo), hi),
+    "pos": lambda x: max(x, 0.0), "positive": lambda x: max(x, 0.0),
+    "neg": lambda x: min(x, 0.0), "negative": lambda x: min(x, 0.0),
+    "modulo": lambda a, b: a % b, "heaviside": lambda x: 1.0 if x > 0 else 0.0,
+    "min": min, "max": max,
+}
+
+
+def _too_large(col) -> Problem:
+    return Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
+
+
+class _Guard:
+    """Keeps every sub-expression small and every number sane, at constant cost per node.
+
+    Two twins are kept for what the converter builds:
+
+    - a **size**: the number of nodes of the tree with repetitions. Inlined
+      functions share sub-expressions, so ``f1(x) = f0(f0(x))``,
+      ``f2(x) = f1(f1(x))``... build trees whose size squares at every level
+      while the memory holds few objects; sympy walks trees without
+      memoising (``free_symbols``, assumptions), so such a tree hangs it. The
+      size of a node is known *before* sympy builds it, from its operands.
+    - a **float** for numeric nodes: sympy keeps ``sin(exp(exp(exp(3))))``
+      unevaluated, but printing or comparing it later calls ``evalf``, which
+      then needs pi to millions of digits. The float is computed from the
+      operands' floats with Python's ``math`` (never sympy's ``evalf``) and
+      must stay real, finite and below :data:`LARGEST`.
+    """
+
+    def __init__(self):
+        self.sizes: dict[sp.Basic, int] = {}
+        self.floats: dict[sp.Basic, float] = {}
+
+    def value(self, expr: sp.Basic) -> float | None:
+        if expr.is_Number:
+            try:
+                return float(expr)
+            except OverflowError:
+                return math.inf
+        if expr is sp.pi or expr is sp.E:
+            return float(expr)
+        return self.floats.get(expr)
+
+    def build(self, make, operands, col, compute=None) -> sp.Basic:
+        """``make()`` if its tree stays small, then check the number it gives.
+
+        Parameters
+        ----------
+        make : callable
+            Builds the sympy node from ``operands``.
+        operands : sequence of sympy expressions
+        col : int or None
+            Where to report a problem.
+        compute : callable, optional
+            The same operation on floats (``None``: no float twin).
+        """
+        size = 1 + sum(self.sizes.get(o, 1) for o in operands)
+        if size > MAX_TREE:
+            raise Problem("expression too large (after inlining functions)",
+                          "split it with intermediate variables", col=col)
+        result = make()
+        if size > 1:
+            self.sizes[result] = size
+        if result in _BAD or any(a in _BAD for a in result.args):
+            raise Problem("division by zero or undefined value", col=col)
+        if result.is_Number:
+            if not abs(self.value(result)) <= LARGEST:
+                raise _too_large(col)
+            return result
+        floats = [self.value(o) for o in operands]
+        if compute is None or any(f is None for f in floats):
+            return result
+        try:
+            f = compute(*floats)
+        except OverflowError:
+            raise _too_large(col) from None
+        except ZeroDivisionError:
+            raise Problem("division by zero", col=col) from None
+        except (ValueError, TypeError):
+            raise Problem("this expression is not a real number", col=col) from None
+        if isinstance(f, complex):
+            raise Problem("this expression is not a real number", col=col)
+        if f != f:
+            raise Problem("undefined value", col=col)
+        if abs(f) > LARGEST:
+            raise _too_large(col)
+        self.floats[result] = float(f)
+        return result
+
+
 @dataclass
-class _Budget:
+class _State:
+    """Shared by the converters of one expression and the functions it inlines."""
+
     left: int = MAX_NODES
+    guard: _Guard = field(default_factory=_Guard)
 
 
 def _numeric(value: sp.Basic, col) -> sp.Basic:
@@ -529,33 +631,15 @@ def _numeric(value: sp.Basic, col) -> sp.Basic:
     return value
 
 
-def _finite(value: sp.Basic, col) -> sp.Basic:
-    """Reject results that are infinite, undefined, complex or above :data:`LARGEST`."""
-    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise Problem("division by zero or undefined value", col=col)
-    if value.is_Number:
-        try:
-            big = abs(float(value)) > LARGEST
-        except (OverflowError, ValueError):
-            big = True
-        if big:
-            raise Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
-    elif value.is_number and value.is_real is False:
-        raise Problem("this expression is not a real number", col=col)
-    return value
-
-
-def _power(base: sp.Basic, exp: sp.Basic, col) -> sp.Basic:
-    """``base ** exp`` without letting sympy compute a gigantic number."""
+def _power(base: sp.Basic, exp: sp.Basic, col, guard: _Guard) -> sp.Basic:
+    """``base ** exp`` without letting sympy compute a gigantic exact number."""
     if base.is_Number and exp.is_Number:
         b, e = abs(float(base)), float(exp)
         if b == 0 and e < 0:
             raise Problem("division by zero (0 to a negative power)", col=col)
         if b not in (0.0, 1.0) and abs(e) * abs(math.log10(b)) > math.log10(LARGEST):
-            raise Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
-    elif base.is_Number and base == 0 and exp.is_number and exp.is_negative:
-        raise Problem("division by zero (0 to a negative power)", col=col)
-    return _finite(sp.Pow(base, exp), col)
+            raise _too_large(col)
+    return guard.build(lambda: sp.Pow(base, exp), (base, exp), col, pow)
 
 
 def combine(op: str, left: sp.Basic, right: sp.Basic, col: int | None = None) -> sp.Basic:
@@ -564,15 +648,11 @@ def combine(op: str, left: sp.Basic, right: sp.Basic, col: int | None = None) ->
     Used for ``x += e`` (stored as ``x = x + e``).
     """
     left, right = _numeric(left, col), _numeric(right, col)
-    if op == "+":
-        return _finite(left + right, col)
-    if op == "-":
-        return _finite(left - right, col)
-    if op == "*":
-        return _finite(left * right, col)
-    if right == 0:
+    if op == "/" and right == 0:
         raise Problem("division by zero", col=col)
-    return _finite(left / right, col)
+    make = {"+": lambda: left + right, "-": lambda: left - right,
+            "*": lambda: left * right, "/": lambda: left / right}[op]
+    return _Guard().build(make, (left, right), col)
 
 
 def solve_linear(lhs: sp.Basic, rhs: sp.Basic, unknown: sp.Symbol) -> sp.Basic:
@@ -622,19 +702,20 @@ class _Converter:
     """Turns a whitelisted ast into sympy, one node kind per method."""
 
     def __init__(self, prepared: Prepared, scope: Scope, bindings: dict[str, sp.Basic],
-                 budget: _Budget, inlining: tuple[str, ...] = ()):
+                 state: _State, inlining: tuple[str, ...] = ()):
         self.prep = prepared
         self.scope = scope
         self.bindings = bindings
-        self.budget = budget
+        self.state = state
+        self.guard = state.guard
         self.inlining = inlining
 
     def col(self, node: ast.AST) -> int | None:
         return self.prep.original_col(getattr(node, "col_offset", None))
 
     def __call__(self, node: ast.AST) -> sp.Basic:
-        self.budget.left -= 1
-        if self.budget.left < 0:
+        self.state.left -= 1
+        if self.state.left < 0:
             raise Problem("expression too large (after inlining functions)",
                           "split it with intermediate variables", col=self.col(node))
         method = getattr(self, "visit_" + type(node).__name__)
@@ -653,7 +734,7 @@ class _Converter:
         if isinstance(v, bool):
             return sp.true if v else sp.false
         if isinstance(v, int):
-            return _finite(sp.Integer(v), self.col(node))
+            return self.guard.build(lambda: sp.Integer(v), (), self.col(node))
         if isinstance(v, float):
             if not math.isfinite(v) or abs(v) > LARGEST:
                 raise Problem("number too large", col=self.col(node))
@@ -700,8 +781,8 @@ class _Converter:
             terms = []
             for op, child in self._chain(node, family):
                 v = _numeric(self(child), self.col(child))
-                terms.append(v if op is ast.Add else -v)
-            return _finite(sp.Add(*terms), col)
+                terms.append(v if op is ast.Add else self._negate(v, self.col(child)))
+            return self.guard.build(lambda: sp.Add(*terms), terms, col, lambda *f: math.fsum(f))
         if family == "mul":
             factors = []
             for op, child in self._chain(node, family):
@@ -709,36 +790,46 @@ class _Converter:
                 if op is ast.Div:
                     if v == 0:
                         raise Problem("division by zero", col=self.col(child))
-                    v = _power(v, sp.Integer(-1), self.col(child))
+                    v = _power(v, sp.Integer(-1), self.col(child), self.guard)
                 factors.append(v)
-            return _finite(sp.Mul(*factors), col)
+            return self.guard.build(lambda: sp.Mul(*factors), factors, col,
+                                    lambda *f: math.prod(f))
         left = _numeric(self(node.left), self.col(node.left))
         right = _numeric(self(node.right), self.col(node.right))
         if isinstance(node.op, ast.Pow):
-            return _power(left, right, col)
+            return _power(left, right, col, self.guard)
         if right == 0:  # Mod
             raise Problem("modulo by zero", col=self.col(node.right))
-        return _finite(sp.Mod(left, right), col)
+        return self.guard.build(lambda: sp.Mod(left, right), (left, right), col,
+                                lambda a, b: a % b)
+
+    def _negate(self, value: sp.Basic, col) -> sp.Basic:
+        return self.guard.build(lambda: -value, (value,), col, lambda f: -f)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> sp.Basic:
         value = self(node.operand)
         if isinstance(node.op, ast.Not):
-            return sp.Not(self._condition(value))
+            cond = self._condition(value)
+            return self.guard.build(lambda: sp.Not(cond), (cond,), self.col(node))
         value = _numeric(value, self.col(node.operand))
-        return -value if isinstance(node.op, ast.USub) else value
+        return self._negate(value, self.col(node)) if isinstance(node.op, ast.USub) else value
 
     def _condition(self, value: sp.Basic) -> sp.Basic:
         return as_condition(value)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> sp.Basic:
         values = [self._condition(self(v)) for v in node.values]
-        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+        op = sp.And if isinstance(node.op, ast.And) else sp.Or
+        return self.guard.build(lambda: op(*values), values, self.col(node))
 
     def visit_Compare(self, node: ast.Compare) -> sp.Basic:
         operands = [node.left] + list(node.comparators)
         values = [_numeric(self(o), self.col(o)) for o in operands]
-        parts = [_COMPARE[type(op)](a, b) for op, a, b in zip(node.ops, values, values[1:])]
-        return parts[0] if len(parts) == 1 else sp.And(*parts)
+        col = self.col(node)
+        parts = [self.guard.build(lambda op=op, a=a, b=b: _COMPARE[type(op)](a, b), (a, b), col)
+                 for op, a, b in zip(node.ops, values, values[1:])]
+        return parts[0] if len(parts) == 1 else self.guard.build(lambda: sp.And(*parts),
+                                                                 parts, col)
 
     # -- calls ---------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Basic:
@@ -767,7 +858,9 @@ class _Converter:
             if self.inlining:
                 raise Problem("random draws are not allowed in functions")
             params = [_numeric(self(a), self.col(a)) for a in node.args]
-            return draw_from(name, params, self.scope.draw())
+            occurrence = self.scope.draw()
+            return self.guard.build(lambda: draw_from(name, params, occurrence), params,
+                                    self.col(node))
         spec = FUNCTIONS.get(name)
         if spec is None:
             known = self.scope.function_names()
@@ -783,8 +876,9 @@ class _Converter:
             if not (name == "ite" and k == 0):
                 _numeric(v, self.col(a))
         if name == "power":
-            _power(args[0], args[1], self.col(node))
-        return _finite(spec.build(*args), self.col(node))
+            _power(args[0], args[1], self.col(node), self.guard)
+        return self.guard.build(lambda: spec.build(*args), args, self.col(node),
+                                _FLOAT_FUNCTIONS.get(name))
 
     def _inline(self, node: ast.Call, fn: UserFunction) -> sp.Basic:
         if fn.prepared is None:
@@ -795,7 +889,7 @@ class _Converter:
             raise Problem(f"{fn.name}() takes {_plural(len(fn.args))} "
                           f"({', '.join(fn.args)}), got {len(node.args)}")
         values = [_numeric(self(a), self.col(a)) for a in node.args]
-        inner = _Converter(fn.prepared, self.scope, dict(zip(fn.args, values)), self.budget,
+        inner = _Converter(fn.prepared, self.scope, dict(zip(fn.args, values)), self.state,
                            self.inlining + (fn.name,))
         try:
             return inner(fn.prepared.tree.body)
@@ -827,7 +921,7 @@ def convert(prepared: Prepared, scope: Scope,
         With the 0-based column in ``prepared.text``.
     """
     inlining = (function,) if function else ()
-    conv = _Converter(prepared, scope, dict(bindings or {}), _Budget(), inlining)
+    conv = _Converter(prepared, scope, dict(bindings or {}), _State(), inlining)
     return conv(prepared.tree.body)
 
 

@@ -125,6 +125,37 @@ def test_many_lines_in_a_block_are_bounded(tmp_path):
         Neuron(equations=block + "\nr = 1")
 
 
+def test_inlined_functions_cannot_blow_up():
+    # each level squares the size of the tree; memory holds few shared objects,
+    # but sympy walks trees without memoising, so this must stop early
+    squaring = ["f0(x) = exp(x) + sin(x)"] + [f"f{i}(x) = f{i - 1}(f{i - 1}(x)) + {i}"
+                                              for i in range(1, 25)]
+    doubling = ["g0(x) = x*x + 1"] + [f"g{i}(x) = g{i - 1}(x) * g{i - 1}(x + 1)"
+                                      for i in range(1, 25)]
+    for functions, call in ((squaring, "f24(v)"), (doubling, "g24(v)"), (squaring, "f24(1)")):
+        start = time.perf_counter()
+        with pytest.raises(EquationError) as info:
+            Neuron(functions="\n".join(functions), equations=f"r = {call}\nv = 1")
+        assert time.perf_counter() - start < 1.0
+        assert any("too large" in d.message for d in info.value.diagnostics)
+
+
+def test_numeric_towers_are_bounded_before_sympy_evaluates_them():
+    # sympy would need pi to millions of digits to print or compare these
+    for text in ("sin(exp(exp(exp(3))))", "cos(exp(exp(5))^5)", "tan(exp(700) * 1e10)",
+                 "exp(exp(5)) ^ 10", "sin(exp(exp(exp(exp(1))))) > 0"):
+        start = time.perf_counter()
+        with pytest.raises(EquationError, match="number too large"):
+            parse_expression(text)
+        assert time.perf_counter() - start < 1.0
+    for text in ("sqrt(-1) + v", "log(-2)", "(-8)^(1/3)", "log(0)"):
+        with pytest.raises(EquationError, match="not a real number|undefined"):
+            parse_expression(text)
+    start = time.perf_counter()
+    ok = parse_expression("sin(exp(exp(5))) + v")   # bounded: fine, and printable
+    assert "sin" in str(ok) and time.perf_counter() - start < 1.0
+
+
 def test_python_objects_never_reach_sympify(tmp_path):
     marker = tmp_path / "pwned"
     code = f"__import__('os').system('touch {marker}')"
