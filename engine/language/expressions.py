@@ -846,7 +846,10 @@ class _Converter:
             if nargs != 1 or not isinstance(node.args[0], ast.Name):
                 raise Problem("sum() takes exactly one target name",
                               "write sum(exc) for the input of target 'exc'")
-            return self.scope.sum(node.args[0].id)
+            target = node.args[0].id
+            if target.startswith("_"):
+                raise Problem(f"names starting with '_' are not allowed ('{target}')")
+            return self.scope.sum(target)
         fn = self.scope.user_function(name)
         if fn is not None:
             return self._inline(node, fn)

@@ -156,6 +156,7 @@ def test_numbers_are_guarded(text, message, col):
     ("Exponential(1, 2)", "Exponential() takes 1 argument (lambda), got 2", 1),
     ("sum(exc, inh)", "sum() takes exactly one target name", 1),
     ("sum(1)", "sum() takes exactly one target name", 1),
+    ("sum(__class__)", "names starting with '_'", 1),
     ("clip(x=1)", "keyword arguments are not allowed", 6),
     ("x.y", "attribute access is not allowed", 1),
     ("pre.r.x", "attribute access is not allowed", 1),
