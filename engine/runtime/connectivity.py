@@ -214,7 +214,7 @@ def _workers(threads: int, kernel, *args) -> list:
     """Run ``kernel(*args, w, threads)`` for every worker ``w``, one thread each.
 
     The kernels are ``nogil`` Numba functions, so the calls really run at the
-    same time. One worker runs in the calling thread.
+    same time. With one thread the kernel simply runs in the calling thread.
     """
     if threads <= 1:
         return [kernel(*args, 0, 1)]
@@ -338,6 +338,23 @@ def _dist_params(ctx, name, dist) -> tuple[float, ...]:
     return params
 
 
+def _draw_bounds(kind, params):
+    """Range that the kernel draws of a distribution never leave (None if unbounded).
+
+    The ziggurats cannot go beyond |z| < 15 (normal: tail R + 10.7) or
+    E < 45 (exponential: R + 36.8), since uniforms have 53 bits.
+    """
+    if kind is Uniform:
+        return params[0], params[1]
+    if kind is DiscreteUniform:
+        return math.floor(params[0]), math.floor(params[1])
+    if kind is Normal:
+        return params[0] - 15.0 * params[1], params[0] + 15.0 * params[1]
+    if kind is Exponential:
+        return 0.0, 45.0 / params[0]
+    return None
+
+
 def _is_draw_expression(value) -> bool:
     try:
         import sympy as sp
@@ -434,12 +451,15 @@ def _values(ctx, name, value, n, *, dtype, stream, force_array=False, array_ok=N
             return out
         return v
     if isinstance(value, RandomDistribution):
-        if nonneg and type(value) in (Uniform, DiscreteUniform):
-            params = _dist_params(ctx, name, value)
-            if params[0] < 0:
-                raise ctx.err(f"{name}={value!r} can draw negative delays; delays must be "
-                              ">= 0 ms: use a distribution whose minimum is >= 0")
+        params = _dist_params(ctx, name, value)
+        if nonneg and type(value) in (Uniform, DiscreteUniform) and params[0] < 0:
+            raise ctx.err(f"{name}={value!r} can draw negative delays; delays must be "
+                          ">= 0 ms: use a distribution whose minimum is >= 0")
         out = _sample_dist(ctx, name, value, n, dtype, stream)
+        bounds = _draw_bounds(type(value), params)
+        if bounds is not None and (not nonneg or bounds[0] >= 0) and \
+                max(abs(bounds[0]), abs(bounds[1])) < np.finfo(dtype).max:
+            return out  # every draw is finite (and >= 0 for delays): no pass over the values
     elif _is_draw_expression(value):
         out = _eval_draws(ctx, name, value, n, stream).astype(dtype, copy=False)
     elif isinstance(value, (np.ndarray, list, tuple)) or hasattr(value, "__array__"):

@@ -497,6 +497,8 @@ def test_argument_errors():
         build("gaussian", (3, 3), (9,), amp=1.0, sigma=0.1)
     with pytest.raises(NetworkError, match=r"pre_post=True"):
         build("from_matrix", (3,), (5,), weights=np.ones((3, 5)))
+    with pytest.raises(NetworkError, match=r"weights: synapse 0 gets inf .*finite value"):
+        build("all_to_all", (3,), (3,), weights=Uniform(1e39, 2e39), precision=np.float32)
     with pytest.raises(NetworkError, match=r"first dimension: pass weights.T"):
         build("from_sparse", (3,), (5,), weights=sps.random(5, 3, density=0.5))
 
