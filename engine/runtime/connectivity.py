@@ -458,7 +458,7 @@ def _values(ctx, name, value, n, *, dtype, stream, force_array=False, array_ok=N
         out = _sample_dist(ctx, name, value, n, dtype, stream)
         bounds = _draw_bounds(type(value), params)
         if bounds is not None and (not nonneg or bounds[0] >= 0) and \
-                max(abs(bounds[0]), abs(bounds[1])) < np.finfo(dtype).max:
+                max(abs(bounds[0]), abs(bounds[1])) < float(np.finfo(dtype).max):
             return out  # every draw is finite (and >= 0 for delays): no pass over the values
     elif _is_draw_expression(value):
         out = _eval_draws(ctx, name, value, n, stream).astype(dtype, copy=False)
