@@ -8,6 +8,9 @@ clock starts; the time reported is the ``build_connectivity`` call alone.
 
 bytes/synapse = (row_ptr + col + weight array bytes) / synapses (a scalar
 weight costs nothing per synapse; delays are not counted: uniform here).
+"cpu s" is the process CPU time of the 2-thread build (page faults included);
+"load" the 1-minute load average when the build ended: the machine has two
+cores, so timings taken while other work runs (load > 1) are not clean.
 
 The headline case is the COBA network at 64k neurons with p = 0.02: 82M
 synapses, pre 64k -> post 64k, rows='pre', float32 weights (target: at most
@@ -27,7 +30,7 @@ import sys
 import textwrap
 
 CHILD = textwrap.dedent("""
-    import json, resource, sys, time
+    import json, os, resource, sys, time
     import numpy as np
     from engine.runtime.connectivity import build_connectivity, csr_transpose
     from engine.language.random_draws import Uniform, Normal
@@ -47,8 +50,9 @@ CHILD = textwrap.dedent("""
 
     prec = np.float32 if case["precision"] == "float32" else np.float64
     small = {k: (min(v, 5) if k == "number" else v) for k, v in case["kwargs"].items()}
-    warm_pre = [min(g, 8) for g in case["pre"]]
-    warm_post = [min(g, 8) for g in case["post"]]
+    # large enough that every kernel of the path runs (fill passes, weights)
+    warm_pre = [min(g, 400 if len(case["pre"]) == 1 else 16) for g in case["pre"]]
+    warm_post = [min(g, 400 if len(case["post"]) == 1 else 16) for g in case["post"]]
     if case["kwargs"].get("weights") == "dense":
         small["weights"] = np.ones((int(np.prod(warm_post)), int(np.prod(warm_pre))))
     warm = build_connectivity(case["method"], tuple(warm_pre), tuple(warm_post), case["rows"],
@@ -58,10 +62,10 @@ CHILD = textwrap.dedent("""
         csr_transpose(warm, num_threads=threads)
     kw = kwargs(case["kwargs"])
     rng = np.random.default_rng(1234)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     csr = build_connectivity(case["method"], tuple(case["pre"]), tuple(case["post"]),
                              case["rows"], rng, case["same"], prec, threads, **kw)
-    t_build = time.perf_counter() - t0
+    t_build, cpu_build = time.perf_counter() - t0, time.process_time() - c0
     t_tr = None
     if case.get("transpose"):
         t0 = time.perf_counter()
@@ -72,7 +76,8 @@ CHILD = textwrap.dedent("""
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     nnz = csr.nnz
     wb = csr.w.nbytes if isinstance(csr.w, np.ndarray) else 0
-    print(json.dumps(dict(seconds=t_build, transpose_seconds=t_tr, nnz=nnz,
+    print(json.dumps(dict(seconds=t_build, cpu_seconds=cpu_build, transpose_seconds=t_tr,
+                          nnz=nnz, load=os.getloadavg()[0],
                           peak_rss_mb=peak_kb / 1024.0,
                           bytes_per_synapse=(csr.row_ptr.nbytes + csr.col.nbytes + wb)
                           / max(nnz, 1))))
@@ -147,9 +152,9 @@ def main():
     args = ap.parse_args()
     cases = [c for c in CASES if (not args.quick or c["name"] in QUICK)
              and (not args.only or args.only in c["name"])]
-    head = (f"{'case':26s} {'method':18s} {'N pre x post':>15s} {'synapses':>12s} "
-            f"{'1 thread s':>10s} {'2 threads s':>11s} {'speed-up':>8s} {'peak RSS MB':>11s} "
-            f"{'B/syn':>6s}")
+    head = (f"{'case':24s} {'method':20s} {'N pre x post':>15s} {'synapses':>12s} "
+            f"{'1 thread s':>10s} {'2 threads s':>11s} {'speed-up':>8s} {'cpu s (2 thr)':>13s} "
+            f"{'peak RSS MB':>11s} {'B/syn':>6s} {'load':>5s}")
     print(head)
     print("-" * len(head))
     results = []
@@ -158,10 +163,12 @@ def main():
         r1 = min((run(case, 1) for _ in range(args.repeats)), key=lambda r: r[key])
         r2 = min((run(case, 2) for _ in range(args.repeats)), key=lambda r: r[key])
         n = f"{'x'.join(map(str, case['pre']))} x {'x'.join(map(str, case['post']))}"
-        print(f"{case['name']:26s} {case['method'] + (' +T' if case.get('transpose') else ''):18s}"
-              f" {n:>15s} {r1['nnz']:>12,d} {r1[key]:>10.3f} {r2[key]:>11.3f} "
-              f"{r1[key] / max(r2[key], 1e-9):>7.2f}x {max(r1['peak_rss_mb'], r2['peak_rss_mb']):>11.0f}"
-              f" {r1['bytes_per_synapse']:>6.2f}", flush=True)
+        method = case["method"] + (" + transpose" if case.get("transpose") else "")
+        peak = max(r1["peak_rss_mb"], r2["peak_rss_mb"])
+        print(f"{case['name']:24s} {method:20s} {n:>15s} {r1['nnz']:>12,d} {r1[key]:>10.3f} "
+              f"{r2[key]:>11.3f} {r1[key] / max(r2[key], 1e-9):>7.2f}x "
+              f"{r2['cpu_seconds']:>13.2f} {peak:>11.0f} {r1['bytes_per_synapse']:>6.2f} "
+              f"{max(r1['load'], r2['load']):>5.1f}", flush=True)
         results.append(dict(case=case["name"], one_thread=r1, two_threads=r2))
     if args.json:
         print(json.dumps(results, indent=1))
