@@ -59,8 +59,8 @@ from engine.language.random_draws import (
     Uniform,
 )
 
-__all__ = ["CSR", "build_connectivity", "csr_transpose", "CONNECTORS", "empty_array",
-           "normalized_coordinates"]
+__all__ = ["CSR", "build_connectivity", "csr_transpose", "CONNECTORS", "LILConnectivity",
+           "empty_array", "normalized_coordinates"]
 
 
 # ---------------------------------------------------------------------------
@@ -923,13 +923,85 @@ def _ranks_array(ctx, name, values, size, role):
     return arr
 
 
+class LILConnectivity:
+    """ANNarchy's list-of-lists container, for ``from_function`` connector functions.
+
+    ``add(rank, ranks, weights, delays)`` (alias ``push_back``) records the
+    synapses that post-synaptic neuron ``rank`` receives from the pre-synaptic
+    ``ranks``. As in ANNarchy, ``weights`` (and ``delays``, in ms) are one
+    value per synapse, or a single value (a number or a one-element list) for
+    all of them. ``dt`` is accepted for compatibility and not used: delays
+    stay in ms until the projection rounds them.
+    """
+
+    def __init__(self, dt=None):
+        self.dt = dt
+        self.post_rank: list[int] = []
+        self.pre_rank: list = []
+        self.w: list = []
+        self.delay: list = []
+
+    def add(self, rk, r, w, d=0.0):
+        self.post_rank.append(rk)
+        self.pre_rank.append(r)
+        self.w.append(w)
+        self.delay.append(d)
+
+    push_back = add
+
+    @property
+    def size(self) -> int:
+        """Number of post-synaptic neurons added."""
+        return len(self.post_rank)
+
+    @property
+    def nb_synapses(self) -> int:
+        return int(sum(len(np.atleast_1d(r)) for r in self.pre_rank))
+
+    def to_lists(self):
+        """``(pre_ranks, post_ranks, weights, delays)`` flat arrays, one entry per synapse."""
+        pre, post, w, d = [], [], [], []
+        for i, (rk, r, wi, di) in enumerate(zip(self.post_rank, self.pre_rank, self.w,
+                                                self.delay)):
+            r = np.atleast_1d(np.asarray(r))
+            n = r.shape[0]
+            pre.append(r)
+            post.append(np.full(n, rk))
+            for values, out, what in ((wi, w, "weights"), (di, d, "delays")):
+                v = np.atleast_1d(np.asarray(values, dtype=np.float64))
+                if v.shape[0] == 1:
+                    v = np.full(n, v[0])
+                elif v.shape[0] != n:
+                    raise ValueError(f"entry {i} (post rank {rk}) has {n} pre ranks but "
+                                     f"{v.shape[0]} {what}")
+                out.append(v)
+        if not pre:
+            z = np.empty(0, dtype=np.int64)
+            return z, z, np.empty(0), np.empty(0)
+        return (np.concatenate(pre), np.concatenate(post), np.concatenate(w),
+                np.concatenate(d))
+
+
+class _Side:
+    """What a connector function sees of a side when no population object was given."""
+
+    def __init__(self, geometry):
+        self.geometry = geometry if len(geometry) > 1 else geometry[0]
+        self.size = int(np.prod(geometry))
+        self.ranks = np.arange(self.size)
+        self.dimension = len(geometry)
+
+    def __repr__(self):
+        return f"<side geometry={self.geometry}, size={self.size}>"
+
+
 def _from_function(ctx, method, **args):
     if not callable(method):
         raise ctx.err(f"method must be a callable returning (pre_ranks, post_ranks, weights"
-                      f"[, delays]), got {type(method).__name__}")
+                      f"[, delays]) or a LILConnectivity, got {type(method).__name__}")
     fname = getattr(method, "__name__", repr(method))
-    pre = ctx.pre if ctx.pre is not None else ctx.pre_geometry
-    post = ctx.post if ctx.post is not None else ctx.post_geometry
+    pre = ctx.pre if ctx.pre is not None else _Side(ctx.pre_geometry)
+    post = ctx.post if ctx.post is not None else _Side(ctx.post_geometry)
     try:
         result = method(pre, post, **args)
     except NetworkError:
@@ -938,7 +1010,15 @@ def _from_function(ctx, method, **args):
         raise ctx.err(f"the connector function {fname!r} raised {type(exc).__name__}: {exc}") \
             from exc
     form = ("return (pre_ranks, post_ranks, weights) or (pre_ranks, post_ranks, weights, "
-            "delays): equal-length lists, weights and delays may also be single numbers")
+            "delays): equal-length lists, weights and delays may also be single numbers; or "
+            "a LILConnectivity filled with add(post_rank, pre_ranks, weights, delays)")
+    if all(hasattr(result, a) for a in ("post_rank", "pre_rank", "w", "delay")):
+        try:
+            result = (LILConnectivity.to_lists(result) if not isinstance(result, LILConnectivity)
+                      else result.to_lists())
+        except (TypeError, ValueError) as exc:
+            raise ctx.err(f"the LILConnectivity returned by {fname!r} is inconsistent: {exc}") \
+                from exc
     if not isinstance(result, (tuple, list)) or len(result) not in (3, 4):
         raise ctx.err(f"the connector function {fname!r} returned {type(result).__name__}; it "
                       f"must {form}")

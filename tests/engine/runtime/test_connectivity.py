@@ -177,6 +177,31 @@ def test_from_function_round_trip(rows):
     assert csr.w == 0.7 and csr.delay == 0.0 and pairs(csr) == {(0, 1)}
 
 
+def test_from_function_with_annarchy_lil_connectivity():
+    from engine.runtime.connectivity import LILConnectivity
+
+    def probabilistic_pattern(pre, post, weight, probability):
+        # written as in ANNarchy's documentation (uses post.size and pre.ranks)
+        rng = np.random.default_rng(0)
+        synapses = LILConnectivity()
+        for post_rank in range(post.size):
+            ranks = [i for i in pre.ranks if rng.random() < probability]
+            synapses.add(post_rank, ranks, [weight], [0.5])
+        return synapses
+
+    csr = build("from_function", (20,), (10,), "post", method=probabilistic_pattern,
+                weight=0.25, probability=0.3)
+    check_csr(csr)
+    assert 0 < csr.nnz < 200
+    assert np.all(csr.w == 0.25) and np.all(csr.delay == 0.5)
+    lil = LILConnectivity()
+    lil.add(1, [0, 2], [0.1, 0.2], [1.0, 2.0])
+    lil.push_back(0, [1], 0.3, 0.0)
+    assert lil.size == 2 and lil.nb_synapses == 3
+    csr = build("from_function", (3,), (2,), "pre", method=lambda pre, post: lil)
+    assert as_dict(csr) == {(0, 1): (0.1, 1.0), (2, 1): (0.2, 2.0), (1, 0): (0.3, 0.0)}
+
+
 # ---------------------------------------------------------------------------
 # fixed numbers
 # ---------------------------------------------------------------------------
@@ -412,6 +437,14 @@ def _bad_function(pre, post):
     return [0, 1], [0, 0], [1.0]
 
 
+def _bad_lil(pre, post):
+    from engine.runtime.connectivity import LILConnectivity
+
+    lil = LILConnectivity()
+    lil.add(1, [0, 2], [0.1, 0.2, 0.3], 0.0)
+    return lil
+
+
 ERRORS = [
     ("fixed_probability", dict(probability=1.5, weights=1.0), r"fixed_probability\(\): "
      r"probability must be <= 1.*between 0 and 1"),
@@ -461,6 +494,8 @@ ERRORS = [
     ("from_function", dict(method=lambda pre, post: ([0, 9], [1, 1], 1.0)),
      r"pre_ranks\[1\] = 9 is not a rank of the pre-synaptic population \(0 .. 7\)"),
     ("from_function", dict(method=lambda pre, post: None), r"returned NoneType"),
+    ("from_function", dict(method=_bad_lil), r"LILConnectivity returned by '_bad_lil' is "
+     r"inconsistent: entry 0 \(post rank 1\) has 2 pre ranks but 3 weights"),
     ("from_function", dict(method=lambda pre, post: 1 / 0),
      r"raised ZeroDivisionError"),
     ("from_function", dict(method=lambda pre, post: ([0], [1], [1.0], [-2.0])),
