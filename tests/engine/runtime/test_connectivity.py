@@ -257,9 +257,10 @@ def test_fixed_number_draws_uniformly():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rows", ["pre", "post"])
-def test_fixed_probability_statistics(rows):
-    n, p = 600, 0.05
+@pytest.mark.parametrize("rows,p", [("pre", 0.05), ("post", 0.05), ("pre", 0.9),
+                                    ("post", 0.003)])
+def test_fixed_probability_statistics(rows, p):
+    n = 600
     csr = build("fixed_probability", (n,), (n,), rows, same=True, seed=7, probability=p,
                 weights=1.0)
     check_csr(csr)
