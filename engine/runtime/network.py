@@ -652,12 +652,19 @@ class Network:
         if monitors:
             for m in self._monitors:
                 m._clear_data()
-        self.current_step = 0
         for m in self._monitors:
-            m._intervals = [[0.0, None]] if m._active[0] else []
+            if monitors:
+                m._intervals = [[0.0, None]] if m._active[0] else []
+            else:  # keep the data: close the running interval, open one at t = 0
+                if m._intervals and m._intervals[-1][1] is None:
+                    m._intervals[-1][1] = self.time
+                if m._active[0]:
+                    m._intervals.append([0.0, None])
+        self.current_step = 0
 
     def clear(self):
         """Drop every population, monitor and compiled code of this network."""
+        self.clear_all_callbacks()
         self._populations.clear()
         self._projections.clear()
         self._monitors.clear()

@@ -417,3 +417,29 @@ def test_spike_helpers_on_a_regular_train():
     t, n = m.raster_plot(spikes)
     assert t[:2].tolist() == [4.0, 9.0] and n[:2].tolist() == [1, 0]
     assert m.mean_fr(spikes, duration=100.0) == pytest.approx(100.0)
+
+
+def test_reset_keeping_monitors_counts_both_runs_and_clear_drops_callbacks():
+    from engine import every
+
+    clock = Neuron(equations="dv/dt = 1.0", spike="v >= 10.0", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(1, clock)
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(100.0)
+    net.reset(monitors=False)
+    net.simulate(100.0)
+    assert m.times()["spike"] == {"start": [0.0, 0.0], "stop": [100.0, 100.0]}
+    assert m.mean_fr() == pytest.approx(100.0)
+    calls = []
+
+    @every(net, period=2.0)
+    def _count(n):
+        calls.append(n)
+
+    net.clear()
+    net.create(1, clock)
+    net.compile()
+    net.simulate(4.0)
+    assert calls == []
