@@ -229,8 +229,12 @@ def generate_network_code(layout: NetworkLayout) -> GeneratedCode:
         _emit_population(body, pc, pl, args, used_constants, layout.check_finite)
 
     for ml in layout.monitors:
-        pc = next(p for p in pops if p.k == ml.pop_key)
-        _emit_monitor(body, ml, pc, args)
+        if ml.pop_key.startswith("j"):  # a projection or one of its dendrites
+            jl = next(j for j in layout.projections if j.key == ml.pop_key)
+            _emit_monitor(body, ml, f"_{jl.key}", f"projection {jl.label!r}", args)
+        else:
+            pc = next(p for p in pops if p.k == ml.pop_key)
+            _emit_monitor(body, ml, f"_{pc.k}", f"population {pc.L.label!r}", args, pc)
 
     stop_pops = [(pc, pl) for pc, pl in zip(pops, layout.populations)
                  if pl.stop_condition is not None]
@@ -411,10 +415,13 @@ def _size_expr(pc: _PopulationCode) -> str:
     return "1"
 
 
-def _emit_monitor(w, ml: MonitorLayout, pc: _PopulationCode, args):
+def _emit_monitor(w, ml: MonitorLayout, src: str, label: str, args, pc=None):
+    """Recording code; ``src`` is the array prefix of the recorded object
+    (``_p0`` for a population, ``_j0`` for a projection whose "ranks" are
+    synapse indices)."""
     m = f"_{ml.key}"
     args += [f"{m}_active", f"{m}_period", f"{m}_offset", f"{m}_rows", f"{m}_ranks"]
-    w(f"# ---- monitor {ml.key} on population {pc.L.label!r}")
+    w(f"# ---- monitor {ml.key} on {label}")
     if ml.local_vars or ml.global_vars:
         for v in ml.local_vars + ml.global_vars:
             args.append(f"{m}_{v}")
@@ -424,9 +431,9 @@ def _emit_monitor(w, ml: MonitorLayout, pc: _PopulationCode, args):
         w(f"_row = {m}_rows[0]")
         for v in ml.local_vars:
             w(f"for _k in range({m}_ranks.shape[0]):")
-            w(f"    {m}_{v}[_row, _k] = {pc.arr(v)}[{m}_ranks[_k]]")
+            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}_ranks[_k]]")
         for v in ml.global_vars:
-            w(f"{m}_{v}[_row] = {pc.arr(v)}[0]")
+            w(f"{m}_{v}[_row] = {src}_{v}[0]")
         w(f"{m}_rows[0] = _row + 1")
         w.dedent()
     if ml.spikes:

@@ -40,19 +40,44 @@ class Monitor:
     def __init__(self, obj, variables=(), period=None, period_offset=None, start=True,
                  name=None, *, network=None):
         from engine.runtime.population import Population, PopulationView
+        from engine.runtime.projection import Dendrite, Projection
 
+        self.projection = None
         if isinstance(obj, PopulationView):
             pop, ranks = obj.population, obj.ranks
         elif isinstance(obj, Population):
             pop, ranks = obj, np.arange(obj.size)
+        elif isinstance(obj, (Projection, Dendrite)):
+            # synaptic variables: the "ranks" are synapse indices, in dendrite order
+            proj = obj if isinstance(obj, Projection) else obj.proj
+            proj._require_connected()
+            order, row_ptr, post_ranks = proj._dendrite_index()
+            if isinstance(obj, Dendrite):
+                ranks = order[row_ptr[obj.post_rank]:row_ptr[obj.post_rank + 1]]
+            else:
+                ranks = np.concatenate([order[row_ptr[r]:row_ptr[r + 1]] for r in post_ranks]) \
+                    if post_ranks else np.zeros(0, np.int64)
+            self.projection = proj
+            pop = proj
+            if isinstance(variables, str):
+                variables = [variables]
+            for v in variables:
+                if v in proj._arrays and proj.ir.variable(v).locality == "semiglobal":
+                    raise NetworkError(f"'{v}' is one value per post-synaptic neuron: record it "
+                                       "with proj.get() between simulations for now")
+                if v not in proj._arrays:
+                    close = difflib.get_close_matches(v, list(proj._arrays), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    raise NetworkError(f"cannot record '{v}': projection {proj.name!r} has no "
+                                       f"such synaptic variable{hint}")
         else:
             raise NetworkError(
-                f"can only monitor populations and population views (for now), "
+                "can only monitor populations, population views, projections and dendrites, "
                 f"got {type(obj).__name__}"
             )
         net = network if network is not None else pop.network
         if pop.network is not net:
-            raise NetworkError(f"population {pop.name!r} belongs to another network")
+            raise NetworkError(f"{pop.name!r} belongs to another network")
         if isinstance(variables, str):
             variables = [variables]
         variables = list(variables)
@@ -85,9 +110,10 @@ class Monitor:
         self.name = name if name is not None else f"monitor{self.id}"
         self._active = np.array([1 if start else 0], dtype=np.uint8)
         self._rows = np.zeros(1, dtype=np.int64)
-        self._mask = np.zeros(pop.size, dtype=np.uint8)
-        self._mask[self.ranks] = 1
-        cap = max(1024, 4 * pop.size)
+        size = pop.size if self.projection is None else 0
+        self._mask = np.zeros(size, dtype=np.uint8)
+        self._mask[self.ranks if self.projection is None else []] = 1
+        cap = max(1024, 4 * size)
         self._spk_t = np.zeros(cap, dtype=np.int64)
         self._spk_i = np.zeros(cap, dtype=np.int32)
         self._spk_n = np.zeros(1, dtype=np.int64)
@@ -242,7 +268,8 @@ class Monitor:
                 chunks = self._chunks[n]
                 width = () if n in self.global_vars else (self.ranks.size,)
                 data = np.concatenate(chunks) if chunks else np.zeros((0,) + width)
-                if reshape and n in self.local_vars and self.ranks.size == self.population.size:
+                if reshape and n in self.local_vars and self.projection is None and \
+                    self.ranks.size == self.population.size:
                     data = data.reshape((data.shape[0],) + self.population.geometry)
                 out[n] = data
         if not keep:

@@ -351,7 +351,8 @@ class Network:
             for j in self._projections
         )
         mons = tuple(
-            MonitorLayout(key=f"m{m.id}", pop_key=f"p{m.population.id}",
+            MonitorLayout(key=f"m{m.id}", pop_key=(f"j{m.projection.id}" if m.projection
+                                                    is not None else f"p{m.population.id}"),
                           local_vars=tuple(m.local_vars), global_vars=tuple(m.global_vars),
                           spikes=m.records_spikes)
             for m in self._monitors

@@ -229,9 +229,6 @@ def test_monitor():
         net.monitor(P, "u")
 
 
-@pytest.mark.xfail(strict=True, raises=NetworkError,
-                   reason="monitors on Dendrite and Projection objects are not implemented "
-                          "(issue 3; the row's text names them)")
 def test_monitor_on_dendrite_and_projection():
     net, P, Ce, Ci, m = coba(compile=False)
     post = Ce.post_ranks[0]

@@ -173,3 +173,21 @@ def test_projection_errors():
     net.connect(pre, post, "exc")
     with pytest.raises(NetworkError, match="no synapses yet"):
         net.compile()
+
+
+def test_monitors_on_dendrites_and_projections_record_weights():
+    W = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, 6.0]])
+    net = Network(dt=1.0)
+    pre = net.create(3, RATE)
+    post = net.create(2, RATE)
+    proj = net.connect(pre, post, "exc").from_matrix(W)
+    md = net.monitor(proj.dendrite(1), "w", period=2.0)
+    mp = net.monitor(proj, "w")
+    net.compile()
+    net.simulate(2.0)
+    proj.dendrite(1).w = [7.0, 8.0]
+    net.simulate(2.0)
+    np.testing.assert_array_equal(md.get("w"), [[5.0, 6.0], [7.0, 8.0]])
+    np.testing.assert_array_equal(mp.get("w")[-1], [1.0, 3.0, 7.0, 8.0])
+    with pytest.raises(NetworkError, match="did you mean 'w'"):
+        net.monitor(proj, "ww")
