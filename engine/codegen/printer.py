@@ -123,4 +123,4 @@ def print_expr(expr, names: dict[str, str] | None = None, rng: str = "_rng") -> 
     """Print one sympy expression (or number) as Numba-compatible Python."""
     if isinstance(expr, (int, float)):
         return repr(float(expr)) if isinstance(expr, float) else str(expr)
-    return NumbaPrinter(names, rng).doprint(sp.sympify(expr))
+    return NumbaPrinter(names, rng).doprint(sp.sympify(expr, strict=True))

@@ -308,7 +308,7 @@ class _BlockBuilder:
     def emit(self, target: str, expr, eq: Equation | None = None) -> None:
         frozen = bool(self.freeze and eq is not None and not target.startswith("_")
                       and "unless_refractory" in eq.flags)
-        self.out.append(Statement(target, sp.sympify(expr), frozen))
+        self.out.append(Statement(target, sp.sympify(expr, strict=True), frozen))
 
     def emit_bound(self, target: str, eq: Equation) -> None:
         bound = _bounded(self.ir, target)

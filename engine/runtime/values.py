@@ -68,7 +68,7 @@ def sample_init(init, size: int, rng: np.random.Generator, known: dict) -> np.nd
     """
     if isinstance(init, (int, float)):
         return float(init)
-    expr = sp.sympify(init)
+    expr = sp.sympify(init, strict=True)
     has_draw = any(is_draw(n) for n in sp.preorder_traversal(expr))
     if expr.is_number and not has_draw:
         return float(expr) if not isinstance(expr, sp.logic.boolalg.BooleanAtom) else float(bool(expr))
