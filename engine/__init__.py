@@ -17,6 +17,8 @@ from engine.errors import (
 from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
 from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
 from engine.runtime import Constant, Monitor, Network, Population, PopulationView
+from engine.runtime.connectivity import LILConnectivity
+from engine.runtime.projection import Dendrite, Projection
 from engine.runtime.active import (
     clear, compile, disable_learning, enable_learning, get_constant, get_current_step,
     get_monitors, get_population, get_populations, get_time, reset, setup, simulate,
@@ -35,7 +37,8 @@ except ImportError:  # pragma: no cover - during development
     _model_names = []
 
 __all__ = [
-    "Network", "Population", "PopulationView", "Monitor", "Constant",
+    "Network", "Population", "PopulationView", "Monitor", "Constant", "Projection", "Dendrite",
+    "LILConnectivity",
     "Neuron", "Synapse", "Parameter", "Variable", "Value", "Array", "Weight", "Equations",
     "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
     "NeuroWorkbenchError", "ModelError", "EquationError", "NetworkError", "CompilationError",

@@ -164,7 +164,7 @@ class Projection:
                                "method such as proj.fixed_probability(0.1, weights=1.0)")
 
     # -- connectors ---------------------------------------------------------------
-    def _connect(self, method, **kwargs):
+    def _connect(self, method, /, **kwargs):
         from engine.runtime.connectivity import build_connectivity, csr_transpose
 
         if self._row_ptr is not None:
@@ -181,7 +181,7 @@ class Projection:
         csr = build_connectivity(method, pre_geo, post_geo, self.rows, rng, same_population=same,
                                  precision=self.network._float_dtype,
                                  num_threads=self.network._config.get("num_threads", 1),
-                                 **kwargs)
+                                 pre=self.pre, post=self.post, **kwargs)
         if csr.rows != self.rows:
             csr = csr_transpose(csr)
         self._install(csr)
@@ -215,7 +215,10 @@ class Projection:
             dtype = NUMPY_DTYPES.get(spec.dtype, fdt)
             arr = np.empty(shape, dtype=dtype)
             if spec.name == "w":
-                arr[:] = csr.w
+                if isinstance(csr.w, np.ndarray) and csr.w.dtype == dtype and csr.w.shape == (shape,):
+                    arr = csr.w  # adopt: no second copy of (possibly huge) weights
+                else:
+                    arr[:] = csr.w
             else:
                 arr[:] = sample_init(spec.init, shape, np.random.default_rng(
                     np.random.SeedSequence([self.network.seed, 3, self.id])), known)

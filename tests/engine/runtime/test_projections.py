@@ -191,3 +191,19 @@ def test_monitors_on_dendrites_and_projections_record_weights():
     np.testing.assert_array_equal(mp.get("w")[-1], [1.0, 3.0, 7.0, 8.0])
     with pytest.raises(NetworkError, match="did you mean 'w'"):
         net.monitor(proj, "ww")
+
+
+def test_from_function_receives_the_populations():
+    def diagonal(pre, post, weight):
+        from engine.runtime.connectivity import LILConnectivity
+
+        lil = LILConnectivity()
+        for r in post.ranks:
+            lil.add(r, [r], [weight], [0.0])
+        return lil
+
+    net = Network(dt=1.0)
+    pre = net.create(3, RATE)
+    post = net.create(3, RATE)
+    proj = net.connect(pre, post, "exc").from_function(diagonal, weight=2.0)
+    np.testing.assert_array_equal(proj.connectivity_matrix(), 2.0 * np.eye(3))
