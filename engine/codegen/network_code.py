@@ -612,15 +612,37 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
         first_sum.add((post.k, jl.target))
         w(f"for _post in range({j}_row.shape[0] - 1):")
         w.indent()
-        w("_acc = 0.0")
-        w(f"for _syn in range({j}_row[_post], {j}_row[_post + 1]):")
+        # four independent partial sums: the additions of one row overlap
+        # instead of waiting on each other (the order is fixed, so results
+        # are reproducible run to run)
+        psp = P(ir.psp)
+
+        def one_synapse(index, acc):
+            w(f"_syn = {index}")
+            w(f"_pre = {j}_col[_syn]")
+            slot = {"none": None, "uniform": "_dslot",
+                    "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
+            read_pre("_pre", slot)
+            read_syn_post("_syn", "_post")
+            w(f"{acc} += {psp}")
+
+        w("_a0 = 0.0")
+        w("_a1 = 0.0")
+        w("_a2 = 0.0")
+        w("_a3 = 0.0")
+        w(f"_k = {j}_row[_post]")
+        w(f"_end = {j}_row[_post + 1]")
+        w("while _k + 4 <= _end:")
         w.indent()
-        w(f"_pre = {j}_col[_syn]")
-        slot = {"none": None, "uniform": "_dslot",
-                "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
-        read_pre("_pre", slot)
-        read_syn_post("_syn", "_post")
-        w(f"_acc += {P(ir.psp)}")
+        for u in range(4):
+            one_synapse(f"_k + {u}", f"_a{u}")
+        w("_k += 4")
         w.dedent()
+        w("while _k < _end:")
+        w.indent()
+        one_synapse("_k", "_a0")
+        w("_k += 1")
+        w.dedent()
+        w("_acc = (_a0 + _a1) + (_a2 + _a3)")
         w(f"{dest}[_post] {op} _acc")
         w.dedent()
