@@ -78,7 +78,7 @@ class RandomDistribution:
     #: number of parameters
     arity: int = 2
 
-    def __init__(self, *params):
+    def __init__(self, *params, rng=None):
         if len(params) != self.arity:
             from engine.errors import ModelError
 
@@ -87,6 +87,8 @@ class RandomDistribution:
                 f"({self.signature()}), got {len(params)}"
             )
         self.params = tuple(params)
+        #: optional numpy Generator used instead of the network's (ANNarchy 5's ``rng=``)
+        self.rng = rng
         self._check()
 
     @classmethod
@@ -114,7 +116,11 @@ class RandomDistribution:
         return tuple(out)
 
     def sample(self, rng: np.random.Generator, shape) -> np.ndarray:
-        """Draw an array of the given shape with a seeded numpy Generator."""
+        """Draw an array of the given shape with a seeded numpy Generator
+        (the distribution's own ``rng`` when it was given one)."""
+        return self._sample(self.rng if self.rng is not None else rng, shape)
+
+    def _sample(self, rng, shape):
         raise NotImplementedError
 
     # -- sympy interplay -------------------------------------------------
@@ -169,7 +175,7 @@ class Uniform(RandomDistribution):
     def _param_names(cls):
         return ("min", "max")
 
-    def sample(self, rng, shape):
+    def _sample(self, rng, shape):
         a, b = self._numeric()
         return rng.uniform(a, b, size=shape)
 
@@ -184,7 +190,7 @@ class Normal(RandomDistribution):
     def _param_names(cls):
         return ("mu", "sigma")
 
-    def sample(self, rng, shape):
+    def _sample(self, rng, shape):
         mu, sigma = self._numeric()
         return rng.normal(mu, sigma, size=shape)
 
@@ -199,7 +205,7 @@ class LogNormal(RandomDistribution):
     def _param_names(cls):
         return ("mu", "sigma")
 
-    def sample(self, rng, shape):
+    def _sample(self, rng, shape):
         mu, sigma = self._numeric()
         return rng.lognormal(mu, sigma, size=shape)
 
@@ -215,7 +221,7 @@ class Exponential(RandomDistribution):
     def _param_names(cls):
         return ("lambda",)
 
-    def sample(self, rng, shape):
+    def _sample(self, rng, shape):
         (lam,) = self._numeric()
         return rng.exponential(1.0 / lam, size=shape)
 
@@ -230,7 +236,7 @@ class DiscreteUniform(RandomDistribution):
     def _param_names(cls):
         return ("min", "max")
 
-    def sample(self, rng, shape):
+    def _sample(self, rng, shape):
         a, b = self._numeric()
         return rng.integers(int(a), int(b), size=shape, endpoint=True).astype(float)
 
