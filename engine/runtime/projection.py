@@ -297,6 +297,86 @@ class Projection:
     def from_function(self, method, **args):
         return self._connect("from_function", method=method, **args)
 
+    def save_connectivity(self, filename):
+        """Save the synapses (pre and post ranks, weights, delays in ms) to an
+        ``.npz`` file, atomically, for :meth:`from_file`."""
+        import os
+        import tempfile
+
+        self._require_connected()
+        delays = (np.full(self._col.shape[0], self._delay_steps, np.int32)
+                  if self._delays is None else self._delays) * self.network.dt
+        w = self._arrays["w"]
+        data = dict(format=np.array("neuroworkbench.connectivity"), version=np.array(1),
+                    pre=self._pre_of_synapses(), post=self._post_of_synapses(),
+                    w=np.broadcast_to(w, self._col.shape).astype(float), delay=delays,
+                    pre_size=np.array(self.pre_population.size),
+                    post_size=np.array(self.post_population.size))
+        filename = os.fspath(filename)
+        if not filename.endswith(".npz"):
+            filename += ".npz"
+        folder = os.path.dirname(os.path.abspath(filename))
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **data)
+            os.replace(tmp, filename)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return filename
+
+    def from_file(self, filename, pickle_encoding=None, storage_format=None,
+                  storage_order=None):
+        """Synapses from a file written by :meth:`save_connectivity`.
+
+        Ranks are those of the whole pre and post populations. Raises
+        NetworkError for a missing, corrupt or mismatched file.
+        """
+        import zipfile
+
+        from engine.runtime.connectivity import CSR
+
+        if self._row_ptr is not None:
+            raise NetworkError(f"projection {self.name!r} is already connected")
+        try:
+            with np.load(filename, allow_pickle=False) as f:
+                if str(f["format"]) != "neuroworkbench.connectivity":
+                    raise ValueError("not a connectivity file")
+                pre, post = f["pre"].astype(np.int64), f["post"].astype(np.int64)
+                w, delay = f["w"].astype(float), f["delay"].astype(float)
+                sizes = int(f["pre_size"]), int(f["post_size"])
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise NetworkError(f"cannot read connectivity from {filename!r}: {exc}") from None
+        if sizes != (self.pre_population.size, self.post_population.size):
+            raise NetworkError(
+                f"{filename!r} connects {sizes[0]} -> {sizes[1]} neurons, but projection "
+                f"{self.name!r} goes from {self.pre_population.size} to "
+                f"{self.post_population.size}")
+        if not (len(pre) == len(post) == len(w) == len(delay)):
+            raise NetworkError(f"{filename!r}: arrays of different lengths")
+        if len(pre) and (pre.min() < 0 or post.min() < 0 or pre.max() >= sizes[0]
+                         or post.max() >= sizes[1]):
+            raise NetworkError(f"{filename!r}: ranks out of range")
+        rows, cols = (pre, post) if self.rows == "pre" else (post, pre)
+        order = np.lexsort((cols, rows))
+        n_rows = sizes[0] if self.rows == "pre" else sizes[1]
+        row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=row_ptr[1:])
+        fdt = self.network._float_dtype
+        csr = CSR(row_ptr, cols[order].astype(np.int32), w[order].astype(fdt), delay[order],
+                  self.rows, n_rows, sizes[1] if self.rows == "pre" else sizes[0])
+        saved_pre, saved_post = self._pre_ranks, self._post_ranks
+        self._pre_ranks = self._post_ranks = None  # the file holds whole-population ranks
+        try:
+            self._install(csr)
+        finally:
+            self._pre_ranks, self._post_ranks = saved_pre, saved_post
+        self.connector_name = "from_file"
+        self.connector_args = {"filename": str(filename)}
+        return self
+
     # ANNarchy 4 names
     connect_all_to_all = all_to_all
     connect_one_to_one = one_to_one
@@ -308,6 +388,7 @@ class Projection:
     connect_from_matrix = from_matrix
     connect_from_sparse = from_sparse
     connect_with_func = from_function
+    connect_from_file = from_file
 
     # -- dendrites and attributes -------------------------------------------------
     def _dendrite_index(self):

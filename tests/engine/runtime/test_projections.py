@@ -207,3 +207,30 @@ def test_from_function_receives_the_populations():
     post = net.create(3, RATE)
     proj = net.connect(pre, post, "exc").from_function(diagonal, weight=2.0)
     np.testing.assert_array_equal(proj.connectivity_matrix(), 2.0 * np.eye(3))
+
+
+def test_save_connectivity_from_file_round_trip(tmp_path):
+    from engine import Uniform
+
+    net = Network(dt=0.5, seed=3)
+    pre = net.create(30, ramp(3.0))
+    post = net.create(20, COUNTER)
+    proj = net.connect(pre[5:25], post, "exc").fixed_probability(
+        0.3, weights=Uniform(0.0, 1.0), delays=Uniform(0.5, 3.0))
+    path = proj.save_connectivity(tmp_path / "conn")
+    other = Network(dt=0.5)
+    pre2 = other.create(30, ramp(3.0))
+    post2 = other.create(20, COUNTER)
+    copy = other.connect(pre2, post2, "exc").from_file(path)
+    np.testing.assert_array_equal(copy.connectivity_matrix(), proj.connectivity_matrix())
+    assert [d.tolist() for d in copy.delay] == [d.tolist() for d in proj.delay]
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(open(path, "rb").read()[:100])
+    third = Network()
+    p3 = third.create(30, ramp(3.0))
+    q3 = third.create(20, COUNTER)
+    with pytest.raises(NetworkError, match="cannot read connectivity"):
+        third.connect(p3, q3, "exc").from_file(bad)
+    small = third.create(5, COUNTER)
+    with pytest.raises(NetworkError, match="connects 30 -> 20 neurons"):
+        third.connect(p3, small, "exc").from_file(path)
