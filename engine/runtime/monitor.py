@@ -273,7 +273,7 @@ class Monitor:
                     data = data.reshape((data.shape[0],) + self.population.geometry)
                 out[n] = data
         if not keep:
-            self._clear_data()
+            self._clear_data(names)
         return out[names[0]] if single else out
 
     def _spike_dict(self) -> dict[int, np.ndarray]:
@@ -288,12 +288,18 @@ class Monitor:
             out[int(r)] = times_sorted[a:b].tolist()
         return out
 
-    def _clear_data(self):
-        for v in self._chunks:
-            self._chunks[v] = []
-        self._recorded_steps = []
-        self._spk_n[0] = 0
-        self._intervals = [[self.network.time, None]] if self._active[0] else []
+    def _clear_data(self, names=None):
+        """Forget recorded data (of ``names`` only, as ANNarchy's get())."""
+        names = list(self.variables) if names is None else list(names)
+        for v in names:
+            if v == "spike":
+                self._spk_n[0] = 0
+            else:
+                self._chunks[v] = []
+        if all(not c for c in self._chunks.values()) and (
+                not self.records_spikes or self._spk_n[0] == 0):
+            self._recorded_steps = []
+            self._intervals = [[self.network.time, None]] if self._active[0] else []
 
     def times(self, variables=None) -> dict:
         """Recording intervals in ms: ``{var: {'start': [...], 'stop': [...]}}``."""

@@ -443,3 +443,16 @@ def test_reset_keeping_monitors_counts_both_runs_and_clear_drops_callbacks():
     net.compile()
     net.simulate(4.0)
     assert calls == []
+
+
+def test_get_empties_only_the_requested_variables():
+    clock = Neuron(equations="dv/dt = 1.0", spike="v >= 3.0", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(2, clock)
+    m = net.monitor(pop, ["v", "spike"])
+    net.compile()
+    net.simulate(10.0)
+    assert m.get("v").shape == (10, 2)
+    assert m.get("v").shape == (0, 2)           # emptied
+    assert m.get("spike")[0] == [2, 5, 8]       # still there
+    assert m.get("spike")[0] == []
