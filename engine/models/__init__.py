@@ -20,16 +20,4 @@ from engine.models.neurons import (
     list_standard_neurons,
 )
 
-__all__ = [
-    "StandardNeuron",
-    "LeakyIntegrator",
-    "Izhikevich",
-    "IF_curr_exp",
-    "IF_cond_exp",
-    "IF_curr_alpha",
-    "IF_cond_alpha",
-    "HH_cond_exp",
-    "EIF_cond_exp_isfa_ista",
-    "EIF_cond_alpha_isfa_ista",
-    "list_standard_neurons",
-]
+from engine.models.neurons import __all__  # noqa: E402,F401  (one list of names)
