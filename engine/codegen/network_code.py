@@ -135,12 +135,6 @@ def _free_names(exprs) -> set[str]:
     return out
 
 
-def _has_draw(e) -> bool:
-    from engine.language.random_draws import is_draw
-
-    return isinstance(e, sp.Basic) and any(is_draw(n) for n in sp.preorder_traversal(e))
-
-
 class _PopulationCode:
     """Splits one population's statements into population-wide and per-neuron parts."""
 

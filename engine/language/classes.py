@@ -123,7 +123,6 @@ import threading
 from dataclasses import replace
 
 import sympy as sp
-from sympy.printing.str import StrPrinter
 
 from engine.errors import Diagnostic, EquationError
 from engine.language.checks import (
@@ -136,9 +135,9 @@ from engine.language.checks import (
 )
 from engine.language.constants import is_constant_name
 from engine.language.functions import FUNCTIONS, ite
-from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec
+from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec, show
 from engine.language.models import Value, Weight, _Attribute
-from engine.language.random_draws import RandomDistribution, is_draw, renumber_draws
+from engine.language.random_draws import RandomDistribution, renumber_draws
 from engine.language.symbols import (
     DT,
     RESERVED_NAMES,
@@ -162,27 +161,9 @@ _MEMBERS = frozenset({"equations", "ite", "sum", "pre", "post", "t", "dt"})
 
 # --- printing ----------------------------------------------------------------------
 
-class _Printer(StrPrinter):
-    """``sstr`` with ``ite(c, a, b)`` and ``Normal(0, 1)`` as users write them."""
-
-    def _print_Piecewise(self, expr):
-        if len(expr.args) == 2 and expr.args[1].cond == sp.true:
-            (a, c), (b, _) = expr.args
-            return f"ite({self._print(c)}, {self._print(a)}, {self._print(b)})"
-        return super()._print_Piecewise(expr)
-
-    def _print_Function(self, expr):
-        if is_draw(expr):
-            from engine.language.random_draws import DRAW_FUNCTIONS
-
-            name = DRAW_FUNCTIONS[type(expr)].name
-            return f"{name}({', '.join(self._print(a) for a in expr.args[:-1])})"
-        return super()._print_Function(expr)
-
-
 def format_expr(expr) -> str:
     """Readable text of an IR expression (``ite``, ``Normal(0, 1)`` ...)."""
-    return _Printer().doprint(expr)
+    return show(expr)
 
 
 # --- where the user's code is ------------------------------------------------------
@@ -698,7 +679,7 @@ def build_ir(model) -> ModelIR:
             return None, []
         return _run(model, method, label, problems, crashes)
 
-    spike = reset = refractory = psp = None
+    spike = refractory = psp = None
     update_eqs: list[Equation] = []
     reset_eqs: list[Equation] = []
     pre_eqs: list[Equation] = []

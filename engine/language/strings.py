@@ -499,7 +499,6 @@ class _Builder:
             self.report(block, None, Problem(
                 f"parameters must be a string or a dict, not {type(raw).__name__}"))
             return
-        values = []
         for line, name, value, flags in entries:
             try:
                 check_user_name(name, "parameter name")

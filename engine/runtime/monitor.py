@@ -220,8 +220,7 @@ class Monitor:
         """Start (or restart) recording."""
         if period is not None:
             self.period = period
-            self._resolve_period()
-            self.network._invalidate_buffers()
+            self._resolve_period()  # the period is passed to the loop at every call
         if not self._active[0]:
             self._active[0] = 1
             self._intervals.append([self.network.time, None])

@@ -481,9 +481,6 @@ class Network:
         if self._module is None:
             self._build_module()
 
-    def _invalidate_buffers(self):
-        """Monitor settings changed: regenerate nothing, buffers are per call."""
-
     def _run(self, n_steps: int, until: int = 0) -> int:
         self._ensure_module()
         if n_steps <= 0:

@@ -20,8 +20,6 @@ from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Population", "PopulationView"]
 
-#: internal per-neuron arrays of spiking populations
-_SPIKING_INTERNALS = ("refr", "refractory", "last_spike", "spk", "nspk", "flag")
 
 
 def _as_neuron(neuron) -> Neuron:
