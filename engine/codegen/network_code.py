@@ -36,6 +36,7 @@ from engine.language.ir import ModelIR
 from engine.language.symbols import classify
 
 __all__ = [
+    "CustomCode",
     "PopulationLayout",
     "MonitorLayout",
     "ProjectionLayout",
@@ -52,6 +53,35 @@ STATUS_DONE, STATUS_GROW, STATUS_NONFINITE, STATUS_STOP = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
+class CustomCode:
+    """Hand-written loop code of a specific population or projection.
+
+    Input populations (spike sources, timed arrays), special projections and
+    the BOLD accumulator are not equations: they bring their own few lines.
+    ``code`` is a template in which ``{p}`` stands for the population's array
+    prefix (``_p0``), or, for a projection, ``{j}``, ``{pre}``, ``{post}`` for
+    the prefixes of the projection and its populations and ``{target}`` for
+    its target. It runs inside the step loop, where ``_step``, ``_t`` and
+    ``_dt`` are defined; its own locals must start with ``_``. ``args`` are
+    the extra arrays it reads, as suffixes of the prefix: ``("times",)``
+    becomes the argument ``_p0_times``, which the runtime finds among the
+    object's arrays (``Population._internals``, ``Projection._extra``).
+
+    Populations: with ``replace=True`` the code replaces the neuron update
+    (a spiking one must set the flags ``{p}_flag[_i]`` of the neurons that
+    spike this step; spikes are then collected as usual); with
+    ``replace=False`` it runs just before the update. Projections: the code
+    replaces spike delivery or the weighted sum; a projection into a
+    rate-coded ``sum(target)`` must add (``+=``): the sum is cleared before
+    the first projection into it.
+    """
+
+    code: str
+    args: tuple[str, ...] = ()
+    replace: bool = True
+
+
+@dataclass(frozen=True)
 class PopulationLayout:
     """What codegen needs to know about one population."""
 
@@ -64,6 +94,7 @@ class PopulationLayout:
     constants: tuple[str, ...] = ()
     spike_history: bool = False   # keep past spike lists (delayed projections)
     rate_history: bool = False    # keep past values of r (delayed rate-coded projections)
+    custom: CustomCode | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,7 @@ class ProjectionLayout:
     target: str
     spiking: bool
     delay_mode: str = "none"      # 'none' (one step), 'uniform' (>1 step), 'synapse' (per synapse)
+    custom: CustomCode | None = None
 
 
 @dataclass(frozen=True)
@@ -300,12 +332,61 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
     for n in globals_used:
         w(f"{n} = {pc.arr(n)}[0]")
     # population-wide statements (before the per-neuron loop)
-    for st in pc.global_pre:
+    replaced = pl.custom is not None and pl.custom.replace
+    for st in ([] if replaced else pc.global_pre):
         w(f"{st.target} = {P(st.expr)}")
-    for st in pc.global_pre:
+    for st in ([] if replaced else pc.global_pre):
         if st.target in pc.global_names:
             w(f"{pc.arr(st.target)}[0] = {st.target}")
 
+    custom = pl.custom
+    if custom is not None:
+        args += [pc.arr(a) for a in custom.args]
+        w(f"# custom code of {pl.label!r}")
+        w(custom.code.replace("{p}", f"_{pc.k}").rstrip("\n"))
+    if custom is not None and custom.replace:
+        if check_finite:
+            w("_bad = False")
+    else:
+        _emit_neuron_update(w, pc, pl, P, free, check_finite)
+    if ir.spiking:
+        # collect the spiking neurons, 8 flags at a time
+        w(f"_words = {pc.arr('flag')}.view(np.uint64)")
+        w("_ns = 0")
+        w("for _q in range(_words.shape[0]):")
+        w("    if _words[_q] != 0:")
+        w("        for _i in range(8 * _q, 8 * _q + 8):")
+        w(f"            if {pc.arr('flag')}[_i]:")
+        w(f"                {pc.arr('spk')}[_ns] = _i")
+        w(f"                {pc.arr('last_spike')}[_i] = _step")
+        w("                _ns += 1")
+        w(f"{pc.arr('nspk')}[0] = _ns")
+    if pl.spike_history:
+        args += [pc.arr("hist"), pc.arr("hist_n")]
+        w(f"_slot = _step % {pc.arr('hist')}.shape[0]")
+        w("for _k in range(_ns):")
+        w(f"    {pc.arr('hist')}[_slot, _k] = {pc.arr('spk')}[_k]")
+        w(f"{pc.arr('hist_n')}[_slot] = _ns")
+    if pl.rate_history:
+        args.append(pc.arr("rhist"))
+        w(f"_slot = _step % {pc.arr('rhist')}.shape[0]")
+        w(f"for _k in range({pc.arr('r')}.shape[0]):")
+        w(f"    {pc.arr('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
+    for st in ([] if replaced else pc.global_post):
+        w(f"{st.target} = {P(st.expr)}")
+        if st.target in pc.global_names:
+            w(f"{pc.arr(st.target)}[0] = {st.target}")
+    if check_finite:
+        gf = [st.target for st in pc.global_pre + pc.global_post
+              if st.target in pc.global_names and ir.variable(st.target).dtype == "float"]
+        extra = "".join(f" or not math.isfinite({n})" for n in dict.fromkeys(gf))
+        w(f"if _bad{extra}:")
+        w(f"    return _s + 1, {STATUS_NONFINITE}, {int(pc.k[1:])}")
+
+
+def _emit_neuron_update(w, pc: _PopulationCode, pl: PopulationLayout, P, free, check_finite):
+    """The per-neuron loop: equations, spike test, reset, refractoriness."""
+    ir = pc.ir
     n_expr = f"{pc.arr('refr')}.shape[0]" if ir.spiking else _size_expr(pc)
     if check_finite:
         w("_bad = False")
@@ -367,39 +448,6 @@ def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_co
         if n in pc.local_names:
             w(f"{pc.arr(n)}[_i] = {n}")
     w.dedent()
-    if ir.spiking:
-        # collect the spiking neurons, 8 flags at a time
-        w(f"_words = {pc.arr('flag')}.view(np.uint64)")
-        w("_ns = 0")
-        w("for _q in range(_words.shape[0]):")
-        w("    if _words[_q] != 0:")
-        w("        for _i in range(8 * _q, 8 * _q + 8):")
-        w(f"            if {pc.arr('flag')}[_i]:")
-        w(f"                {pc.arr('spk')}[_ns] = _i")
-        w(f"                {pc.arr('last_spike')}[_i] = _step")
-        w("                _ns += 1")
-        w(f"{pc.arr('nspk')}[0] = _ns")
-    if pl.spike_history:
-        args += [pc.arr("hist"), pc.arr("hist_n")]
-        w(f"_slot = _step % {pc.arr('hist')}.shape[0]")
-        w("for _k in range(_ns):")
-        w(f"    {pc.arr('hist')}[_slot, _k] = {pc.arr('spk')}[_k]")
-        w(f"{pc.arr('hist_n')}[_slot] = _ns")
-    if pl.rate_history:
-        args.append(pc.arr("rhist"))
-        w(f"_slot = _step % {pc.arr('rhist')}.shape[0]")
-        w(f"for _k in range({pc.arr('r')}.shape[0]):")
-        w(f"    {pc.arr('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
-    for st in pc.global_post:
-        w(f"{st.target} = {P(st.expr)}")
-        if st.target in pc.global_names:
-            w(f"{pc.arr(st.target)}[0] = {st.target}")
-    if check_finite:
-        gf = [st.target for st in pc.global_pre + pc.global_post
-              if st.target in pc.global_names and ir.variable(st.target).dtype == "float"]
-        extra = "".join(f" or not math.isfinite({n})" for n in dict.fromkeys(gf))
-        w(f"if _bad{extra}:")
-        w(f"    return _s + 1, {STATUS_NONFINITE}, {int(pc.k[1:])}")
 
 
 def _size_expr(pc: _PopulationCode) -> str:
@@ -508,6 +556,17 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
     ir = jl.ir
     pre, post = pops[jl.pre_key], pops[jl.post_key]
     j = f"_{jl.key}"
+    if jl.custom is not None:
+        w(f"# ---- projection {jl.label!r}: {pre.L.label!r} -> {post.L.label!r}, "
+          f"target {jl.target!r} (custom code)")
+        args += [f"{j}_{a}" for a in jl.custom.args]
+        if not post.ir.spiking and (post.k, jl.target) not in first_sum:
+            first_sum.add((post.k, jl.target))
+            w(f"{post.arr('sum_' + jl.target)}[:] = 0.0")
+        code = (jl.custom.code.replace("{j}", j).replace("{pre}", f"_{pre.k}")
+                .replace("{post}", f"_{post.k}").replace("{target}", jl.target))
+        w(code.rstrip("\n"))
+        return
     names = _synapse_names(jl, pre, post)
     printer = NumbaPrinter(names, rng=f"{j}_rng")
     P = printer.doprint

@@ -166,16 +166,21 @@ class Network:
         if self._compiled:
             raise NetworkError("cannot add a population after compile(); "
                                "create everything first, or use a new network")
-        if population is not None or isinstance(geometry, Population):
-            raise NetworkError("specific populations (PoissonPopulation, ...) are not "
-                               "available yet")
+        if population is None and isinstance(geometry, Population):
+            population = geometry
+        if population is not None:
+            if not isinstance(population, Population):
+                raise NetworkError(f"create(population=...) expects a population such as "
+                                   f"PoissonPopulation(100, rates=20.0), got "
+                                   f"{type(population).__name__}")
+            return population._move_to(self, name)
         if geometry is None or neuron is None:
             raise NetworkError("create() needs a geometry and a neuron: "
                                "net.create(100, neuron=Izhikevich)")
         return Population(geometry, neuron, name=name, stop_condition=stop_condition,
                           network=self)
 
-    def connect(self, pre, post=None, target="", synapse=None, name=None, projection=None,
+    def connect(self, pre=None, post=None, target="", synapse=None, name=None, projection=None,
                 disable_omp=True) -> Projection:
         """Create a projection from ``pre`` to ``post`` on ``target``; returns it.
 
@@ -184,8 +189,17 @@ class Network:
         """
         if self._compiled:
             raise NetworkError("cannot add a projection after compile()")
-        if projection is not None or isinstance(pre, Projection):
-            raise NetworkError("specific projections are not available yet")
+        if projection is None and isinstance(pre, Projection):
+            projection = pre
+        if projection is not None:
+            if not isinstance(projection, Projection):
+                raise NetworkError(f"connect(projection=...) expects a projection such as "
+                                   f"CurrentInjection(pre, post, 'exc'), got "
+                                   f"{type(projection).__name__}")
+            if projection.network is not self:
+                raise NetworkError(f"projection {projection.name!r} belongs to another network: "
+                                   "build it from populations of this network")
+            return projection
         if post is None:
             raise NetworkError("connect() needs pre and post populations and a target")
         return Projection(pre, post, target, synapse, name, network=self)
@@ -340,6 +354,7 @@ class Network:
                 refractory_from_array=p.refractory_from_array,
                 stop_condition=p.stop_condition, stop_any=p.stop_any,
                 spike_history=spk[p.id] > 0, rate_history=rate[p.id] > 0,
+                custom=p._custom_code(),
             )
             for p in self._populations
         )
@@ -347,7 +362,8 @@ class Network:
             ProjectionLayout(key=f"j{j.id}", label=j.name, ir=j.ir,
                              pre_key=f"p{j.pre_population.id}",
                              post_key=f"p{j.post_population.id}", target=j.target,
-                             spiking=j.pre_population.spiking, delay_mode=self._delay_mode(j))
+                             spiking=j.pre_population.spiking, delay_mode=self._delay_mode(j),
+                             custom=j._custom_code())
             for j in self._projections
         )
         mons = tuple(
@@ -458,6 +474,8 @@ class Network:
                 out[f"{k}_delays"] = j._delays
             if getattr(j, "_ring", None) is not None:
                 out[f"{k}_ring"] = j._ring
+            for name, v in j._extra.items():
+                out[f"{k}_{name}"] = v
         for m in self._monitors:
             out.update(m._buffers())
         for name, c in self._constants.items():

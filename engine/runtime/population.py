@@ -142,6 +142,44 @@ class Population(_AttributeAccess):
             # spike flags, padded to whole 8-byte words (scanned as uint64)
             self._internals["flag"] = np.zeros(-(-self.size // 8) * 8, dtype=np.uint8)
 
+    def _custom_code(self):
+        """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
+        of a specific population; ``None``: generated from the neuron model."""
+        return None
+
+    def _move_to(self, net, name=None) -> "Population":
+        """Join ``net`` (``net.create(population=PoissonPopulation(...))``).
+
+        A population built outside ``net.create`` joined the active network;
+        it leaves it for ``net``, takes a rank there and draws its initial
+        values again from ``net``'s seed (values set in between are lost).
+        """
+        old = self.network
+        if old is net:
+            if name is not None and name != self.name:
+                raise NetworkError(f"population {self.name!r} is already in this network")
+            return self
+        if old._compiled:
+            raise NetworkError(f"population {self.name!r} belongs to a compiled network")
+        if any(j.pre_population is self or j.post_population is self
+               for j in old._projections) or any(
+                getattr(m, "population", None) is self for m in old._monitors):
+            raise NetworkError(f"population {self.name!r} is already connected or monitored "
+                               "in another network: create it with net.create(...) first")
+        default_name = self.name == f"pop{self.id}"
+        old._populations.remove(self)
+        for k, p in enumerate(old._populations):
+            p.id = k
+        object.__setattr__(self, "network", net)
+        self.id = net._register_population(
+            self, name if name is not None else (None if default_name else self.name))
+        if name is not None or default_name:
+            self.name = name if name is not None else f"pop{self.id}"
+        self._init_rng = np.random.default_rng(np.random.SeedSequence([net.seed, 0, self.id]))
+        self._arrays, self._internals = {}, {}
+        self._allocate()
+        return self
+
     @property
     def refractory_from_array(self) -> bool:
         """True when the refractory period is the per-neuron ``refractory`` array."""

@@ -98,6 +98,8 @@ class Projection:
         self._post_order = None        # lazily built dendrite index
         self.connector_name = None
         self.connector_args = {}
+        # extra arrays of specific projections (custom code), passed as _j<id>_<name>
+        self._extra: dict[str, np.ndarray] = {}
 
     # -- validation -----------------------------------------------------------
     def _check_compatible(self, spiking):
@@ -540,8 +542,14 @@ class Projection:
                 f"{self.post_population.name} ({self.target}), {n} synapses>")
 
     # -- state snapshots -----------------------------------------------------------
+    def _custom_code(self):
+        """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
+        of a specific projection; ``None``: generated from the synapse model."""
+        return None
+
     def _snapshot(self):
         snap = {k: v.copy() for k, v in self._arrays.items()}
+        snap.update({"__x_" + k: v.copy() for k, v in self._extra.items()})
         if getattr(self, "_rng", None) is not None:
             snap["__rng"] = self._rng.copy()
         return snap
@@ -552,6 +560,9 @@ class Projection:
                 v[...] = snap[k]
         if "__rng" in snap:
             self._rng[...] = snap["__rng"]
+        for k, v in self._extra.items():
+            if "__x_" + k in snap:
+                v[...] = snap["__x_" + k]
 
 
 class Dendrite:
