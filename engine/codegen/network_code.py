@@ -447,6 +447,8 @@ def _emit_neuron_update(w, pc: _PopulationCode, pl: PopulationLayout, P, free, c
     for n in written:
         if n in pc.local_names:
             w(f"{pc.arr(n)}[_i] = {n}")
+    if w.lines[-1].endswith(":"):  # nothing to do per neuron (parameters only)
+        w("pass")
     w.dedent()
 
 

@@ -303,11 +303,37 @@ class Network:
     def get_projections(self) -> list[Projection]:
         return list(self._projections)
 
+    def boldmonitor(self, populations=None, bold_model=None, mapping=None, scale_factor=None,
+                    normalize_input=None, recorded_variables=None, start=False, name=None):
+        """Monitor the BOLD signal of populations through a balloon model
+        (see :class:`engine.runtime.bold.BoldMonitor`)."""
+        from engine.runtime.bold import BoldMonitor
+
+        return BoldMonitor(populations=populations, bold_model=bold_model, mapping=mapping,
+                           scale_factor=scale_factor, normalize_input=normalize_input,
+                           recorded_variables=recorded_variables, start=start, name=name,
+                           network=self)
+
+    def _register_extension(self, ext, name) -> str:
+        """Extensions (BOLD monitors) register here; returns their unique name."""
+        if self._compiled:
+            raise NetworkError("cannot add an extension after compile()")
+        exts = self.__dict__.setdefault("_extensions", [])
+        if name is None:
+            name = f"{type(ext).__name__.lower()}{len(exts)}"
+        if any(e.name == name for e in exts):
+            raise NetworkError(f"an extension named {name!r} already exists")
+        exts.append(ext)
+        return name
+
     def get_extension(self, name):
+        for e in self.__dict__.get("_extensions", []):
+            if e.name == name:
+                return e
         raise NetworkError(f"no extension named {name!r}")
 
     def get_extensions(self) -> list:
-        return []
+        return list(self.__dict__.get("_extensions", []))
 
     # -- callbacks switches ------------------------------------------------------
     def callbacks_enabled(self) -> bool:
