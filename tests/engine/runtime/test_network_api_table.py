@@ -242,7 +242,7 @@ def test_monitor_on_dendrite_and_projection():
     assert len(mp.get("w")) == 2
 
 
-@pytest.mark.xfail(strict=True, raises=(AttributeError, NetworkError, NotImplementedError),
+@pytest.mark.xfail(strict=True, raises=(AttributeError, ImportError, NetworkError, NotImplementedError),
                    reason="BOLD monitors (ANNarchy.extensions.bold) are not implemented")
 def test_boldmonitor():
     net = Network(dt=1.0, seed=3)
