@@ -31,6 +31,7 @@ import sympy as sp
 
 from engine.codegen.jit import JIT_DECORATOR
 from engine.codegen.printer import NumbaPrinter
+from engine.codegen.synapse_code import SynapseEmitter, plan_synapse
 from engine.integrators import Statement, discretize
 from engine.language.ir import ModelIR
 from engine.language.symbols import classify
@@ -249,10 +250,14 @@ def generate_network_code(layout: NetworkLayout) -> GeneratedCode:
     pop_by_key = {pc.k: pc for pc in pops}
     first_sum: set = set()
     for jl in layout.projections:
-        _emit_projection(body, jl, pop_by_key, args, used_constants, first_sum)
+        _emit_projection(body, jl, pop_by_key, args, used_constants, first_sum,
+                         layout.default_method)
 
     for pc, pl in zip(pops, layout.populations):
         _emit_population(body, pc, pl, args, used_constants, layout.check_finite)
+
+    for jl in layout.projections:
+        _emit_learning(body, jl, pop_by_key, args, layout.default_method)
 
     for ml in layout.monitors:
         if ml.pop_key.startswith("j"):  # a projection or one of its dendrites
@@ -533,26 +538,9 @@ def _emit_stop(w, stop_pops, args):
     w.dedent()
 
 
-def _synapse_names(jl: ProjectionLayout, pre: _PopulationCode, post: _PopulationCode):
-    """Code names of a synapse model's symbols inside the delivery loops."""
-    names = {"t": "_t", "dt": "_dt"}
-    for s in _free_names(_projection_exprs(jl.ir)):
-        kind, name = classify(sp.Symbol(s))
-        if kind == "pre":
-            names[s] = f"_pre_{name}"
-        elif kind == "post":
-            names[s] = f"_post_{name}"
-    return names
-
-
-def _projection_exprs(ir: ModelIR) -> list:
-    exprs = [e.rhs for e in ir.pre_spike]
-    if ir.psp is not None:
-        exprs.append(ir.psp)
-    return exprs
-
-
-def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, first_sum):
+def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, first_sum,
+                     default_method="explicit"):
+    """Transmission and pre-synaptic events of one projection (start of the step)."""
     from engine.errors import ModelError
 
     ir = jl.ir
@@ -569,53 +557,27 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
                 .replace("{post}", f"_{post.k}").replace("{target}", jl.target))
         w(code.rstrip("\n"))
         return
-    names = _synapse_names(jl, pre, post)
-    printer = NumbaPrinter(names, rng=f"{j}_rng")
-    P = printer.doprint
+    plan = plan_synapse(ir, default_method)
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    P = em.P
     for v in ir.variables:
         args.append(f"{j}_{v.name}")
-    args += [f"{j}_row", f"{j}_col", f"{j}_rng"]
-    exprs = _projection_exprs(ir)
-    free = _free_names(exprs)
-    consts = sorted(c for c in ir.constants if c in free)
+    args += [f"{j}_row", f"{j}_col", f"{j}_rng", f"{j}_learn"]
+    if plan.event_driven:
+        args.append(f"{j}_last")
+    consts = em.constants()
     used_constants.update(consts)
-    syn_global = [v.name for v in ir.variables if v.locality == "global" and v.name in free]
-    syn_semi = [v.name for v in ir.variables if v.locality == "semiglobal" and v.name in free]
-    syn_local = [v.name for v in ir.variables if v.locality == "local" and v.name in free]
-    pre_reads = sorted(classify(sp.Symbol(n))[1] for n in free if n.startswith("pre."))
-    post_reads = sorted(classify(sp.Symbol(n))[1] for n in free if n.startswith("post."))
     w(f"# ---- projection {jl.label!r}: {pre.L.label!r} -> {post.L.label!r}, "
       f"target {jl.target!r} (synapse {ir.name!r})")
     for c in consts:
         w(f"{c} = _c_{c}[0]")
-    for n in syn_global:
+    for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
 
-    def read_pre(idx, delayed_slot=None):
-        for n in pre_reads:
-            if delayed_slot is not None and n == "r":
-                w(f"_pre_r = {pre.arr('rhist')}[{delayed_slot}, {idx}]")
-            else:
-                w(f"_pre_{n} = {pre.arr(n)}[{idx}]")
-
-    def read_syn_post(s_idx, post_idx):
-        for n in syn_local:
-            w(f"{n} = {j}_{n}[{s_idx}]")
-        for n in syn_semi:
-            w(f"{n} = {j}_{n}[{post_idx}]")
-        for n in post_reads:
-            w(f"_post_{n} = {post.arr(n)}[{post_idx}]")
-
     if jl.spiking:
-        gsym = sp.Symbol("g_target", real=True)
-        incs = []
-        for e in ir.pre_spike:
-            inc = (e.rhs - gsym) if e.rhs.has(gsym) else None
-            if inc is None or inc.has(gsym):
-                raise ModelError(f"synapse {ir.name!r}: pre_spike must increment g_target "
-                                 f"('g_target += ...'), got {e}")
-            incs.append(inc)
-        inc = sp.Add(*incs)
+        transmit = [st for st in plan.pre_event if st.target in ("g_target",)
+                    or st.target.startswith("post.")]
         g = post.arr(f"g_{jl.target}")
         if jl.delay_mode == "uniform":
             args.append(f"{j}_dsteps")
@@ -624,34 +586,59 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
         else:
             src, nsrc = pre.arr("spk"), f"{pre.arr('nspk')}[0]"
         if jl.delay_mode == "synapse":
-            if post_reads:
+            if plan.pre_learning or any(st.target.startswith("post.") for st in plan.pre_event):
+                raise ModelError(f"synapse {ir.name!r}: per-synapse delays need a pre_spike "
+                                 "that only increments g_target (no learning, no post.* "
+                                 "writes); use a uniform delay")
+            if any(n.startswith("post.") for n in em.reads(plan.pre_event)):
                 raise ModelError(f"synapse {ir.name!r}: per-synapse delays need a pre_spike "
                                  "that does not read post-synaptic variables")
             args += [f"{j}_delays", f"{j}_ring"]
             w(f"_D = {j}_ring.shape[0]")
-        w(f"_src = {src}")
-        w(f"for _k in range({nsrc}):")
-        w.indent()
-        w("_pre = _src[_k]")
-        read_pre("_pre")
-        w(f"for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):")
-        w.indent()
-        w(f"_post = {j}_col[_syn]")
-        read_syn_post("_syn", "_post")
-        if jl.delay_mode == "synapse":
-            w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
-        else:
-            w(f"{g}[_post] += {P(inc)}")
-        w.dedent()
-        w.dedent()
+        if plan.pre_event:
+            if plan.pre_learning:
+                w(f"_learn_on = {em.learning_condition()}")
+            w(f"_src = {src}")
+            w(f"for _k in range({nsrc}):")
+            w.indent()
+            w("_pre = _src[_k]")
+            em.load_pre(w, em.reads(plan.pre_event))
+            w(f"for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):")
+            w.indent()
+            w(f"_post = {j}_col[_syn]")
+            if jl.delay_mode == "synapse":
+                names = em.reads(plan.pre_event)
+                em.load_scope(w, names, "local", "_syn")
+                em.load_scope(w, names, "semiglobal", "_post")
+                inc = sp.Add(*[st.expr - sp.Symbol("g_target", real=True)
+                               for st in plan.pre_event if st.target == "g_target"])
+                w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
+            elif plan.pre_learning:
+                w("if _learn_on:")
+                w.indent()
+                em.event(w, plan.pre_event, g)
+                w.dedent()
+                if transmit:
+                    w("else:")
+                    w.indent()
+                    em.event_transmit_only(w, transmit, g)
+                    w.dedent()
+            else:
+                em.event_transmit_only(w, transmit, g)
+            w.dedent()
+            w.dedent()
         if jl.delay_mode == "synapse":
             w("_slot = _step % _D")
             w(f"for _post in range({g}.shape[0]):")
             w(f"    {g}[_post] += {j}_ring[_slot, _post]")
             w(f"    {j}_ring[_slot, _post] = 0.0")
     else:
-        if ir.psp is None:
-            raise ModelError(f"synapse {ir.name!r} has no psp: rate-coded projections need one")
+        if plan.pre_event or plan.post_event:
+            raise ModelError(f"synapse {ir.name!r}: pre_spike/post_spike need a spiking "
+                             "pre-synaptic population")
+        psp_expr = plan.psp
+        pre_reads = sorted(classify(sp.Symbol(n))[1] for n in _free_names([psp_expr])
+                           if n.startswith("pre."))
         other_pre = [n for n in pre_reads if n != "r"]
         if jl.delay_mode != "none" and other_pre:
             raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
@@ -665,20 +652,27 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
         dest = post.arr(f"sum_{jl.target}")
         op = "+=" if (post.k, jl.target) in first_sum else "="
         first_sum.add((post.k, jl.target))
+        psp_names = {n for n in _free_names([psp_expr])}
         w(f"for _post in range({j}_row.shape[0] - 1):")
         w.indent()
+        em.load_post(w, psp_names)
+        em.load_scope(w, psp_names, "semiglobal", "_post")
         # four independent partial sums: the additions of one row overlap
         # instead of waiting on each other (the order is fixed, so results
         # are reproducible run to run)
-        psp = P(ir.psp)
+        psp = P(psp_expr)
 
         def one_synapse(index, acc):
             w(f"_syn = {index}")
             w(f"_pre = {j}_col[_syn]")
             slot = {"none": None, "uniform": "_dslot",
                     "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
-            read_pre("_pre", slot)
-            read_syn_post("_syn", "_post")
+            for n in pre_reads:
+                if slot is not None and n == "r":
+                    w(f"_pre_r = {pre.arr('rhist')}[{slot}, _pre]")
+                else:
+                    w(f"_pre_{n} = {pre.arr(n)}[_pre]")
+            em.load_scope(w, psp_names, "local", "_syn")
             w(f"{acc} += {psp}")
 
         w("_a0 = 0.0")
@@ -701,3 +695,26 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
         w("_acc = (_a0 + _a1) + (_a2 + _a3)")
         w(f"{dest}[_post] {op} _acc")
         w.dedent()
+
+
+def _emit_learning(w, jl: ProjectionLayout, pops: dict, args, default_method="explicit"):
+    """Post-synaptic events and continuous updates of one projection (after
+    the neurons are updated)."""
+    if jl.custom is not None:
+        return
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    plan = plan_synapse(ir, default_method)
+    if not (plan.post_event or plan.continuous):
+        return
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    w(f"# ---- learning of projection {jl.label!r} (synapse {ir.name!r})")
+    for c in em.constants():
+        w(f"{c} = _c_{c}[0]")
+    for n in em.globals_used():
+        w(f"{n} = {j}_{n}[0]")
+    em.emit_post_events(w, args)
+    em.emit_continuous(w, rows_by_pre=jl.spiking, post_size=_size_expr(post)
+                       if not post.ir.spiking else f"{post.arr('refr')}.shape[0]")

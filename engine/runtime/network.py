@@ -345,11 +345,32 @@ class Network:
     def disable_callbacks(self):
         self._callbacks_enabled = False
 
+    def _projections_arg(self, projections) -> list:
+        if projections is None:
+            return list(self._projections)
+        if isinstance(projections, (Projection, str)):
+            projections = [projections]
+        out = []
+        for p in projections:
+            if isinstance(p, str):
+                p = self.get_projection(p)
+            elif not isinstance(p, Projection) or p.network is not self:
+                raise NetworkError(f"expected projections of this network, got {p!r}")
+            out.append(p)
+        return out
+
     def enable_learning(self, projections=None, period=None, offset=None):
-        """Switch learning on (no plastic projections exist yet: nothing to do)."""
+        """Let plastic projections learn (all, or the given ones), every
+        ``period`` ms (default: every step) starting ``offset`` ms from now.
+        Transmission never stops; learning is on by default."""
+        for p in self._projections_arg(projections):
+            p.enable_learning(period=period, offset=offset)
 
     def disable_learning(self, projections=None):
-        """Switch learning off (no plastic projections exist yet: nothing to do)."""
+        """Freeze the synaptic variables of projections (all, or the given
+        ones); spikes and rates are still transmitted."""
+        for p in self._projections_arg(projections):
+            p.disable_learning()
 
     # -- compile -----------------------------------------------------------------
     def _delay_mode(self, proj) -> str:
@@ -463,6 +484,7 @@ class Network:
                 if arr.dtype.kind == "f" and arr.dtype != fdt:
                     j._arrays[name] = arr.astype(fdt)
             j._rng = seed_state(np.random.SeedSequence([self.seed, 4, j.id]))
+            j._learning_cache = j._learning_arrays()
 
     def _convert_precision(self):
         fdt = self._float_dtype
@@ -501,6 +523,8 @@ class Network:
             if getattr(j, "_ring", None) is not None:
                 out[f"{k}_ring"] = j._ring
             for name, v in j._extra.items():
+                out[f"{k}_{name}"] = v
+            for name, v in j._learning_cache.items():
                 out[f"{k}_{name}"] = v
         for m in self._monitors:
             out.update(m._buffers())

@@ -51,6 +51,12 @@ def _as_synapse(synapse) -> Synapse | None:
     return synapse
 
 
+def net_method(proj) -> str:
+    """The default integration method of the projection's network."""
+    net = getattr(proj, "network", None) or proj.pre_population.network
+    return net._config["method"]
+
+
 def _split(obj, role):
     from engine.runtime.population import Population, PopulationView
 
@@ -100,6 +106,10 @@ class Projection:
         self.connector_args = {}
         # extra arrays of specific projections (custom code), passed as _j<id>_<name>
         self._extra: dict[str, np.ndarray] = {}
+        # learning switch [on, period (steps), first step]; settable without recompiling
+        self._learn = np.array([1, 1, 0], dtype=np.int64)
+        self._last = None       # step of each synapse's last event (event-driven variables)
+        self._learning_cache: dict[str, np.ndarray] = {}
 
     # -- validation -----------------------------------------------------------
     def _check_compatible(self, spiking):
@@ -119,19 +129,13 @@ class Projection:
                 f"{who}: the post-synaptic model {post.ir.name!r} does not use {form} "
                 f"(targets it uses: {used})"
             )
-        unsupported = []
-        if ir.equations:
-            unsupported.append("synaptic equations")
-        if ir.post_spike:
-            unsupported.append("post_spike")
-        for e in ir.pre_spike:
-            if e.target != "g_target":
-                unsupported.append(f"pre_spike updates of '{e.target}'")
-        if unsupported:
-            raise NetworkError(
-                f"{who}: synapse {ir.name!r} uses {', '.join(unsupported)}: plastic synapses "
-                "are not available yet (only transmission: psp or 'g_target += ...')"
-            )
+        from engine.codegen.synapse_code import plan_synapse
+        from engine.errors import ModelError
+
+        try:
+            plan_synapse(ir, net_method(self))
+        except ModelError as exc:
+            raise NetworkError(f"{who}: {exc}") from None
         for name in _pre_post_names(ir, "pre"):
             if name not in self.pre_population._arrays:
                 raise NetworkError(f"{who}: synapse {ir.name!r} reads pre.{name}, which the "
@@ -542,6 +546,52 @@ class Projection:
                 f"{self.post_population.name} ({self.target}), {n} synapses>")
 
     # -- state snapshots -----------------------------------------------------------
+    # -- learning -------------------------------------------------------------
+    def enable_learning(self, period=None, offset=None):
+        """Let the synapses learn: events change synaptic variables and the
+        synapse's equations are integrated, every ``period`` ms (default:
+        every step) from ``offset`` ms after the current time."""
+        dt = self.network.dt
+        steps = 1
+        if period is not None:
+            if not np.isfinite(period) or period <= 0:
+                raise NetworkError(f"projection {self.name!r}: learning period must be > 0 ms, "
+                                   f"got {period!r}")
+            steps = max(1, int(round(float(period) / dt)))
+        first = self.network.current_step
+        if offset is not None:
+            if not np.isfinite(offset) or offset < 0:
+                raise NetworkError(f"projection {self.name!r}: learning offset must be >= 0 ms, "
+                                   f"got {offset!r}")
+            first += int(round(float(offset) / dt))
+        self._learn[:] = (1, steps, first)
+
+    def disable_learning(self):
+        """Freeze the synaptic variables; transmission continues."""
+        self._learn[0] = 0
+
+    @property
+    def learning(self) -> bool:
+        """Whether learning is switched on."""
+        return bool(self._learn[0])
+
+    def _learning_arrays(self) -> dict[str, np.ndarray]:
+        """Extra arrays the generated code needs for this synapse model."""
+        from engine.codegen.synapse_code import synapse_needs
+
+        needs = synapse_needs(self.ir)
+        out = {"learn": self._learn}
+        if needs["last"]:
+            if self._last is None or self._last.shape[0] != self._col.shape[0]:
+                self._last = np.zeros(self._col.shape[0], dtype=np.int64)
+            out["last"] = self._last
+        if needs["post_index"]:
+            order, row_ptr, _ = self._dendrite_index()
+            out["prow"] = np.ascontiguousarray(row_ptr, dtype=np.int64)
+            out["psyn"] = np.ascontiguousarray(order, dtype=np.int32)
+            out["ppre"] = np.ascontiguousarray(self._pre_of_synapses()[order], dtype=np.int32)
+        return out
+
     def _custom_code(self):
         """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
         of a specific projection; ``None``: generated from the synapse model."""
@@ -558,6 +608,8 @@ class Projection:
         if synapses:
             for k, v in self._arrays.items():
                 v[...] = snap[k]
+        if self._last is not None:  # time restarts at 0
+            self._last[...] = 0
         if "__rng" in snap:
             self._rng[...] = snap["__rng"]
         for k, v in self._extra.items():

@@ -164,9 +164,13 @@ def test_projection_errors():
         net.connect(pre, post, "inh")
     with pytest.raises(NetworkError, match="rate-coded, but synapse"):
         net.connect(rate, rate, "exc", synapse=Synapse(pre_spike="g_target += w"))
-    with pytest.raises(NetworkError, match="plastic synapses"):
+    with pytest.raises(NetworkError, match="post_spike cannot write g_target"):
         net.connect(pre, post, "exc", synapse=Synapse(
             parameters="tau = 10.0", equations="tau * dx/dt = -x",
+            pre_spike="g_target += w\nx += 1", post_spike="g_target += 1"))
+    with pytest.raises(NetworkError, match="event-driven variable 'x' must be one per synapse"):
+        net.connect(pre, post, "exc", synapse=Synapse(
+            parameters="tau = 10.0", equations="tau * dx/dt = -x : event-driven, postsynaptic",
             pre_spike="g_target += w\nx += 1"))
     with pytest.raises(NetworkError, match="lacks"):
         net.connect(pre, post, "exc", synapse=Synapse(pre_spike="g_target += w * pre.nothere"))

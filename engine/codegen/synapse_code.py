@@ -1,0 +1,392 @@
+"""Generated code of synapses: transmission, events and learning.
+
+A synapse model (its IR) is split into what runs when:
+
+- **transmission**: ``psp`` (rate-coded; walked by post-synaptic rows) or the
+  ``g_target += ...`` statements of ``pre_spike`` (spiking);
+- **pre-synaptic events**: the other statements of ``pre_spike``, run for
+  each synapse of a neuron whose spike arrives (after the projection's delay);
+- **post-synaptic events**: ``post_spike``, run for each synapse of a
+  post-synaptic neuron that spiked this step (after all neurons are updated);
+- **continuous updates**: the synapse's ``equations`` (ODEs and assignments),
+  every step (or every ``period`` of :meth:`Network.enable_learning`),
+  population-wide (``projection``) first, then per post-synaptic neuron
+  (``postsynaptic``), then per synapse, as ANNarchy;
+- **event-driven variables**: ODEs flagged ``event-driven`` (linear decays such
+  as STDP traces) are not integrated every step: at each event of a synapse
+  they jump to their exact value after the time elapsed since its last event
+  (one ``last`` step per synapse), then the event's statements run.
+
+Learning (everything but transmission and writes to ``post.*``) runs only
+while the projection's learning switch is on: ``_j0_learn = [on, period,
+offset]`` (steps), settable between runs without recompiling.
+
+All emitters write into a :class:`engine.codegen.network_code._Writer`; names
+of arrays follow the network module's conventions (``_j0_w``, ``_p1_v``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from engine.errors import ModelError
+from engine.integrators import Statement, discretize, event_driven_solution
+from engine.language.ir import ModelIR
+from engine.language.symbols import classify
+
+__all__ = ["SynapsePlan", "plan_synapse", "synapse_needs", "default_psp"]
+
+_G = "g_target"
+
+
+def default_psp() -> sp.Basic:
+    """ANNarchy's rate-coded transmission when a synapse defines none."""
+    return sp.Symbol("w", real=True) * sp.Symbol("pre.r", real=True)
+
+
+@dataclass(frozen=True)
+class SynapsePlan:
+    """What one synapse model needs from the generated loop."""
+
+    event_driven: tuple            # Equations integrated at events (exact decay)
+    step_global: tuple[Statement, ...]
+    step_semi: tuple[Statement, ...]
+    step_local: tuple[Statement, ...]
+    pre_event: tuple[Statement, ...]   # pre_spike, in written order (transmission included)
+    post_event: tuple[Statement, ...]
+    psp: sp.Basic | None
+
+    @property
+    def continuous(self) -> bool:
+        return bool(self.step_global or self.step_semi or self.step_local)
+
+    @property
+    def pre_learning(self) -> bool:
+        """pre_spike does more than transmit (it changes synaptic variables)."""
+        return any(_role(st.target) == "synapse" for st in self.pre_event)
+
+    @property
+    def plastic(self) -> bool:
+        return self.continuous or self.pre_learning or bool(self.post_event)
+
+
+def _role(target: str) -> str:
+    if target == _G:
+        return "transmit"
+    if target.startswith("post."):
+        return "post"
+    if target.startswith("pre."):
+        return "pre"
+    return "synapse"
+
+
+def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
+    """Split a synapse model into transmission, events and continuous updates."""
+    who = f"synapse {ir.name!r}"
+    method = ir.method or default_method
+    event_driven = tuple(e for e in ir.equations if e.kind == "ode"
+                         and (e.method or method) == "event-driven")
+    for e in event_driven:
+        if ir.variable(e.target).locality != "local":
+            raise ModelError(f"{who}: event-driven variable '{e.target}' must be one per "
+                             "synapse (remove the 'postsynaptic'/'projection' flag)")
+        if not ir.spiking:
+            raise ModelError(f"{who}: event-driven variable '{e.target}' needs spikes "
+                             "(pre_spike or post_spike); use another method in rate-coded "
+                             "synapses")
+    rest = tuple(e for e in ir.equations if e not in event_driven)
+    steps = discretize(ir, rest, default_method=default_method) if rest else []
+    glob, semi, loc = _split_by_scope(ir, steps)
+    pre = tuple(discretize(ir, ir.pre_spike)) if ir.pre_spike else ()
+    post = tuple(discretize(ir, ir.post_spike)) if ir.post_spike else ()
+    for st in pre + post:
+        if _role(st.target) == "pre":
+            raise ModelError(f"{who}: events cannot write pre-synaptic variables "
+                             f"('{st.target}')")
+    for st in post:
+        if st.target == _G:
+            raise ModelError(f"{who}: post_spike cannot write g_target: transmission "
+                             "happens on pre-synaptic spikes")
+    for st in pre:
+        if st.target == _G:
+            inc = st.expr - sp.Symbol(_G, real=True)
+            if inc.has(sp.Symbol(_G, real=True)) or not st.expr.has(sp.Symbol(_G, real=True)):
+                raise ModelError(f"{who}: pre_spike must increment g_target "
+                                 f"('g_target += ...'), got g_target = {st.expr}")
+    for st in glob + semi + loc:
+        if st.target == _G or "." in st.target:
+            raise ModelError(f"{who}: equations cannot write '{st.target}'; write it in "
+                             "pre_spike or post_spike")
+    scope = {v.name: v.locality for v in ir.variables}
+    temps = {st.target for st in steps if st.target.startswith("_")}
+
+    def finer(statements, allowed):
+        bad = set()
+        for st in statements:
+            for sym in st.expr.free_symbols:
+                n = sym.name
+                kind, _ = classify(sym)
+                if n in temps or kind in ("time", "dt") or n in ir.constants:
+                    continue
+                if kind in ("pre", "post") and "post" in allowed and kind == "post":
+                    continue
+                if kind in ("pre", "post") or scope.get(n, "local") not in allowed:
+                    bad.add(n)
+        return sorted(bad)
+
+    for sts, label, allowed in ((glob, "projection-wide (flag 'projection')", ("global",)),
+                                (semi, "per post-synaptic neuron (flag 'postsynaptic')",
+                                 ("global", "semiglobal", "post"))):
+        bad = finer(sts, allowed)
+        if bad:
+            names = ", ".join(sorted({st.target for st in sts if not st.target.startswith("_")}))
+            raise ModelError(f"{who}: {names} is {label} and cannot depend on finer-grained "
+                             f"values ({', '.join(bad)})")
+    psp = ir.psp
+    if not ir.spiking and psp is None:
+        psp = default_psp()
+    return SynapsePlan(event_driven, tuple(glob), tuple(semi), tuple(loc), pre, post, psp)
+
+
+def _split_by_scope(ir: ModelIR, steps: list[Statement]):
+    """Statements by the scope of their target; a temporary (``_d_w``, RK
+    stages) goes with the next statement that writes a model variable."""
+    glob, semi, loc = [], [], []
+    pending: list[Statement] = []
+    for st in steps:
+        if st.target.startswith("_"):
+            pending.append(st)
+            continue
+        scope = ir.variable(st.target).locality
+        out = {"global": glob, "semiglobal": semi}.get(scope, loc)
+        out.extend(pending)
+        pending = []
+        out.append(st)
+    loc.extend(pending)
+    return glob, semi, loc
+
+
+def synapse_needs(ir: ModelIR) -> dict[str, bool]:
+    """Which extra arrays the runtime must pass for this synapse model:
+    ``post_index`` (synapses grouped by post neuron, for post_spike) and
+    ``last`` (step of each synapse's last event, for event-driven variables)."""
+    method = ir.method or "explicit"
+    return {
+        "post_index": bool(ir.post_spike) and ir.spiking,
+        "last": any(e.kind == "ode" and (e.method or method) == "event-driven"
+                    for e in ir.equations),
+    }
+
+
+# -- emission ------------------------------------------------------------------------
+
+class SynapseEmitter:
+    """Writes the synapse parts of one projection into the step loop.
+
+    ``pre``/``post`` are the populations' code objects (``arr(name)`` gives an
+    array name); ``P`` prints a sympy expression with the names of
+    :meth:`names`.
+    """
+
+    def __init__(self, ir: ModelIR, plan: SynapsePlan, j: str, pre, post, target: str,
+                 printer_factory):
+        self.ir, self.plan, self.j = ir, plan, j
+        self.pre, self.post, self.target = pre, post, target
+        self.scope = {v.name: v.locality for v in ir.variables}
+        self.P = printer_factory(self.names()).doprint
+
+    def names(self) -> dict[str, str]:
+        out = {"t": "_t", "dt": "_dt", _G: "_g_target"}
+        for s in self._all_names():
+            kind, name = classify(sp.Symbol(s))
+            if kind == "pre":
+                out[s] = f"_pre_{name}"
+            elif kind == "post":
+                out[s] = f"_post_{name}"
+        return out
+
+    def _code_name(self, name: str) -> str:
+        kind, attr = classify(sp.Symbol(name))
+        return {"pre": f"_pre_{attr}", "post": f"_post_{attr}"}.get(kind, name)
+
+    def _all_names(self) -> set[str]:
+        p = self.plan
+        sts = p.step_global + p.step_semi + p.step_local + p.pre_event + p.post_event
+        names = {st.target for st in sts}
+        for st in sts:
+            names |= {s.name for s in st.expr.free_symbols}
+        for e in p.event_driven:
+            names |= {s.name for s in e.rhs.free_symbols}
+        if p.psp is not None:
+            names |= {s.name for s in p.psp.free_symbols}
+        return names
+
+    # -- name sets --------------------------------------------------------------
+    def reads(self, statements, extra=()) -> set[str]:
+        names = set(extra)
+        for st in statements:
+            names |= {s.name for s in st.expr.free_symbols}
+            names.add(st.target)
+        return names
+
+    def constants(self) -> list[str]:
+        return sorted(c for c in self.ir.constants if c in self._all_names())
+
+    def globals_used(self) -> list[str]:
+        return sorted(n for n in self._all_names() if self.scope.get(n) == "global")
+
+    # -- loads and stores ---------------------------------------------------------
+    def load_pre(self, w, names, idx="_pre"):
+        for n in sorted(names):
+            kind, name = classify(sp.Symbol(n))
+            if kind == "pre":
+                w(f"_pre_{name} = {self.pre.arr(name)}[{idx}]")
+
+    def load_post(self, w, names, idx="_post"):
+        for n in sorted(names):
+            kind, name = classify(sp.Symbol(n))
+            if kind == "post":
+                w(f"_post_{name} = {self.post.arr(name)}[{idx}]")
+
+    def load_scope(self, w, names, scope, idx):
+        for n in sorted(names):
+            if self.scope.get(n) == scope:
+                w(f"{n} = {self.j}_{n}[{idx}]")
+
+    def store(self, w, statements, scopes, post_idx="_post", syn_idx="_syn"):
+        """Write back model variables (and ``post.*``) assigned by ``statements``."""
+        done = []
+        for st in statements:
+            if st.target in done or st.target.startswith("_") or st.target == _G:
+                continue
+            done.append(st.target)
+        for n in done:
+            kind, name = classify(sp.Symbol(n))
+            if kind == "post":
+                w(f"{self.post.arr(name)}[{post_idx}] = _post_{name}")
+            elif self.scope.get(n) == "local" and "local" in scopes:
+                w(f"{self.j}_{n}[{syn_idx}] = {n}")
+            elif self.scope.get(n) == "semiglobal" and "semiglobal" in scopes:
+                w(f"{self.j}_{n}[{post_idx}] = {n}")
+            elif self.scope.get(n) == "global" and "global" in scopes:
+                w(f"{self.j}_{n}[0] = {n}")
+
+    def statements(self, w, statements, g_array=None):
+        for st in statements:
+            if st.target == _G:
+                inc = st.expr - sp.Symbol(_G, real=True)
+                w(f"{g_array}[_post] += {self.P(inc)}")
+            else:
+                w(f"{self._code_name(st.target)} = {self.P(st.expr)}")
+                if self.scope.get(st.target) == "global":
+                    w(f"{self.j}_{st.target}[0] = {st.target}")
+
+    def decay(self, w):
+        """Bring the event-driven variables of synapse ``_syn`` to time ``_t``."""
+        if not self.plan.event_driven:
+            return
+        w(f"_el = (_step - {self.j}_last[_syn]) * _dt")
+        el = sp.Symbol("_el", real=True)
+        for e in self.plan.event_driven:
+            w(f"{e.target} = {self.P(event_driven_solution(e, self.ir, el))}")
+        w(f"{self.j}_last[_syn] = _step")
+
+    def event(self, w, statements, g_array=None):
+        """Load, (decay,) run and store one event of synapse ``_syn``."""
+        ed = [e.target for e in self.plan.event_driven]
+        names = self.reads(statements, ed)
+        self.load_scope(w, names, "local", "_syn")
+        self.load_scope(w, names, "semiglobal", "_post")
+        self.load_post(w, names)
+        self.decay(w)
+        self.statements(w, statements, g_array)
+        decayed = [Statement(n, sp.Symbol(n, real=True)) for n in ed]
+        self.store(w, list(statements) + decayed, ("local", "semiglobal"))
+
+    def event_transmit_only(self, w, statements, g_array):
+        """Transmission (``g_target``, ``post.*``) of one pre-synaptic event."""
+        names = self.reads(statements)
+        self.load_scope(w, names, "local", "_syn")
+        self.load_scope(w, names, "semiglobal", "_post")
+        self.load_post(w, names)
+        self.statements(w, statements, g_array)
+        self.store(w, statements, ())
+
+    # -- blocks -------------------------------------------------------------------------
+    def learning_condition(self) -> str:
+        return f"{self.j}_learn[0] != 0"
+
+    def emit_post_events(self, w, args):
+        """post_spike for every synapse of each post neuron that spiked."""
+        if not self.plan.post_event:
+            return
+        j = self.j
+        args += [f"{j}_prow", f"{j}_psyn", f"{j}_ppre"]
+        w(f"# post-synaptic events (post_spike) of {self.ir.name!r}")
+        w(f"if {self.learning_condition()}:")
+        w.indent()
+        w(f"for _k in range({self.post.arr('nspk')}[0]):")
+        w.indent()
+        w(f"_post = {self.post.arr('spk')}[_k]")
+        w(f"for _q in range({j}_prow[_post], {j}_prow[_post + 1]):")
+        w.indent()
+        w(f"_syn = {j}_psyn[_q]")
+        w(f"_pre = {j}_ppre[_q]")
+        self.load_pre(w, self.reads(self.plan.post_event))
+        self.event(w, self.plan.post_event)
+        w.dedent()
+        w.dedent()
+        w.dedent()
+
+    def emit_continuous(self, w, rows_by_pre: bool, post_size: str):
+        """The synapse's equations, every ``period`` steps while learning is on."""
+        p = self.plan
+        if not p.continuous:
+            return
+        j = self.j
+        w(f"# continuous updates (equations) of {self.ir.name!r}")
+        w(f"if {j}_learn[0] != 0 and _step >= {j}_learn[2] and "
+          f"(_step - {j}_learn[2]) % {j}_learn[1] == 0:")
+        w.indent()
+        if p.step_global:
+            for n in sorted(self.reads(p.step_global)):
+                if self.scope.get(n) == "global":
+                    w(f"{n} = {j}_{n}[0]")
+            self.statements(w, p.step_global)
+        if p.step_semi:
+            w(f"for _post in range({post_size}):")
+            w.indent()
+            names = self.reads(p.step_semi)
+            self.load_scope(w, names, "semiglobal", "_post")
+            self.load_post(w, names)
+            self.statements(w, p.step_semi)
+            self.store(w, p.step_semi, ("semiglobal",))
+            w.dedent()
+        if p.step_local:
+            names = self.reads(p.step_local)
+            w(f"for _row in range({j}_row.shape[0] - 1):")
+            w.indent()
+            if rows_by_pre:
+                w("_pre = _row")
+                self.load_pre(w, names)
+            else:
+                w("_post = _row")
+                self.load_post(w, names)
+                self.load_scope(w, names, "semiglobal", "_post")
+            w(f"for _syn in range({j}_row[_row], {j}_row[_row + 1]):")
+            w.indent()
+            if rows_by_pre:
+                w(f"_post = {j}_col[_syn]")
+                self.load_post(w, names)
+                self.load_scope(w, names, "semiglobal", "_post")
+            else:
+                w(f"_pre = {j}_col[_syn]")
+                self.load_pre(w, names)
+            self.load_scope(w, names, "local", "_syn")
+            self.statements(w, p.step_local)
+            self.store(w, p.step_local, ("local",))
+            w.dedent()
+            w.dedent()
+        w.dedent()

@@ -1,0 +1,190 @@
+"""Synaptic plasticity: events, event-driven traces, continuous updates,
+scopes, bounds and the learning switches, against closed forms."""
+
+import numpy as np
+import pytest
+
+from engine import Network, Neuron, Synapse
+from engine.errors import NetworkError
+
+# a neuron that spikes once, at time ts (ms); g_exc is its conductance (unused)
+CLOCK = Neuron(parameters="ts = -1.0", equations="x = g_exc", spike="abs(t - ts) < 0.5*dt")
+
+STDP = Synapse(
+    parameters="""
+        tau_plus = 20.0 : projection
+        tau_minus = 20.0 : projection
+        A_plus = 0.01 : projection
+        A_minus = 0.0105 : projection
+        w_min = 0.0 : projection
+        w_max = 1.0 : projection
+    """,
+    equations="""
+        tau_plus  * dx/dt = -x : event-driven
+        tau_minus * dy/dt = -y : event-driven
+    """,
+    pre_spike="""
+        g_target += w
+        x += A_plus * w_max
+        w = clip(w - y, w_min, w_max)
+    """,
+    post_spike="""
+        y += A_minus * w_max
+        w = clip(w + x, w_min, w_max)
+    """,
+    name="STDP")
+
+
+def _pairs(deltas, dt=0.1, w0=0.5, learn=True):
+    """One pre->post pair per delta (t_post - t_pre, ms); returns the weights."""
+    n = len(deltas)
+    net = Network(dt=dt, seed=1)
+    pre = net.create(n, CLOCK)
+    post = net.create(n, CLOCK)
+    pre.ts = [100.0 - min(d, 0.0) for d in deltas]
+    post.ts = [100.0 + max(d, 0.0) for d in deltas]
+    proj = net.connect(pre, post, "exc", synapse=STDP)
+    proj.one_to_one(weights=w0)
+    if not learn:
+        net.disable_learning()
+    mpost = net.monitor(post, "x")
+    net.compile()
+    net.simulate(300.0)
+    order = np.argsort([proj.dendrite(i).pre_ranks[0] for i in range(n)])
+    return np.array(proj.w)[order] if np.ndim(proj.w) == 1 else \
+        np.array([proj.dendrite(i).w[0] for i in range(n)]), mpost
+
+
+def test_stdp_weight_change_follows_the_pair_window():
+    dt = 0.1
+    deltas = [-40.0, -20.0, -10.0, -5.0, -1.0, 1.0, 5.0, 10.0, 20.0, 40.0]
+    w, _ = _pairs(deltas, dt)
+    dw = w - 0.5
+    # the pre-synaptic spike reaches the synapse one step after it is emitted
+    # (the minimal delay): the rule sees t_post - (t_pre + dt)
+    eff = np.array(deltas) - dt
+    expected = np.where(eff > 0, 0.01 * np.exp(-eff / 20.0), -0.0105 * np.exp(eff / 20.0))
+    np.testing.assert_allclose(dw, expected, rtol=1e-9, atol=1e-12)
+    # and the textbook window exp(-|delta|/tau) within the one-step shift
+    window = np.where(np.array(deltas) > 0, 0.01 * np.exp(-np.abs(deltas) / 20.0),
+                      -0.0105 * np.exp(-np.abs(deltas) / 20.0))
+    np.testing.assert_allclose(dw, window, rtol=dt / 20.0 * 1.01)
+
+
+def test_weights_respect_bounds_and_learning_can_be_switched_off():
+    w, _ = _pairs([1.0, -1.0], w0=0.999)
+    assert w[0] == pytest.approx(1.0)          # clipped at w_max
+    assert w[1] == pytest.approx(0.999 - 0.0105 * np.exp(-1.1 / 20.0))
+    w, mpost = _pairs([5.0, -5.0], learn=False)
+    np.testing.assert_array_equal(w, [0.5, 0.5])
+    # transmission continued: each post neuron received its pre spike
+    assert np.all(mpost.get("x").max(axis=0) == pytest.approx(0.5))
+
+
+def test_disable_then_enable_learning_between_runs():
+    net = Network(dt=1.0, seed=2)
+    pre = net.create(1, Neuron(parameters="r = 1.0"))
+    post = net.create(1, Neuron(equations="r = sum(exc)"))
+    grow = Synapse(parameters="eta = 0.5", equations="dw/dt = eta")
+    proj = net.connect(pre, post, "exc", synapse=grow)
+    proj.all_to_all(weights=0.0)
+    net.compile()
+    net.simulate(10.0)
+    assert proj.w[0][0] == pytest.approx(5.0)
+    net.disable_learning()
+    assert not proj.learning
+    net.simulate(10.0)
+    assert proj.w[0][0] == pytest.approx(5.0)
+    assert post.r[0] == pytest.approx(5.0)      # still transmitted
+    net.enable_learning(period=5.0)            # every 5 steps, starting now
+    net.simulate(10.0)
+    assert proj.w[0][0] == pytest.approx(5.0 + 2 * 0.5)
+    net.enable_learning([proj], period=1.0, offset=4.0)
+    net.simulate(10.0)
+    assert proj.w[0][0] == pytest.approx(6.0 + 6 * 0.5)
+    with pytest.raises(NetworkError, match="learning period must be > 0"):
+        net.enable_learning(period=0.0)
+    with pytest.raises(NetworkError, match="no projection named"):
+        net.disable_learning(["nothere"])
+
+
+def test_continuous_synaptic_ode_matches_exponential_decay():
+    # explicit Euler on tau dw/dt = -w: w_n = w0 (1 - dt/tau)^n
+    net = Network(dt=0.5, seed=3)
+    pre = net.create(3, Neuron(parameters="r = 1.0"))
+    post = net.create(2, Neuron(equations="r = sum(exc)"))
+    syn = Synapse(parameters="tau = 10.0", equations="tau * dw/dt = -w")
+    proj = net.connect(pre, post, "exc", synapse=syn)
+    proj.all_to_all(weights=2.0)
+    net.compile()
+    net.simulate(20.0)
+    expected = 2.0 * (1 - 0.5 / 10.0) ** 40
+    np.testing.assert_allclose(np.array(proj.w, dtype=float), expected, rtol=1e-12)
+    # post.r is the sum of the weights of the previous step (1 step of transmission)
+    assert post.r[0] == pytest.approx(3 * 2.0 * (1 - 0.05) ** 39)
+
+
+def test_postsynaptic_and_projection_scopes():
+    net = Network(dt=1.0, seed=4)
+    pre = net.create(4, Neuron(parameters="r = 1.0"))
+    post = net.create(2, Neuron(parameters="k = 1.0\neps = 0.0", equations="r = k + eps*sum(exc)"))
+    post.k = [1.0, 3.0]
+    syn = Synapse(parameters="eta = 0.1 : projection", equations="""
+        theta = post.r * 2.0 : postsynaptic
+        total = eta * 2.0 : projection
+        dw/dt = eta * (theta - w)
+    """)
+    proj = net.connect(pre, post, "exc", synapse=syn)
+    proj.all_to_all(weights=0.0)
+    net.compile()
+    net.simulate(1.0)
+    np.testing.assert_allclose(proj.theta, [2.0, 6.0])
+    # w integrates after theta of the same step: w = eta * theta
+    np.testing.assert_allclose(proj.dendrite(1).w, [0.6] * 4)
+    np.testing.assert_allclose(proj.dendrite(0).w, [0.2] * 4)
+    assert proj.total == pytest.approx(0.2)
+    bad = Synapse(equations="theta = post.r : postsynaptic\ntotal = theta : projection")
+    with pytest.raises(NetworkError, match="total is projection-wide .* finer-grained "
+                                           "values \\(theta\\)"):
+        net2 = Network()
+        a = net2.create(1, Neuron(equations="r = sum(exc)"))
+        net2.connect(a, a, "exc", synapse=bad)
+
+
+def test_oja_rule_converges_to_the_first_principal_component():
+    rng = np.random.default_rng(0)
+    C = np.array([[3.0, 1.2], [1.2, 1.0]])
+    L = np.linalg.cholesky(C)
+    evals, evecs = np.linalg.eigh(C)
+    pc1 = evecs[:, np.argmax(evals)]
+    net = Network(dt=1.0, seed=5)
+    pre = net.create(2, Neuron(parameters="r = 0.0"))
+    post = net.create(1, Neuron(equations="r = sum(exc)"))
+    oja = Synapse(parameters="tau = 200.0\nalpha = 1.0",
+                  equations="tau * dw/dt = pre.r * post.r - alpha * post.r^2 * w")
+    proj = net.connect(pre, post, "exc", synapse=oja)
+    proj.all_to_all(weights=[[0.3, -0.2]])
+    net.compile()
+    for _ in range(3000):
+        pre.r = L @ rng.standard_normal(2)
+        net.simulate(2.0)  # post.r follows pre.r after one step; learning uses both
+    w = np.array(proj.dendrite(0).w)
+    assert np.linalg.norm(w) == pytest.approx(1.0, abs=0.1)
+    assert abs(w @ pc1) / np.linalg.norm(w) > 0.99
+
+
+def test_pre_spike_can_write_post_variables_and_semiglobal_counts():
+    net = Network(dt=1.0, seed=6)
+    pre = net.create(3, CLOCK)
+    pre.ts = [2.0, 2.0, 5.0]
+    post = net.create(1, Neuron(parameters="count = 0.0\nts = -1.0", equations="x = g_exc",
+                                spike="abs(t - ts) < 0.5*dt"))
+    syn = Synapse(equations="n = 0.0 : postsynaptic", pre_spike="""
+        g_target += w
+        post.count += 1.0
+    """)
+    proj = net.connect(pre, post, "exc", synapse=syn)
+    proj.all_to_all(weights=1.0)
+    net.compile()
+    net.simulate(10.0)
+    assert post.count[0] == 3.0
