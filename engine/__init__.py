@@ -49,3 +49,15 @@ __all__ = [
 ] + list(_model_names)
 from engine.runtime.callbacks import every  # noqa: E402  (ANNarchy's @every(net, period=...))
 __all__.append("every")
+
+# input populations and special projections (ANNarchy's specific populations/projections)
+from engine.runtime.inputs import (  # noqa: E402
+    HomogeneousCorrelatedSpikeTrains, InputArray, PoissonPopulation, SpikeSourceArray,
+    TimedArray, TimedPoissonPopulation,
+)
+from engine.runtime.special_projections import CurrentInjection, DecodingProjection  # noqa: E402
+
+__all__ += [
+    "PoissonPopulation", "SpikeSourceArray", "TimedArray", "TimedPoissonPopulation",
+    "HomogeneousCorrelatedSpikeTrains", "InputArray", "CurrentInjection", "DecodingProjection",
+]
