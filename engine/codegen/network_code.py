@@ -137,6 +137,9 @@ class NetworkLayout:
 class GeneratedCode:
     source: str
     arg_names: list[str] = field(default_factory=list)
+    #: other entry points (``apply_j0(_step, _dt, ...)`` of ``proj.apply()``)
+    #: and the ordered array names each one takes
+    functions: dict[str, list[str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -300,7 +303,48 @@ def generate_network_code(layout: NetworkLayout) -> GeneratedCode:
     w.dedent()
     w(f"return _s, {STATUS_DONE}, 0")
     w.dedent()
-    return GeneratedCode(source=w.text(), arg_names=args)
+    functions = {}
+    for jl in layout.projections:
+        fargs = _emit_apply(w, jl, pop_by_key, layout.default_method)
+        if fargs is not None:
+            functions[f"apply_{jl.key}"] = fargs
+    return GeneratedCode(source=w.text(), arg_names=args, functions=functions)
+
+
+def _emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> list[str] | None:
+    """``apply_j0``: the synapse's ``apply()`` statements over all synapses,
+    called from Python by ``proj.apply()``."""
+    if jl.custom is not None or not jl.ir.apply:
+        return None
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    plan = plan_synapse(ir, default_method)
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    body = _Writer()
+    body.level = 1
+    body("_t = _step * _dt")
+    for c in em.constants():
+        body(f"{c} = _c_{c}[0]")
+    for n in em.globals_used():
+        body(f"{n} = {j}_{n}[0]")
+    post_size = (f"{post.arr('refr')}.shape[0]" if post.ir.spiking else _size_expr(post))
+    em.emit_updates(body, plan.apply_global, plan.apply_semi, plan.apply_local,
+                    rows_by_pre=jl.spiking, post_size=post_size)
+    text = "\n".join(body.lines)
+    import re
+
+    names = sorted(set(re.findall(r"\b(_[pj]\d+_\w+|_c_\w+)", text)))
+    w("")
+    w("")
+    w(JIT_DECORATOR)
+    w(f"def apply_{jl.key}({', '.join(['_step', '_dt'] + names)}):")
+    w.indent()
+    w(f'"""proj.apply() of {jl.label!r}: one learning step over all synapses."""')
+    w.dedent()
+    w.lines += body.lines
+    return names
 
 
 def _emit_population(w, pc: _PopulationCode, pl: PopulationLayout, args, used_constants,

@@ -57,6 +57,13 @@ class SynapsePlan:
     pre_event: tuple[Statement, ...]   # pre_spike, in written order (transmission included)
     post_event: tuple[Statement, ...]
     psp: sp.Basic | None
+    apply_global: tuple[Statement, ...] = ()
+    apply_semi: tuple[Statement, ...] = ()
+    apply_local: tuple[Statement, ...] = ()
+
+    @property
+    def has_apply(self) -> bool:
+        return bool(self.apply_global or self.apply_semi or self.apply_local)
 
     @property
     def continuous(self) -> bool:
@@ -147,7 +154,10 @@ def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
     psp = ir.psp
     if not ir.spiking and psp is None:
         psp = default_psp()
-    return SynapsePlan(event_driven, tuple(glob), tuple(semi), tuple(loc), pre, post, psp)
+    ap = discretize(ir, ir.apply) if ir.apply else []
+    a_glob, a_semi, a_loc = _split_by_scope(ir, ap)
+    return SynapsePlan(event_driven, tuple(glob), tuple(semi), tuple(loc), pre, post, psp,
+                       tuple(a_glob), tuple(a_semi), tuple(a_loc))
 
 
 def _split_by_scope(ir: ModelIR, steps: list[Statement]):
@@ -213,7 +223,8 @@ class SynapseEmitter:
 
     def _all_names(self) -> set[str]:
         p = self.plan
-        sts = p.step_global + p.step_semi + p.step_local + p.pre_event + p.post_event
+        sts = (p.step_global + p.step_semi + p.step_local + p.pre_event + p.post_event
+               + p.apply_global + p.apply_semi + p.apply_local)
         names = {st.target for st in sts}
         for st in sts:
             names |= {s.name for s in st.expr.free_symbols}
@@ -350,22 +361,28 @@ class SynapseEmitter:
         w(f"if {j}_learn[0] != 0 and _step >= {j}_learn[2] and "
           f"(_step - {j}_learn[2]) % {j}_learn[1] == 0:")
         w.indent()
-        if p.step_global:
-            for n in sorted(self.reads(p.step_global)):
+        self.emit_updates(w, p.step_global, p.step_semi, p.step_local, rows_by_pre, post_size)
+        w.dedent()
+
+    def emit_updates(self, w, glob, semi, loc, rows_by_pre: bool, post_size: str):
+        """Statements by scope: projection-wide, then per post neuron, then per synapse."""
+        j = self.j
+        if glob:
+            for n in sorted(self.reads(glob)):
                 if self.scope.get(n) == "global":
                     w(f"{n} = {j}_{n}[0]")
-            self.statements(w, p.step_global)
-        if p.step_semi:
+            self.statements(w, glob)
+        if semi:
             w(f"for _post in range({post_size}):")
             w.indent()
-            names = self.reads(p.step_semi)
+            names = self.reads(semi)
             self.load_scope(w, names, "semiglobal", "_post")
             self.load_post(w, names)
-            self.statements(w, p.step_semi)
-            self.store(w, p.step_semi, ("semiglobal",))
+            self.statements(w, semi)
+            self.store(w, semi, ("semiglobal",))
             w.dedent()
-        if p.step_local:
-            names = self.reads(p.step_local)
+        if loc:
+            names = self.reads(loc)
             w(f"for _row in range({j}_row.shape[0] - 1):")
             w.indent()
             if rows_by_pre:
@@ -385,8 +402,7 @@ class SynapseEmitter:
                 w(f"_pre = {j}_col[_syn]")
                 self.load_pre(w, names)
             self.load_scope(w, names, "local", "_syn")
-            self.statements(w, p.step_local)
-            self.store(w, p.step_local, ("local",))
+            self.statements(w, loc)
+            self.store(w, loc, ("local",))
             w.dedent()
             w.dedent()
-        w.dedent()

@@ -91,9 +91,10 @@ attribute ``transmit_on_spike = True`` (in ``__init__`` or in
   ``s.post.x = ...`` writes the post-synaptic neuron's ``x`` (target
   ``post.x``).
 
-TODO(Engine III): the prototype's ``apply()`` (an explicit learning step
-triggered from Python between simulations, ``proj.apply()``) is not part of
-the IR yet; a method named ``apply`` is ignored.
+- ``apply()``: statements run for every synapse only when Python calls
+  ``proj.apply()`` between simulations (the prototype's learning step after
+  a reward signal is set): assignments to synaptic variables (``s.w += ...``),
+  no ODEs, no transmission.
 
 Standalone mode
 ---------------
@@ -343,7 +344,8 @@ class Equations:
                  unless_refractory: bool = False):
         set_ = object.__setattr__
         set_(self, "_model", model)
-        set_(self, "_method", method)
+        # Brian2's and the prototype's name for forward Euler
+        set_(self, "_method", {"euler": "explicit"}.get(method, method))
         set_(self, "_flags", frozenset({"unless_refractory"}) if unless_refractory
              else frozenset())
         set_(self, "_items", [])
@@ -373,7 +375,7 @@ class Equations:
         set_(self, "_block", "equations")
         if method is not None:
             try:
-                check_method(method)
+                check_method(self._method)
             except Problem as p:
                 self._problem(None, p.message, p.hint)
         if unless_refractory and model is not None and not spiking:
@@ -684,6 +686,7 @@ def build_ir(model) -> ModelIR:
     reset_eqs: list[Equation] = []
     pre_eqs: list[Equation] = []
     post_eqs: list[Equation] = []
+    apply_eqs: list[Equation] = []
     recorders: list[Equations] = []
     spiking = False
 
@@ -745,6 +748,17 @@ def build_ir(model) -> ModelIR:
                 if e.target != _G_TARGET:
                     problems.append(_diag(e.source, "transmit() can only modify post.target"))
         post_eqs = _items(post_recs)
+        _, apply_recs = run("apply")
+        recorders += apply_recs
+        apply_eqs = _items(apply_recs)
+        for e in apply_eqs:
+            if e.kind == "ode":
+                problems.append(_diag(e.source, "apply() cannot contain ODEs",
+                                      "write s.w += ... (one learning step), or move the "
+                                      "ODE to update()"))
+            elif e.target == _G_TARGET or "." in e.target:
+                problems.append(_diag(e.source, f"apply() cannot write '{e.target}'",
+                                      "apply() changes synaptic variables only"))
         for e in pre_eqs + post_eqs:
             if e.kind == "ode":
                 problems.append(_diag(e.source, "on_pre()/on_post() cannot contain ODEs",
@@ -760,7 +774,7 @@ def build_ir(model) -> ModelIR:
     _check_definitions(update_eqs, problems)
 
     # -- variables --------------------------------------------------------------------
-    all_eqs = update_eqs + reset_eqs + pre_eqs + post_eqs
+    all_eqs = update_eqs + reset_eqs + pre_eqs + post_eqs + apply_eqs
     assigned = {e.target for e in all_eqs}
     variables = []
     for name, a in attrs.items():
@@ -790,7 +804,8 @@ def build_ir(model) -> ModelIR:
     # -- canonical draw numbers -------------------------------------------------------
     flat = ([v.init for v in variables] + [e.rhs for e in update_eqs] + [spike]
             + [e.rhs for e in reset_eqs] + [refractory, psp]
-            + [e.rhs for e in pre_eqs] + [e.rhs for e in post_eqs])
+            + [e.rhs for e in pre_eqs] + [e.rhs for e in post_eqs]
+            + [e.rhs for e in apply_eqs])
     flat = renumber_draws(flat)
     it = iter(flat)
     variables = [replace(v, init=next(it)) for v in variables]
@@ -800,6 +815,7 @@ def build_ir(model) -> ModelIR:
     refractory, psp = next(it), next(it)
     pre_eqs = [replace(e, rhs=next(it)) for e in pre_eqs]
     post_eqs = [replace(e, rhs=next(it)) for e in post_eqs]
+    apply_eqs = [replace(e, rhs=next(it)) for e in apply_eqs]
 
     description = (getattr(model, "description", None)
                    or inspect.cleandoc(type(model).__dict__.get("__doc__") or ""))
@@ -817,6 +833,7 @@ def build_ir(model) -> ModelIR:
         psp=psp,
         pre_spike=tuple(pre_eqs),
         post_spike=tuple(post_eqs),
+        apply=tuple(apply_eqs),
         targets=tuple(sorted(targets)),
         conductances=tuple(conductances),
         constants=tuple(constants),

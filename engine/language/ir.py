@@ -163,6 +163,10 @@ class ModelIR:
         Rate-coded synapses: what one synapse adds to ``sum(target)``.
     pre_spike, post_spike : tuple of Equation
         Spiking synapses: statements run on a pre-/post-synaptic spike.
+    apply : tuple of Equation
+        Synapses (class syntax ``apply()``): statements run for every synapse
+        when Python calls ``proj.apply()`` (a learning step on demand, e.g.
+        after a reward signal is set).
         Targets may be ``g_target`` (the post-synaptic conductance of the
         projection's target), ``post.x`` or synapse variables.
     targets : tuple of str
@@ -192,6 +196,7 @@ class ModelIR:
     psp: sp.Basic | None = None
     pre_spike: tuple[Equation, ...] = ()
     post_spike: tuple[Equation, ...] = ()
+    apply: tuple[Equation, ...] = ()
     targets: tuple[str, ...] = ()
     conductances: tuple[str, ...] = ()
     constants: tuple[str, ...] = ()
@@ -252,7 +257,8 @@ class ModelIR:
             for v in self.state_variables:
                 lines.append(f"    {_spec_line(v)}")
         for title, block in (("equations", self.equations), ("reset", self.reset),
-                             ("pre_spike", self.pre_spike), ("post_spike", self.post_spike)):
+                             ("pre_spike", self.pre_spike), ("post_spike", self.post_spike),
+                             ("apply", self.apply)):
             if block:
                 lines.append(f"{title}:")
                 lines += [f"    {e}" for e in block]

@@ -570,6 +570,21 @@ class Projection:
         """Freeze the synaptic variables; transmission continues."""
         self._learn[0] = 0
 
+    def apply(self):
+        """Run the synapse model's ``apply()`` statements once for every synapse
+        (class syntax: a learning step triggered from Python, e.g. after a
+        reward signal is set between simulations). Ignores the learning switch."""
+        net = self.network
+        if not self.ir.apply:
+            raise NetworkError(f"projection {self.name!r}: synapse {self.ir.name!r} defines no "
+                               "apply() method")
+        net._ensure_module()
+        fname = f"apply_j{self.id}"
+        arrays = net._arrays_by_arg()
+        fn = getattr(net._module, fname)
+        fn(np.int64(net.current_step), float(net.dt),
+           *[arrays[a] for a in net._code.functions[fname]])
+
     @property
     def learning(self) -> bool:
         """Whether learning is switched on."""

@@ -188,3 +188,108 @@ def test_pre_spike_can_write_post_variables_and_semiglobal_counts():
     net.compile()
     net.simulate(10.0)
     assert post.count[0] == 3.0
+
+
+def test_class_syntax_stdp_and_trace_synapse_with_apply():
+    """The prototype's class-based STDP and TraceSynapse (with proj.apply())."""
+    from engine import Equations
+
+    class SpikingSynapse(Synapse):
+        def __init__(self):
+            self.w = self.Weight()
+
+        def transmit(self):
+            self.transmit_on_spike = True
+            with Equations(self) as s:
+                s.post.target += s.w
+            return s
+
+    class ClassSTDP(SpikingSynapse):
+        def __init__(self, tau=20.0):
+            self.tau = self.Value(tau)
+            self.w = self.Weight()
+            self.x = self.Array(init=0.0)
+            self.y = self.Array(init=0.0)
+
+        def update(self):
+            with Equations(self, method="event-driven") as s:
+                s.dx_dt = -s.x / s.tau
+                s.dy_dt = -s.y / s.tau
+            return s
+
+        def on_pre(self):
+            with Equations(self) as s:
+                s.x += 0.01
+                s.w -= s.y
+            return s
+
+        def on_post(self):
+            with Equations(self) as s:
+                s.y += 0.01
+                s.w += s.x
+            return s
+
+    net = Network(dt=0.1, seed=7)
+    pre, post = net.create(2, CLOCK), net.create(2, CLOCK)
+    pre.ts, post.ts = [100.0, 110.0], [110.0, 100.0]
+    proj = net.connect(pre, post, "exc", synapse=ClassSTDP)
+    proj.one_to_one(weights=0.5)
+    net.compile()
+    net.simulate(200.0)
+    w = [proj.dendrite(0).w[0], proj.dendrite(1).w[0]]
+    np.testing.assert_allclose(w, [0.5 + 0.01 * np.exp(-9.9 / 20), 0.5 - 0.01 * np.exp(-10.1 / 20)],
+                               rtol=1e-12)
+
+    class RateCodedSynapse(Synapse):
+        def __init__(self):
+            self.w = self.Weight()
+
+        def transmit(self):
+            with Equations(self) as s:
+                s.post.target += s.w * s.pre.r
+            return s
+
+    class TraceSynapse(RateCodedSynapse):
+        def __init__(self, tau=10.0, eta=0.1):
+            self.tau = self.Value(tau)
+            self.eta = self.Value(eta)
+            self.w = self.Weight()
+            self.trace = self.Array(init=0.0)
+
+        def update(self):
+            with Equations(self, method="euler") as s:
+                s.dtrace_dt = (s.pre.r - s.trace) / s.tau
+            return s
+
+        def apply(self):
+            with Equations(self) as s:
+                s.w += s.eta * s.trace * s.post.r * s.post.R
+            return s
+
+    net = Network(dt=1.0, seed=8)
+    src = net.create(2, Neuron(parameters="r = 1.0"))
+    dst = net.create(1, Neuron(parameters="R = 0.0", equations="r = sum(ge)"))
+    src.r = [1.0, 2.0]
+    proj = net.connect(src, dst, "ge", synapse=TraceSynapse)
+    proj.all_to_all(weights=0.5)
+    net.compile()
+    net.simulate(100.0)
+    trace = np.array([1.0, 2.0]) * (1 - (1 - 0.1) ** 100)
+    np.testing.assert_allclose(proj.dendrite(0).trace, trace, rtol=1e-12)
+    w_before = np.array(proj.dendrite(0).w)
+    proj.apply()                       # R = 0: no reward, no change
+    np.testing.assert_array_equal(proj.dendrite(0).w, w_before)
+    dst.R = 1.0
+    proj.apply()
+    np.testing.assert_allclose(proj.dendrite(0).w, w_before + 0.1 * trace * dst.r[0], rtol=1e-12)
+    net.disable_learning()             # apply() is explicit: it ignores the switch
+    proj.apply()
+    assert proj.dendrite(0).w[0] > w_before[0] + 0.15 * trace[0] * dst.r[0]
+    with pytest.raises(NetworkError, match="defines no apply"):
+        Network  # noqa: B018
+        net2 = Network()
+        a = net2.create(1, Neuron(equations="r = sum(exc)"))
+        p2 = net2.connect(a, a, "exc")
+        p2.all_to_all(1.0, allow_self_connections=True)
+        net2.compile()
+        p2.apply()
