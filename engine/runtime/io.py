@@ -148,6 +148,9 @@ def _collect(net, populations: bool, projections: bool) -> dict:
             ring = getattr(proj, "_ring", None)
             if ring is not None:
                 data[f"{k}/internal/ring"] = ring
+            last = getattr(proj, "_last", None)
+            if last is not None:  # last event step of each synapse (event-driven variables)
+                data[f"{k}/internal/last"] = last
     return data
 
 
@@ -616,12 +619,15 @@ def _plan_projections(net, plan, projs):
                        f"{sorted(proj._arrays)} in the network")
         for name, src in rec.attrs.items():
             plan.add(proj._arrays, name, src, f"attribute '{name}' of {who}")
-        unknown = set(rec.internals) - {"rng", "ring"}
+        unknown = set(rec.internals) - {"rng", "ring", "last"}
         if unknown:
             raise _Bad(f"unknown internal state {sorted(unknown)} of {who}")
         rng = getattr(proj, "_rng", None)
         if rng is not None and "rng" in rec.internals:
             plan.add(proj.__dict__, "_rng", rec.internals["rng"], f"random stream of {who}")
+        last = getattr(proj, "_last", None)
+        if last is not None and "last" in rec.internals:
+            plan.add(proj.__dict__, "_last", rec.internals["last"], f"event times of {who}")
 
 
 def load(net, filename, populations: bool = True, projections: bool = True,

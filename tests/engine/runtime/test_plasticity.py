@@ -293,3 +293,27 @@ def test_class_syntax_stdp_and_trace_synapse_with_apply():
         p2.all_to_all(1.0, allow_self_connections=True)
         net2.compile()
         p2.apply()
+
+
+def test_save_load_keeps_learning_state_and_continues_identically(tmp_path):
+    def build():
+        net = Network(dt=0.1, seed=9)
+        pre, post = net.create(3, CLOCK), net.create(3, CLOCK)
+        pre.ts, post.ts = [10.0, 20.0, 60.0], [15.0, 15.0, 62.0]
+        proj = net.connect(pre, post, "exc", synapse=STDP)
+        proj.all_to_all(weights=0.5)
+        net.compile()
+        return net, proj
+
+    ref, ref_proj = build()
+    ref.simulate(100.0)
+    net, proj = build()
+    net.simulate(50.0)
+    net.save(tmp_path / "state.npz")
+    other, other_proj = build()
+    other.load(tmp_path / "state.npz")
+    assert other.current_step == 500
+    np.testing.assert_array_equal(other_proj._last, proj._last)
+    other.simulate(50.0)
+    np.testing.assert_array_equal(np.array(other_proj.w), np.array(ref_proj.w))
+    np.testing.assert_array_equal(np.array(other_proj.x), np.array(ref_proj.x))
