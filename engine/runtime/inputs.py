@@ -454,19 +454,24 @@ class SpikeSourceArray(_SpecificPopulation):
 # ---------------------------------------------------------------------------
 
 class _Scheduled(_SpecificPopulation):
-    """A buffer of rows applied on a schedule, with an optional period."""
+    """A buffer of rows applied on a schedule, with an optional period.
+
+    Configuration kept in Python: ``_buffer_init`` (rows, flat neurons),
+    ``_schedule_spec`` (as given: a number or a list of ms) and ``_period_ms``;
+    the step arrays are derived from them with the network's dt.
+    """
 
     _config_internals = ("buffer", "sched", "period")
     _rows_name = "rates"
 
-    def _schedule_ms(self, schedule, n_rows, dt) -> np.ndarray:
+    def _schedule_ms(self, schedule, n_rows, dt, warn=False) -> np.ndarray:
         who = self._who_init
         if schedule is None:
             schedule = 0.0
         if _is_number(schedule) or (isinstance(schedule, np.ndarray) and schedule.ndim == 0):
             s = _finite_float(who, "schedule", float(schedule))
             if s <= 0.0:
-                s = dt
+                s = dt       # every step
             return s * np.arange(n_rows, dtype=float)
         arr = _float_array(who, "schedule", schedule).ravel()
         if arr.size > n_rows:
@@ -474,7 +479,7 @@ class _Scheduled(_SpecificPopulation):
                                   f"has only {n_rows} row(s)")
         if (arr < 0).any():
             raise InputValueError(f"{who}: schedule times must be >= 0 ms")
-        if arr.size < n_rows:
+        if warn and arr.size < n_rows:
             warnings.warn(f"{who}: the schedule has fewer times ({arr.size}) than "
                           f"{self._rows_name} has rows ({n_rows}); the last rows are never "
                           "used", stacklevel=4)
@@ -496,20 +501,24 @@ class _Scheduled(_SpecificPopulation):
             return -1
         return max(1, int(round(period / dt)))
 
+    def _steps_for(self, rows, schedule, period, dt, warn=False):
+        """Validate a configuration for this dt; (schedule steps, period steps)."""
+        n = 0 if rows is None else rows.shape[0]
+        sched = self._schedule_ms(schedule, n, dt, warn) if n else np.zeros(0)
+        return self._schedule_steps(sched, dt), self._period_steps(period, dt)
+
     def _check_dt(self, dt):
-        if self._sched_ms is not None:
-            self._schedule_steps(self._sched_ms, dt)
+        self._steps_for(self._buffer_init, self._schedule_spec, self._period_ms, dt)
 
     def _install_schedule(self):
-        dt = self.network.dt
         buf = self._buffer_init
-        n = 0 if buf is None else buf.shape[0]
-        sched = self._sched_ms if self._sched_ms is not None else np.zeros(0)
+        sched, period = self._steps_for(buf, self._schedule_spec, self._period_ms,
+                                        self.network.dt)
         self._internals["buffer"] = (np.zeros((0, self.size)) if buf is None
-                                     else buf.reshape(n, self.size)).astype(self._fdtype)
-        self._internals["sched"] = self._schedule_steps(sched, dt)
-        self._internals["period"] = np.array([self._period_steps(self._period_ms, dt)],
-                                             dtype=np.int64)
+                                     else buf.reshape(buf.shape[0], self.size)
+                                     ).astype(self._fdtype)
+        self._internals["sched"] = sched
+        self._internals["period"] = np.array([period], dtype=np.int64)
 
     def _allocate(self):
         super()._allocate()
@@ -530,10 +539,8 @@ class _Scheduled(_SpecificPopulation):
         """New rows, schedule (ms) and period (ms). Takes effect from the
         next step, on the running clock (use ``reset()`` to start over)."""
         rows = self._rows(rates)
-        sched = self._schedule_ms(schedule, rows.shape[0], self.network.dt)
-        self._schedule_steps(sched, self.network.dt)
-        self._period_steps(period, self.network.dt)
-        self._buffer_init, self._sched_ms, self._schedule_spec = rows, sched, schedule
+        self._steps_for(rows, schedule, period, self.network.dt, warn=True)
+        self._buffer_init, self._schedule_spec = rows, schedule
         self._period_ms = float(period)
         self._install_schedule()
         n = self._internals["sched"].size
@@ -619,11 +626,9 @@ class TimedArray(_Scheduled):
                                        f"geometry is {geo}")
             self._buffer_init = arr.reshape(arr.shape[0], -1)
         self._name_init = name
-        n = 0 if self._buffer_init is None else self._buffer_init.shape[0]
         self._schedule_spec = schedule
-        self._sched_ms = self._schedule_ms(schedule, n, net.dt) if n else None
         self._period_ms = float(_finite_float(who, "period", period))
-        self._check_dt(net.dt)
+        self._steps_for(self._buffer_init, schedule, period, net.dt, warn=True)
         super().__init__(geometry, Neuron(parameters="r = 0.0", name="TimedArray"),
                          name=name, network=network)
 
@@ -649,8 +654,7 @@ class TimedArray(_Scheduled):
 
     @rates.setter
     def rates(self, value):
-        self.update(value, self._schedule_spec if self._sched_ms is not None else 0.0,
-                    self._period_ms)
+        self.update(value, self._schedule_spec, self._period_ms)
 
     def _set(self, name, value, index):
         if name == "r":
@@ -697,9 +701,8 @@ class TimedPoissonPopulation(_Scheduled):
                                    f"{np.asarray(schedule, dtype=object).size} time(s) but rates "
                                    f"has {n} entr(ies); give one time per entry")
         self._schedule_spec = schedule
-        self._sched_ms = self._schedule_ms(schedule, n, net.dt)
         self._period_ms = float(_finite_float(who, "period", period))
-        self._check_dt(net.dt)
+        self._steps_for(self._buffer_init, schedule, period, net.dt, warn=True)
         neuron = Neuron(parameters="proba = 0.0", equations=_POISSON_EQ, spike="p < proba",
                         name="TimedPoisson")
         super().__init__(geo, neuron, name=name, network=network)
@@ -746,7 +749,7 @@ class TimedPoissonPopulation(_Scheduled):
             raise InputValueError(f"{self._who}: rates has {rows.shape[0]} entries, the "
                                   f"schedule {self._internals['sched'].size}; use "
                                   "pop.update(rates, schedule, period) to change both")
-        self.update(rows, self._sched_ms, self._period_ms)
+        self.update(rows, self._schedule_spec, self._period_ms)
 
     def _reset_output(self):
         self._arrays["proba"][:] = 0.0
