@@ -73,15 +73,14 @@ class BoldAccumulator(Projection):
     the loop code reads the variable at the ranks in ``_extra['ranks']``.
 
     Per-step state lives in ``_extra`` (passed to the compiled loop):
-    ``scale``; ``active``, the recording flag of the monitor (shared, not
-    restored by ``net.reset()``); ``bsteps`` (baseline steps left) and
-    ``bstat`` (count, sum, mean of the baseline); on the first accumulator of
-    a monitor, ``frozen`` and ``fz_<var>``, the state of the BOLD neuron kept
-    while the monitor is stopped.
+    ``ranks``; ``scale``; ``active``, the recording flag of the monitor
+    (shared with it, not restored by ``net.reset()``): nothing is added while
+    it is 0; ``bsteps`` (baseline steps left) and ``bstat`` (count, sum, mean
+    of the baseline).
     """
 
     def __init__(self, pre, post, target, variable, *, scale=1.0, normalize_steps=0,
-                 active=None, freeze=(), name=None, network=None, owner=None):
+                 active=None, name=None, network=None, owner=None):
         self.variable = variable
         self.owner = owner
         super().__init__(pre, post, target, None, name, network=network)
@@ -94,7 +93,6 @@ class BoldAccumulator(Projection):
         else:
             ranks = np.arange(pop.size, dtype=np.int64)
         self.normalize_steps = int(normalize_steps)
-        self.freeze = tuple(freeze)
         self._extra.update(
             ranks=ranks,
             scale=np.array([float(scale)]),
@@ -102,12 +100,6 @@ class BoldAccumulator(Projection):
             bsteps=np.zeros(1, dtype=np.int64),
             bstat=np.zeros(3),
         )
-        if self.freeze:
-            self._extra["frozen"] = np.zeros(1, dtype=np.uint8)
-            for v in self.freeze:
-                arr = self.post_population._arrays[v]
-                self._extra[f"fz_{v}"] = np.zeros(1, dtype=np.float64 if arr.dtype.kind == "f"
-                                                  else arr.dtype)
 
     @property
     def scale_factor(self) -> float:
@@ -147,17 +139,8 @@ class BoldAccumulator(Projection):
     def _custom_code(self):
         self._check_order()
         var, tgt = self.variable, self.target
-        out = [f"# BOLD input: mean of {self.pre_population.name}.{var}"]
-        if self.freeze:
-            out += ["if {j}_active[0] == 0:",
-                    "    # monitor stopped: the BOLD model keeps its state",
-                    "    if {j}_frozen[0] == 0:",
-                    "        {j}_frozen[0] = 1"]
-            out += [f"        {{j}}_fz_{v}[0] = {{post}}_{v}[0]" for v in self.freeze]
-            out += [f"    {{post}}_{v}[0] = {{j}}_fz_{v}[0]" for v in self.freeze]
-            out += ["else:",
-                    "    {j}_frozen[0] = 0"]
-        out += ["if {j}_active[0] != 0:",
+        out = [f"# BOLD input: mean of {self.pre_population.name}.{var}",
+                "if {j}_active[0] != 0:",
                 "    _bold_n = {j}_ranks.shape[0]",
                 "    _bold_x = 0.0",
                 "    for _bold_k in range(_bold_n):",
@@ -179,8 +162,6 @@ class BoldAccumulator(Projection):
         args = ["ranks", "scale", "active"]
         if self.normalize_steps > 0:
             args += ["bsteps", "bstat"]
-        if self.freeze:
-            args += ["frozen"] + [f"fz_{v}" for v in self.freeze]
         code = "\n".join(out).replace("{target}", tgt) + "\n"
         return CustomCode(code=code, args=tuple(args))
 
@@ -196,11 +177,11 @@ class BoldAccumulator(Projection):
 
     def _restore(self, snap, synapses=True):
         super()._restore(snap, synapses)
-        if "frozen" in self._extra:
-            self._extra["frozen"][0] = 0
         self._extra["bstat"][:] = 0.0
         # a running monitor measures its baseline again from the new start
         self._extra["bsteps"][0] = self.normalize_steps if self._extra["active"][0] else 0
+        if self.owner is not None and self.owner._accumulators[0] is self:
+            self.owner._after_reset()
 
 
 def _as_list(value, n, what):
@@ -409,15 +390,14 @@ class BoldMonitor:
         self._monitor = net.monitor(self._pop, recorded, start=bool(start), name=mon_name)
         self._monitor._extension = self
         self._frozen_vars = tuple(s.name for s in ir.state_variables)
+        self._kept = self._state()   # the model's state while not recording
         self._accumulators: list[BoldAccumulator] = []
         names = iter(proj_names)
         for target, var in mapping.items():
             for (p, _), scale, steps in zip(resolved, scales, norm_steps):
                 acc = BoldAccumulator(
                     p, self._pop, target, var, scale=scale, normalize_steps=steps,
-                    active=self._monitor._active,
-                    freeze=() if self._accumulators else self._frozen_vars,
-                    name=next(names), network=net, owner=self)
+                    active=self._monitor._active, name=next(names), network=net, owner=self)
                 acc._extension = self
                 self._accumulators.append(acc)
         if start:
@@ -457,6 +437,8 @@ class BoldMonitor:
     def stop(self):
         """Stop recording; the BOLD model is frozen until :meth:`start` or
         :meth:`resume`. The data stays until :meth:`get`."""
+        if self.recording:
+            self._kept = self._state()
         self._monitor.stop()
 
     def pause(self):
@@ -477,17 +459,24 @@ class BoldMonitor:
         for acc in self._accumulators:
             acc._begin_baseline()
 
+    # While the monitor is stopped the accumulators add nothing and the model's
+    # state is kept here; the loop keeps integrating the model (with no input)
+    # but start()/resume() put the kept state back, and attribute reads show it.
+    def _state(self) -> dict:
+        return {v: self._pop._arrays[v].copy() for v in self._frozen_vars}
+
     def _frozen(self) -> bool:
-        extra = self._accumulators[0]._extra
-        return bool(extra["frozen"][0]) if "frozen" in extra else False
+        return not self.recording
 
     def _thaw(self):
-        """Back to the state kept while stopped (the loop ran one step past it)."""
         if self._frozen():
-            extra = self._accumulators[0]._extra
-            for v in self._frozen_vars:
-                self._pop._arrays[v][0] = extra[f"fz_{v}"][0]
-            extra["frozen"][0] = 0
+            for v, value in self._kept.items():
+                self._pop._arrays[v][...] = value
+
+    def _after_reset(self):
+        """``net.reset()`` restored the model's initial state."""
+        if self._frozen():
+            self._kept = self._state()
 
     # -- data -----------------------------------------------------------------------
     def get(self, variables=None, keep=False, reshape=False):
@@ -510,7 +499,7 @@ class BoldMonitor:
         pop = self.__dict__.get("_pop")
         if pop is not None and name in pop._arrays:
             if name in self._frozen_vars and self._frozen():
-                value = self._accumulators[0]._extra[f"fz_{name}"].copy()
+                value = self._kept[name].copy()
                 return value[0].item() if pop.ir.variable(name).locality == "global" else value
             return getattr(pop, name)
         hint = _hint(name, pop._arrays) if pop is not None else ""
@@ -522,7 +511,7 @@ class BoldMonitor:
         if self.__dict__.get("_initialized") and pop is not None and name in pop._arrays:
             setattr(pop, name, value)
             if name in self._frozen_vars and self._frozen():
-                self._accumulators[0]._extra[f"fz_{name}"][0] = pop._arrays[name][0]
+                self._kept[name][...] = pop._arrays[name]
             return
         object.__setattr__(self, name, value)
 
