@@ -42,6 +42,7 @@ import numpy as np
 from engine.codegen.network_code import CustomCode
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Neuron
+from engine.language.random_draws import RandomDistribution
 from engine.runtime.population import Population, _geometry
 
 __all__ = [
@@ -127,7 +128,10 @@ class _SpecificPopulation(Population):
     _config_internals: tuple = ()
 
     def __setattr__(self, name, value):
-        if not name.startswith("_") and isinstance(getattr(type(self), name, None), property):
+        prop = getattr(type(self), name, None) if not name.startswith("_") else None
+        if isinstance(prop, property):
+            if prop.fset is None:
+                raise InputValueError(f"{self._who}: '{name}' cannot be set")
             object.__setattr__(self, name, value)  # the property's setter
             return
         super().__setattr__(name, value)
@@ -279,6 +283,9 @@ class PoissonPopulation(_SpecificPopulation):
 
     @staticmethod
     def _check_rates(who, rates) -> np.ndarray:
+        if isinstance(rates, RandomDistribution):
+            raise NetworkError(f"{who}: for random rates, create the population with a number "
+                               f"and then assign them: pop.rates = {rates!r}")
         arr = _float_array(who, "rates", rates)
         if (arr < 0).any():
             raise InputValueError(f"{who}: rates must be >= 0 Hz, got {arr.min():g}")

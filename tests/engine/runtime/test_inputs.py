@@ -15,6 +15,7 @@ from engine import (
     HomogeneousCorrelatedSpikeTrains, InputArray, Network, NetworkError, Neuron,
     PoissonPopulation, SpikeSourceArray, TimedArray, TimedPoissonPopulation,
 )
+from engine import Uniform
 from engine.errors import AttributeAssignmentError, EquationError
 
 
@@ -200,6 +201,7 @@ def test_poisson_target_rate_from_sum():
     (dict(rates=5.0, parameters="a = 1.0"), "parameters are for a rates equation"),
     (dict(rates=5.0, refractory=-1.0), "refractory"),
     (dict(target="1exc"), "target must be a name"),
+    (dict(rates=Uniform(1.0, 2.0)), "pop.rates = Uniform"),
 ])
 def test_poisson_bad_arguments(kwargs, match):
     net = Network(dt=1.0)
@@ -219,6 +221,11 @@ def test_poisson_bad_rates_assignment_keeps_old_values():
     with pytest.raises(AttributeAssignmentError, match="shape"):
         pop.rates = [1.0, 2.0]
     np.testing.assert_array_equal(pop.rates, [1.0, 2.0, 3.0])
+    pop.rates = Uniform(10.0, 20.0)             # distributions are sampled and checked
+    assert ((pop.rates >= 10.0) & (pop.rates < 20.0)).all()
+    with pytest.raises(NetworkError, match=">= 0"):
+        pop.rates = Uniform(-1.0, 0.0)
+    assert (pop.rates >= 10.0).all()
 
 
 def test_poisson_equation_errors_are_equation_errors():
@@ -381,6 +388,12 @@ def test_timed_array_switches_rows_at_the_schedule_and_loops_with_period():
     np.testing.assert_array_equal(r, expected)
     np.testing.assert_array_equal(inp.schedule, [0.0, 2.0, 4.0])
     assert inp.period == 10.0
+    inp.period = -1.0                    # no restart any more; the schedule runs on
+    inp.schedule = [0.0, 1.0, 3.0]
+    inp.reset()
+    net.simulate(6.0)
+    np.testing.assert_array_equal(m.get("r")[:, 1], [0.0, 5.0, 5.0, 7.0, 7.0, 7.0])
+    assert inp.period == -1.0
 
 
 def test_timed_array_default_schedule_every_step_and_list_schedule():
@@ -573,6 +586,8 @@ def test_correlated_spike_trains_schedule_and_parameter_changes():
     a, V = 1 - 1.0 / 5.0, pop.sigma ** 2 / (2 - 1.0 / 5.0)
     assert abs(x1.mean() - mu1) < 4 * math.sqrt(V / x1.size * (1 + a) / (1 - a))
     assert pop.schedule.tolist() == [0.0, 2000.0]
+    with pytest.raises(NetworkError, match="'schedule' cannot be set"):
+        pop.schedule = [0.0, 10.0]
     # without a schedule, changing rates or tau recomputes mu and sigma at once
     net2 = Network(dt=1.0, seed=7)
     p2 = net2.create(HomogeneousCorrelatedSpikeTrains(10, rates=20.0, corr=0.3, tau=10.0))
