@@ -30,8 +30,17 @@ Semantics follow ANNarchy:
 - **Recording must be started** (``start=True`` or :meth:`BoldMonitor.start`).
   Until then, and between :meth:`~BoldMonitor.stop` and the next
   :meth:`~BoldMonitor.start` / :meth:`~BoldMonitor.resume`, the BOLD model is
-  frozen (ANNarchy disables the population): its state keeps the value it had
-  when it was stopped, and nothing is recorded.
+  frozen (ANNarchy disables the population): nothing is recorded and the
+  model resumes from the state it had when it was stopped. (The monitor keeps
+  that state; the loop still integrates the hidden neuron, with no input, so
+  read the model through the monitor, ``m.BOLD``, not through
+  ``m.population``, while it is stopped.)
+- **Spiking populations** can be mapped through any variable, e.g. a
+  conductance: ``mapping={'I_CBF': 'g_exc'}``. A conductance without an
+  equation of its own is reset to 0 after every step, so it holds the
+  incoming spikes only between their delivery and the neuron update; the
+  accumulator reads it then, provided the BOLD monitor is created *after* the
+  projections into that population (compile() says so otherwise).
 - :meth:`~BoldMonitor.get` returns what the monitor recorded: an array of
   shape ``(records, 1)`` per variable (one BOLD neuron), as ANNarchy.
 
@@ -139,7 +148,7 @@ class BoldAccumulator(Projection):
     def _custom_code(self):
         self._check_order()
         var, tgt = self.variable, self.target
-        out = [f"# BOLD input: mean of {self.pre_population.name}.{var}",
+        out = [f"# BOLD input: mean of {self.pre_population.name!r}.{var}",
                 "if {j}_active[0] != 0:",
                 "    _bold_n = {j}_ranks.shape[0]",
                 "    _bold_x = 0.0",
