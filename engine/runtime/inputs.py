@@ -434,7 +434,9 @@ class SpikeSourceArray(_SpecificPopulation):
         """The spike times in ms, per neuron, as they will be delivered
         (multiples of dt)."""
         times, start, dt = self._internals["times"], self._internals["start"], self.network.dt
-        return [(times[start[i]:start[i + 1]] * dt).tolist() for i in range(self.size)]
+        # rounded to 1e-10 ms so that 151 steps of 0.1 ms read 15.1, not 15.100000000000001
+        return [np.round(times[start[i]:start[i + 1]] * dt, 10).tolist()
+                for i in range(self.size)]
 
     @spike_times.setter
     def spike_times(self, value):
