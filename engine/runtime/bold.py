@@ -44,9 +44,10 @@ Semantics follow ANNarchy:
 - :meth:`~BoldMonitor.get` returns what the monitor recorded: an array of
   shape ``(records, 1)`` per variable (one BOLD neuron), as ANNarchy.
 
-The hidden objects are ordinary members of the network (visible in
-``net.get_populations()``, ``get_projections()`` and ``get_monitors()``),
-each with an attribute ``_extension`` pointing to its BOLD monitor.
+The hidden objects are ordinary members of the network (compiled, saved and
+reset with it), each with an attribute ``_extension`` pointing to its BOLD
+monitor; ``net.get_populations()``, ``get_projections()`` and
+``get_monitors()`` leave them out.
 """
 
 from __future__ import annotations

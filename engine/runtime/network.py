@@ -273,7 +273,8 @@ class Network:
                            f"{', '.join(p.name for p in self._populations) or 'none'}")
 
     def get_populations(self) -> list[Population]:
-        return list(self._populations)
+        # objects created by an extension (a BOLD monitor's model) stay internal
+        return [o for o in self._populations if getattr(o, "_extension", None) is None]
 
     def get_monitor(self, name) -> Monitor:
         for m in self._monitors:
@@ -282,7 +283,8 @@ class Network:
         raise NetworkError(f"no monitor named {name!r}")
 
     def get_monitors(self) -> list[Monitor]:
-        return list(self._monitors)
+        # objects created by an extension (a BOLD monitor's model) stay internal
+        return [o for o in self._monitors if getattr(o, "_extension", None) is None]
 
     def get_constant(self, name) -> Constant:
         try:
@@ -301,7 +303,8 @@ class Network:
                            f"{', '.join(p.name for p in self._projections) or 'none'}")
 
     def get_projections(self) -> list[Projection]:
-        return list(self._projections)
+        # objects created by an extension (a BOLD monitor's model) stay internal
+        return [o for o in self._projections if getattr(o, "_extension", None) is None]
 
     def boldmonitor(self, populations=None, bold_model=None, mapping=None, scale_factor=None,
                     normalize_input=None, recorded_variables=None, start=False, name=None):

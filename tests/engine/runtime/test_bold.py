@@ -327,7 +327,11 @@ def test_monitor_objects_names_and_attributes():
     assert named.population.name == "cortex_model"
     for obj in (m.population, m.monitor, *m.projections):
         assert obj._extension is m
-    assert m.population in net.get_populations()
+    # internal objects stay out of the user's lists (get() on every monitor
+    # must not empty the BOLD recording)
+    assert m.population not in net.get_populations()
+    assert m.monitor not in net.get_monitors()
+    assert not set(m.projections) & set(net.get_projections())
     assert m.E_0 == 0.34                                         # model attributes
     m.E_0 = 0.4
     assert m.population.E_0 == 0.4

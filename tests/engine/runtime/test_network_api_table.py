@@ -6,10 +6,10 @@ synapses, 80 % excitatory, two Bernoulli projections; api_table_models.py) or a
 rate-coded network — and each checking what the method *does* (state, time,
 spikes, files, dtypes), against an independent computation where there is one.
 
-Rows the engine does not serve yet: ``boldmonitor`` is an expected failure
-(strict, so the test must be updated when it lands); the learning switches are
-checked on static synapses (accepted, nothing changes) until plastic synapses
-exist; ``get_extension(s)`` are checked with no extension declared.
+The learning switches are checked on static synapses here (accepted, nothing
+changes); their effect on plastic synapses is tested in test_plasticity.py.
+``get_extension(s)`` are checked with no extension declared here and with a
+BOLD monitor in ``test_boldmonitor``.
 """
 
 import multiprocessing
