@@ -1,9 +1,11 @@
-"""Built-in models (ANNarchy's standard set).
+"""Built-in models (ANNarchy's standard set, and NEST's synapse models).
 
-Neuron models are in :mod:`engine.models.neurons`. Each is a subclass of
-:class:`~engine.language.models.Neuron`, usable as the class
-(``net.create(10, neuron=Izhikevich)``: the runtime calls ``Izhikevich()``)
-or as an instance with keyword overrides (``Izhikevich(a=0.1, d=2.0)``).
+Neuron models are in :mod:`engine.models.neurons`, synapse models in
+:mod:`engine.models.synapses`. Each is a subclass of
+:class:`~engine.language.models.Neuron` or :class:`~engine.language.models.Synapse`,
+usable as the class (``net.create(10, neuron=Izhikevich)``: the runtime calls
+``Izhikevich()``) or as an instance with keyword overrides
+(``Izhikevich(a=0.1, d=2.0)``, ``STDP(tau_plus=10.0)``).
 """
 
 from engine.models.neurons import (
@@ -19,5 +21,21 @@ from engine.models.neurons import (
     StandardNeuron,
     list_standard_neurons,
 )
+from engine.models.neurons import __all__ as _neuron_names
+from engine.models.synapses import (
+    IBCM,
+    STDP,
+    STP,
+    Hebb,
+    Oja,
+    StandardSynapse,
+    TripletSTDP,
+    list_standard_synapses,
+    static_synapse,
+    stdp_synapse,
+    tsodyks2_synapse,
+    tsodyks_synapse,
+)
+from engine.models.synapses import __all__ as _synapse_names
 
-from engine.models.neurons import __all__  # noqa: E402,F401  (one list of names)
+__all__ = list(_neuron_names) + list(_synapse_names)
