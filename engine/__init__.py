@@ -61,3 +61,9 @@ __all__ += [
     "PoissonPopulation", "SpikeSourceArray", "TimedArray", "TimedPoissonPopulation",
     "HomogeneousCorrelatedSpikeTrains", "InputArray", "CurrentInjection", "DecodingProjection",
 ]
+
+# built-in synapse models (ANNarchy's standard synapses, NEST's synapse models)
+from engine.models.synapses import *  # noqa: E402,F401,F403
+from engine.models.synapses import __all__ as _synapse_names  # noqa: E402
+
+__all__ += list(_synapse_names)
