@@ -253,7 +253,9 @@ class StandardSynapse(Synapse):
     # conveniences ----------------------------------------------------------------------
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.overrides.items())
+        # aliases such as 'lambda' are not valid Python keywords: show the parameter
+        args = ", ".join(f"{type(self).aliases.get(k, k)}={v!r}"
+                         for k, v in self.overrides.items())
         return f"{type(self).__name__}({args})"
 
     def __reduce__(self):

@@ -474,7 +474,9 @@ def test_keyword_overrides_reach_the_model_text():
     assert repr(s) == "STDP(tau_plus=10.0, A_minus=0.0105)"
     assert STP(U=0.2).ir.variable("U").locality == "local"
     assert stdp_synapse(lambda_=0.03).values["lambda_"] == 0.03
-    assert stdp_synapse(**{"lambda": 0.03}).ir.variable("lambda_").init == pytest.approx(0.03)
+    nest = stdp_synapse(**{"lambda": 0.03})
+    assert nest.ir.variable("lambda_").init == pytest.approx(0.03)
+    assert repr(nest) == "stdp_synapse(lambda_=0.03)"
     assert tsodyks_synapse(x=0.8, y=0.1).ir.variable("y").init == pytest.approx(0.1)
     t = TripletSTDP(nearest=True)
     assert "r1 = 1.0" in t.pre_spike and "o2 = 1.0" in t.post_spike
