@@ -26,8 +26,8 @@ whether a parameter holds one value per synapse, per post-synaptic neuron
 Timing convention of the engine (see ``engine/codegen/synapse_code.py``)
 -------------------------------------------------------------------------
 - A pre-synaptic spike emitted during step ``k`` reaches its synapses during
-  step ``k + 1`` (the minimal delay of one step; ``d`` more steps with a
-  projection delay ``d*dt``). ``pre_spike`` runs then, at the start of the
+  step ``k + 1`` (the minimal delay of one step), or during step ``k + d``
+  with a projection delay of ``d*dt`` ms (``d >= 1``). ``pre_spike`` runs then, at the start of the
   step, before the neurons are updated, with ``t = (k + 1)*dt``: its
   ``g_target += ...`` is seen by the post-synaptic neuron in that same step.
 - ``post_spike`` runs in the step of the post-synaptic spike, after all the
@@ -94,8 +94,8 @@ def _lines(*lines: str) -> str:
 
 _TIMING = """
     Timing: a pre-synaptic spike emitted at step k reaches the synapse at
-    step k+1 (t = (k+1)*dt, plus the projection's delay); ``pre_spike`` runs
-    then, before the neurons are updated. ``post_spike`` runs in the step of
+    step k+1 (t = (k+1)*dt), or at step k+d with a projection delay of
+    d*dt ms; ``pre_spike`` runs then, before the neurons are updated. ``post_spike`` runs in the step of
     the post-synaptic spike, after the neurons are updated. A pair
     (t_pre, t_post) is therefore seen with the difference
     ``t_post - (t_pre + dt)``, and a pre spike arriving in the step of a post
