@@ -208,6 +208,8 @@ class _ModelScope(Scope):
                 raise Problem(f"'{name}' is a variable and cannot be used in {self.what}",
                               f"{self.what} may only use numbers and parameters")
             return symbol(name)
+        if name == "pi":  # the number, unless the model declares its own 'pi'
+            return sp.pi
         if name == _G_TARGET and self.block in ("pre_spike", "post_spike"):
             return symbol(name)
         if not value_mode and b.spiking_neuron and _CONDUCTANCE.match(name):

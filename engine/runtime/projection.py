@@ -51,6 +51,14 @@ def _as_synapse(synapse) -> Synapse | None:
     return synapse
 
 
+def _reads_sum(ir, target: str) -> bool:
+    """Whether a neuron model reads ``sum(target)`` anywhere."""
+    name = f"sum({target})"
+    exprs = [e.rhs for e in ir.equations + ir.reset] + [ir.spike, ir.refractory]
+    return any(name in {s.name for s in e.free_symbols} for e in exprs
+               if e is not None and hasattr(e, "free_symbols"))
+
+
 def net_method(proj) -> str:
     """The default integration method of the projection's network."""
     net = getattr(proj, "network", None) or proj.pre_population.network
@@ -112,6 +120,11 @@ class Projection:
         self._learning_cache: dict[str, np.ndarray] = {}
 
     # -- validation -----------------------------------------------------------
+    def _delivers_to_conductance(self, spiking: bool) -> bool:
+        """Whether the input lands in ``g_target`` (spikes) or in ``sum(target)``
+        (rates); special projections that convert one into the other override it."""
+        return spiking
+
     def _check_compatible(self, spiking):
         ir = self.ir
         post = self.post_population
@@ -122,12 +135,25 @@ class Projection:
         if not spiking and ir.spiking:
             raise NetworkError(f"{who}: the pre-synaptic population is rate-coded, but synapse "
                                f"{ir.name!r} is event-based (pre_spike)")
-        if self.target not in post.ir.targets:
+        # spikes arrive in the conductance g_<target>, rates in sum(<target>)
+        spiking_input = self._delivers_to_conductance(spiking)
+        form = f"g_{self.target}" if spiking_input else f"sum({self.target})"
+        delivered = (f"g_{self.target}" in post._arrays if spiking_input
+                     else _reads_sum(post.ir, self.target))
+        if not delivered:
             used = ", ".join(post.ir.targets) or "none"
-            form = f"g_{self.target}" if post.spiking else f"sum({self.target})"
+            kind = "spiking" if spiking_input else "rate-coded"
+            if spiking_input and not post.spiking:
+                hint = ("; a spiking population reaches a rate-coded one through a "
+                        "DecodingProjection")
+            elif not spiking_input and post.spiking:
+                hint = ("; a rate-coded population reaches a spiking one through a "
+                        "CurrentInjection")
+            else:
+                hint = ""
             raise NetworkError(
-                f"{who}: the post-synaptic model {post.ir.name!r} does not use {form} "
-                f"(targets it uses: {used})"
+                f"{who}: the post-synaptic model {post.ir.name!r} does not use {form}, "
+                f"where a {kind} population's input arrives (targets it uses: {used}){hint}"
             )
         from engine.codegen.synapse_code import plan_synapse
         from engine.errors import ModelError

@@ -63,6 +63,9 @@ class CurrentInjection(Projection):
                                f"({_size(self.pre)} vs {_size(self.post)})")
         super()._check_compatible(spiking)
 
+    def _delivers_to_conductance(self, spiking: bool) -> bool:
+        return True  # rates into g_target
+
     def connect_current(self):
         """One to one, without delay (ANNarchy's ``connect_current()``)."""
         return self.one_to_one(weights=1.0)
@@ -136,6 +139,9 @@ class DecodingProjection(Projection):
             raise NetworkError(f"{who}: the post-synaptic population must be rate-coded, "
                                f"reading sum({self.target}) (model {post.ir.name!r} spikes)")
         super()._check_compatible(spiking)
+
+    def _delivers_to_conductance(self, spiking: bool) -> bool:
+        return False  # spikes into sum(target)
 
     def _install(self, csr):
         super()._install(csr)

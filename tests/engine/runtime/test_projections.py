@@ -238,3 +238,21 @@ def test_save_connectivity_from_file_round_trip(tmp_path):
     small = third.create(5, COUNTER)
     with pytest.raises(NetworkError, match="connects 30 -> 20 neurons"):
         third.connect(p3, small, "exc").from_file(path)
+
+
+def test_delivery_form_must_match_the_pre_synaptic_kind():
+    from engine import PoissonPopulation
+
+    net = Network(dt=1.0)
+    spikes = net.create(PoissonPopulation(3, rates=10.0))
+    rate_in = net.create(PoissonPopulation(3, target="exc"))   # rates = sum(exc): rate input
+    rate = net.create(2, RATE)
+    with pytest.raises(NetworkError, match="does not use g_exc, where a spiking population's "
+                                           "input arrives"):
+        net.connect(spikes, rate_in, "exc")
+    with pytest.raises(NetworkError, match="does not use g_exc.*DecodingProjection"):
+        net.connect(spikes, rate, "exc")
+    spiking_post = net.create(2, COUNTER)
+    with pytest.raises(NetworkError, match="does not use sum\\(exc\\), where a rate-coded "
+                                           "population's input arrives.*CurrentInjection"):
+        net.connect(rate, spiking_post, "exc")
