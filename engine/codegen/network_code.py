@@ -322,6 +322,7 @@ def _emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> list[str
     plan = plan_synapse(ir, default_method)
     em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
                         lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    em.gate_w = False  # apply() is an explicit decision to learn
     body = _Writer()
     body.level = 1
     body("_t = _step * _dt")
@@ -640,8 +641,7 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
             args += [f"{j}_delays", f"{j}_ring"]
             w(f"_D = {j}_ring.shape[0]")
         if plan.pre_event:
-            if plan.pre_learning:
-                w(f"_learn_on = {em.learning_condition()}")
+            w(f"_learn_on = {em.learning_condition()}")
             w(f"_src = {src}")
             w(f"for _k in range({nsrc}):")
             w.indent()
@@ -658,15 +658,7 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
                                for st in plan.pre_event if st.target == "g_target"])
                 w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
             elif plan.pre_learning:
-                w("if _learn_on:")
-                w.indent()
                 em.event(w, plan.pre_event, g)
-                w.dedent()
-                if transmit:
-                    w("else:")
-                    w.indent()
-                    em.event_transmit_only(w, transmit, g)
-                    w.dedent()
             else:
                 em.event_transmit_only(w, transmit, g)
             w.dedent()
@@ -755,6 +747,7 @@ def _emit_learning(w, jl: ProjectionLayout, pops: dict, args, default_method="ex
     em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
                         lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
     w(f"# ---- learning of projection {jl.label!r} (synapse {ir.name!r})")
+    w(f"_learn_on = {em.learning_condition()}")
     for c in em.constants():
         w(f"{c} = _c_{c}[0]")
     for n in em.globals_used():

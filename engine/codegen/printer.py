@@ -77,7 +77,7 @@ class NumbaPrinter(PythonCodePrinter):
 
     def _print_Mod(self, expr):
         a, b = expr.args
-        return f"({self._print(a)} % {self._print(b)})"
+        return f"(({self._print(a)}) % ({self._print(b)}))"
 
     def _print_Heaviside(self, expr):
         return f"(1.0 if {self._print(expr.args[0])} > 0 else 0.0)"

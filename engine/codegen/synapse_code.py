@@ -17,9 +17,11 @@ A synapse model (its IR) is split into what runs when:
   they jump to their exact value after the time elapsed since its last event
   (one ``last`` step per synapse), then the event's statements run.
 
-Learning (everything but transmission and writes to ``post.*``) runs only
-while the projection's learning switch is on: ``_j0_learn = [on, period,
-offset]`` (steps), settable between runs without recompiling.
+The learning switch ``_j0_learn = [on, period, offset]`` (steps), settable
+between runs without recompiling, works as ANNarchy's: with learning off,
+spiking synapses keep every variable evolving except the weight ``w``;
+rate-coded synapses freeze all their variables. ``period``/``offset`` say
+when the continuous updates run.
 
 All emitters write into a :class:`engine.codegen.network_code._Writer`; names
 of arrays follow the network module's conventions (``_j0_w``, ``_p1_v``).
@@ -103,9 +105,18 @@ def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
             raise ModelError(f"{who}: event-driven variable '{e.target}' needs spikes "
                              "(pre_spike or post_spike); use another method in rate-coded "
                              "synapses")
-    rest = tuple(e for e in ir.equations if e not in event_driven)
-    steps = discretize(ir, rest, default_method=default_method) if rest else []
-    glob, semi, loc = _split_by_scope(ir, steps)
+    # a statement that keeps its variable (x = x: declares a variable changed
+    # only by events) does nothing
+    rest = tuple(e for e in ir.equations if e not in event_driven
+                 and not (e.kind == "assign" and e.rhs == sp.Symbol(e.target, real=True)))
+    # each scope is its own loop: discretize them apart (a run of ODEs of
+    # different scopes, like IBCM's theta then w, is integrated scope by scope)
+    by_scope = {"global": [], "semiglobal": [], "local": []}
+    for e in rest:
+        by_scope[ir.variable(e.target).locality].append(e)
+    glob, semi, loc = ([] if not eqs else discretize(ir, tuple(eqs), default_method=default_method)
+                       for eqs in by_scope.values())
+    steps = glob + semi + loc
     pre = tuple(discretize(ir, ir.pre_spike)) if ir.pre_spike else ()
     post = tuple(discretize(ir, ir.post_spike)) if ir.post_spike else ()
     for st in pre + post:
@@ -154,28 +165,13 @@ def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
     psp = ir.psp
     if not ir.spiking and psp is None:
         psp = default_psp()
-    ap = discretize(ir, ir.apply) if ir.apply else []
-    a_glob, a_semi, a_loc = _split_by_scope(ir, ap)
+    ap_scope = {"global": [], "semiglobal": [], "local": []}
+    for e in ir.apply:
+        ap_scope[ir.variable(e.target).locality].append(e)
+    a_glob, a_semi, a_loc = ([] if not eqs else discretize(ir, tuple(eqs))
+                             for eqs in ap_scope.values())
     return SynapsePlan(event_driven, tuple(glob), tuple(semi), tuple(loc), pre, post, psp,
                        tuple(a_glob), tuple(a_semi), tuple(a_loc))
-
-
-def _split_by_scope(ir: ModelIR, steps: list[Statement]):
-    """Statements by the scope of their target; a temporary (``_d_w``, RK
-    stages) goes with the next statement that writes a model variable."""
-    glob, semi, loc = [], [], []
-    pending: list[Statement] = []
-    for st in steps:
-        if st.target.startswith("_"):
-            pending.append(st)
-            continue
-        scope = ir.variable(st.target).locality
-        out = {"global": glob, "semiglobal": semi}.get(scope, loc)
-        out.extend(pending)
-        pending = []
-        out.append(st)
-    loc.extend(pending)
-    return glob, semi, loc
 
 
 def synapse_needs(ir: ModelIR) -> dict[str, bool]:
@@ -205,6 +201,10 @@ class SynapseEmitter:
         self.ir, self.plan, self.j = ir, plan, j
         self.pre, self.post, self.target = pre, post, target
         self.scope = {v.name: v.locality for v in ir.variables}
+        # ANNarchy: switching learning off freezes only the weights of spiking
+        # synapses (traces, STP variables... keep evolving), and every
+        # variable of rate-coded ones
+        self.gate_w = ir.spiking
         self.P = printer_factory(self.names()).doprint
 
     def names(self) -> dict[str, str]:
@@ -289,6 +289,8 @@ class SynapseEmitter:
             if st.target == _G:
                 inc = st.expr - sp.Symbol(_G, real=True)
                 w(f"{g_array}[_post] += {self.P(inc)}")
+            elif self.gate_w and st.target == "w":
+                w(f"w = ({self.P(st.expr)}) if _learn_on else w")
             else:
                 w(f"{self._code_name(st.target)} = {self.P(st.expr)}")
                 if self.scope.get(st.target) == "global":
@@ -330,14 +332,13 @@ class SynapseEmitter:
         return f"{self.j}_learn[0] != 0"
 
     def emit_post_events(self, w, args):
-        """post_spike for every synapse of each post neuron that spiked."""
+        """post_spike for every synapse of each post neuron that spiked
+        (weights change only while learning is on: ``gate_w``)."""
         if not self.plan.post_event:
             return
         j = self.j
         args += [f"{j}_prow", f"{j}_psyn", f"{j}_ppre"]
         w(f"# post-synaptic events (post_spike) of {self.ir.name!r}")
-        w(f"if {self.learning_condition()}:")
-        w.indent()
         w(f"for _k in range({self.post.arr('nspk')}[0]):")
         w.indent()
         w(f"_post = {self.post.arr('spk')}[_k]")
@@ -349,7 +350,6 @@ class SynapseEmitter:
         self.event(w, self.plan.post_event)
         w.dedent()
         w.dedent()
-        w.dedent()
 
     def emit_continuous(self, w, rows_by_pre: bool, post_size: str):
         """The synapse's equations, every ``period`` steps while learning is on."""
@@ -358,8 +358,8 @@ class SynapseEmitter:
             return
         j = self.j
         w(f"# continuous updates (equations) of {self.ir.name!r}")
-        w(f"if {j}_learn[0] != 0 and _step >= {j}_learn[2] and "
-          f"(_step - {j}_learn[2]) % {j}_learn[1] == 0:")
+        on = "" if self.gate_w else f"{j}_learn[0] != 0 and "
+        w(f"if {on}_step >= {j}_learn[2] and (_step - {j}_learn[2]) % {j}_learn[1] == 0:")
         w.indent()
         self.emit_updates(w, p.step_global, p.step_semi, p.step_local, rows_by_pre, post_size)
         w.dedent()
