@@ -320,3 +320,34 @@ def test_save_load_keeps_learning_state_and_continues_identically(tmp_path):
     other.simulate(50.0)
     np.testing.assert_array_equal(np.array(other_proj.w), np.array(ref_proj.w))
     np.testing.assert_array_equal(np.array(other_proj.x), np.array(ref_proj.x))
+
+
+def test_consecutive_odes_of_different_scopes_run_scope_by_scope():
+    # ANNarchy's IBCM: theta (per post neuron) then w (per synapse) written as ODEs
+    net = Network(dt=1.0, seed=10)
+    pre = net.create(2, Neuron(parameters="r = 1.0"))
+    post = net.create(1, Neuron(parameters="c = 2.0\neps = 0.0", equations="r = c + eps*sum(exc)"))
+    ibcm = Synapse(parameters="eta = 0.01 : projection\ntau = 50.0 : projection",
+                   equations="""
+                       tau * dtheta/dt + theta = post.r^2 : postsynaptic
+                       dw/dt = eta * post.r * (post.r - theta) * pre.r
+                   """)
+    proj = net.connect(pre, post, "exc", synapse=ibcm)
+    proj.all_to_all(weights=0.0)
+    net.compile()
+    net.simulate(3.0)
+    theta, w = 0.0, 0.0
+    for _ in range(3):  # theta first (its loop runs before the synapses'), then w
+        theta = theta + (4.0 - theta) / 50.0
+        w = w + 0.01 * 2.0 * (2.0 - theta)
+    assert proj.theta[0] == pytest.approx(theta, rel=1e-12)
+    np.testing.assert_allclose(proj.dendrite(0).w, [w, w], rtol=1e-12)
+
+
+def test_modulo_of_sums_is_parenthesised():
+    net = Network(dt=1.0)
+    pop = net.create(1, Neuron(parameters="p = 4.0\nq = 2.0",
+                               equations="a = modulo(t + 1.0, p)\nb = modulo(t, q*p)\nr = a"))
+    net.compile()
+    net.simulate(6.0)   # last step: t = 5
+    assert pop.a[0] == 2.0 and pop.b[0] == 5.0
