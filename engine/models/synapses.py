@@ -44,10 +44,11 @@ Timing convention of the engine (see ``engine/codegen/synapse_code.py``)
   closed-form solution inside ``pre_spike``. Their state variables are
   declared ``dx/dt = 0 : event-driven``: constant between the events, at no
   cost per time step.
-- Learning switch: everything but the transmission (``g_target += ...``) is
-  learning, so :meth:`Network.disable_learning` also freezes the
+- Learning switch (as ANNarchy): :meth:`Network.disable_learning` freezes
+  only the weight ``w`` of spiking synapses; traces and the
   short-term-plasticity variables of :class:`STP` and the Tsodyks synapses
-  (transmission continues with their frozen values).
+  keep following the spikes, and transmission continues. Rate-coded
+  synapses freeze all their variables.
 """
 
 from __future__ import annotations
@@ -358,12 +359,6 @@ class IBCM(StandardSynapse):
     the post-synaptic variables in a loop before the per-synapse ones).
     Timing as :class:`Hebb`.
 
-    Difference with ANNarchy's text: the weight equation is written as its
-    explicit Euler step, ``w += dt * eta * post.r * (post.r - theta) *
-    pre.r : min = 0`` (the same numbers), because the engine currently
-    integrates two consecutive ODEs as one system even when they have
-    different scopes, and refuses this pair.
-
     Reference: Intrator, N. and Cooper, L. N. (1992). Objective function
     formulation of the BCM theory of visual cortical plasticity. Neural
     Networks 5:3-17.
@@ -380,9 +375,7 @@ class IBCM(StandardSynapse):
             parameters=_parameters(p, ["eta", "tau"], "projection"),
             equations=_lines(
                 "tau * dtheta/dt + theta = post.r^2 : postsynaptic, exponential",
-                # explicit Euler step of dw/dt = eta * post.r * (post.r - theta) * pre.r,
-                # written out so that theta (postsynaptic) is not in w's ODE run
-                "w += dt * eta * post.r * (post.r - theta) * pre.r : min = 0.0",
+                "dw/dt = eta * post.r * (post.r - theta) * pre.r : min = 0.0",
             ),
         )
 
@@ -435,7 +428,8 @@ class STP(StandardSynapse):
     writes the ODEs with ``: event-driven``, which in this engine only
     integrates homogeneous decays, so their exact solution is written out in
     ``pre_spike`` (extra variable ``t_last``, the time of the last spike, ms).
-    ``disable_learning()`` also freezes ``x`` and ``u``.
+    ``disable_learning()`` freezes ``w`` only: ``x`` and ``u`` keep
+    following the spikes (ANNarchy).
 
     Reference: Tsodyks, M., Uziel, A. and Markram, H. (2000). Synchrony
     generation in recurrent networks with frequency-dependent synapses.
