@@ -89,6 +89,13 @@ class Population(_AttributeAccess):
         from engine.runtime.active import active_network
 
         net = network if network is not None else active_network()
+        if network is None and net._compiled:
+            # Built outside net.create() while the active network is compiled
+            # (ANNarchy 5: net2.create(PoissonPopulation(...))): wait in a
+            # private network until a net.create() adopts it.
+            from engine.runtime.network import Network
+
+            net = Network(dt=net.dt, seed=net.seed)
         self.geometry = _geometry(geometry)
         self.size = int(np.prod(self.geometry))
         self.neuron_type = _as_neuron(neuron)

@@ -82,3 +82,21 @@ def test_custom_projection_replaces_the_weighted_sum():
     proj._extra["gain"][0] = 0.5
     net.simulate(1)
     np.testing.assert_allclose(post.r, [0.5, 1.0, 1.5])
+
+
+def test_specific_population_built_while_the_active_network_is_compiled():
+    from engine import PoissonPopulation
+    from engine.runtime.active import active_network
+
+    first = active_network()
+    if not first.get_populations():
+        first.create(1, Neuron(parameters="r = 0.0"))
+    first.compile()
+    net = Network(dt=0.5, seed=2)
+    pop = net.create(PoissonPopulation(10, rates=50.0))
+    assert pop.network is net and net.get_populations() == [pop]
+    assert pop not in first.get_populations()
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(100.0)
+    assert sum(len(s) for s in m.get("spike").values()) > 0
