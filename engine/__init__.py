@@ -67,3 +67,10 @@ from engine.models.synapses import *  # noqa: E402,F401,F403
 from engine.models.synapses import __all__ as _synapse_names  # noqa: E402
 
 __all__ += list(_synapse_names)
+
+# BOLD monitor and balloon models (ANNarchy.extensions.bold)
+from engine.runtime.bold import BoldMonitor  # noqa: E402
+from engine.models.bold import __all__ as _bold_names  # noqa: E402
+from engine.models.bold import *  # noqa: E402,F401,F403
+
+__all__ += ["BoldMonitor"] + list(_bold_names)

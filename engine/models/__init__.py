@@ -38,4 +38,15 @@ from engine.models.synapses import (
 )
 from engine.models.synapses import __all__ as _synapse_names
 
-__all__ = list(_neuron_names) + list(_synapse_names)
+from engine.models.bold import (  # noqa: E402
+    BoldModel,
+    balloon_CL,
+    balloon_CN,
+    balloon_maith2021,
+    balloon_RL,
+    balloon_RN,
+    balloon_two_inputs,
+)
+from engine.models.bold import __all__ as _bold_names  # noqa: E402
+
+__all__ = list(_neuron_names) + list(_synapse_names) + list(_bold_names)
