@@ -122,6 +122,7 @@ class MonitorLayout:
     local_vars: tuple[str, ...] = ()
     global_vars: tuple[str, ...] = ()
     spikes: bool = False
+    semi_vars: tuple[str, ...] = ()   # synaptic, one per post neuron (indexed by _pranks)
 
 
 @dataclass(frozen=True)
@@ -516,8 +517,10 @@ def _emit_monitor(w, ml: MonitorLayout, src: str, label: str, args, pc=None):
     m = f"_{ml.key}"
     args += [f"{m}_active", f"{m}_period", f"{m}_offset", f"{m}_rows", f"{m}_ranks"]
     w(f"# ---- monitor {ml.key} on {label}")
-    if ml.local_vars or ml.global_vars:
-        for v in ml.local_vars + ml.global_vars:
+    if ml.local_vars or ml.global_vars or ml.semi_vars:
+        if ml.semi_vars:
+            args.append(f"{m}_pranks")
+        for v in ml.local_vars + ml.semi_vars + ml.global_vars:
             args.append(f"{m}_{v}")
         w(f"if {m}_active[0] and _step >= {m}_offset[0] and "
           f"(_step - {m}_offset[0]) % {m}_period[0] == 0:")
@@ -526,6 +529,9 @@ def _emit_monitor(w, ml: MonitorLayout, src: str, label: str, args, pc=None):
         for v in ml.local_vars:
             w(f"for _k in range({m}_ranks.shape[0]):")
             w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}_ranks[_k]]")
+        for v in ml.semi_vars:
+            w(f"for _k in range({m}_pranks.shape[0]):")
+            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}_pranks[_k]]")
         for v in ml.global_vars:
             w(f"{m}_{v}[_row] = {src}_{v}[0]")
         w(f"{m}_rows[0] = _row + 1")

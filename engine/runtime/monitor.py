@@ -43,6 +43,7 @@ class Monitor:
         from engine.runtime.projection import Dendrite, Projection
 
         self.projection = None
+        self._post_ranks = np.zeros(0, dtype=np.int64)
         if isinstance(obj, PopulationView):
             pop, ranks = obj.population, obj.ranks
         elif isinstance(obj, Population):
@@ -61,10 +62,10 @@ class Monitor:
             pop = proj
             if isinstance(variables, str):
                 variables = [variables]
+            # per post-synaptic neuron variables ('postsynaptic'): one column per dendrite
+            self._post_ranks = np.asarray([obj.post_rank] if isinstance(obj, Dendrite)
+                                          else post_ranks, dtype=np.int64)
             for v in variables:
-                if v in proj._arrays and proj.ir.variable(v).locality == "semiglobal":
-                    raise NetworkError(f"'{v}' is one value per post-synaptic neuron: record it "
-                                       "with proj.get() between simulations for now")
                 if v not in proj._arrays:
                     close = difflib.get_close_matches(v, list(proj._arrays), n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -117,7 +118,8 @@ class Monitor:
         self._spk_t = np.zeros(cap, dtype=np.int64)
         self._spk_i = np.zeros(cap, dtype=np.int32)
         self._spk_n = np.zeros(1, dtype=np.int64)
-        self._chunks: dict[str, list[np.ndarray]] = {v: [] for v in self.local_vars + self.global_vars}
+        self._chunks: dict[str, list[np.ndarray]] = {
+            v: [] for v in self.local_vars + self.semi_vars + self.global_vars}
         self._current: dict[str, np.ndarray] = {}
         self._recorded_steps: list[np.ndarray] = []
         self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
@@ -139,9 +141,17 @@ class Monitor:
 
     @property
     def local_vars(self) -> list[str]:
+        """One value per neuron (or per synapse)."""
         pop = self.population
         return [v for v in self.variables
-                if v != "spike" and pop.ir.variable(v).locality != "global"]
+                if v != "spike" and pop.ir.variable(v).locality == "local"]
+
+    @property
+    def semi_vars(self) -> list[str]:
+        """Synaptic variables with one value per post-synaptic neuron."""
+        pop = self.population
+        return [v for v in self.variables
+                if v != "spike" and pop.ir.variable(v).locality == "semiglobal"]
 
     @property
     def global_vars(self) -> list[str]:
@@ -169,6 +179,9 @@ class Monitor:
         self._chunk_start = step0
         for v in self.local_vars:
             self._current[v] = np.zeros((rows, self.ranks.size), dtype=self.population._arrays[v].dtype)
+        for v in self.semi_vars:
+            self._current[v] = np.zeros((rows, self._post_ranks.size),
+                                        dtype=self.population._arrays[v].dtype)
         for v in self.global_vars:
             self._current[v] = np.zeros(rows, dtype=self.population._arrays[v].dtype)
 
@@ -209,10 +222,13 @@ class Monitor:
             f"{m}_spk_i": self._spk_i,
             f"{m}_spk_n": self._spk_n,
         }
-        for v in self.local_vars + self.global_vars:
+        if self.semi_vars:
+            out[f"{m}_pranks"] = self._post_ranks
+        for v in self.local_vars + self.semi_vars + self.global_vars:
             dtype = self.population._arrays[v].dtype
-            empty = np.zeros((0, self.ranks.size) if v in self.local_vars else 0, dtype=dtype)
-            out[f"{m}_{v}"] = self._current.get(v, empty)
+            shape = ((0, self.ranks.size) if v in self.local_vars else
+                     (0, self._post_ranks.size) if v in self.semi_vars else 0)
+            out[f"{m}_{v}"] = self._current.get(v, np.zeros(shape, dtype=dtype))
         return out
 
     # -- control ------------------------------------------------------------
@@ -265,7 +281,8 @@ class Monitor:
                 out[n] = self._spike_dict()
             else:
                 chunks = self._chunks[n]
-                width = () if n in self.global_vars else (self.ranks.size,)
+                width = (() if n in self.global_vars else
+                         (self._post_ranks.size,) if n in self.semi_vars else (self.ranks.size,))
                 data = np.concatenate(chunks) if chunks else np.zeros((0,) + width)
                 if reshape and n in self.local_vars and self.projection is None and \
                     self.ranks.size == self.population.size:

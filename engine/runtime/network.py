@@ -420,7 +420,7 @@ class Network:
             MonitorLayout(key=f"m{m.id}", pop_key=(f"j{m.projection.id}" if m.projection
                                                     is not None else f"p{m.population.id}"),
                           local_vars=tuple(m.local_vars), global_vars=tuple(m.global_vars),
-                          spikes=m.records_spikes)
+                          spikes=m.records_spikes, semi_vars=tuple(m.semi_vars))
             for m in self._monitors
         )
         return NetworkLayout(pops, mons, projs, default_method=self._config["method"],

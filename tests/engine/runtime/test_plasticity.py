@@ -351,3 +351,24 @@ def test_modulo_of_sums_is_parenthesised():
     net.compile()
     net.simulate(6.0)   # last step: t = 5
     assert pop.a[0] == 2.0 and pop.b[0] == 5.0
+
+
+def test_monitor_records_postsynaptic_synaptic_variables():
+    net = Network(dt=1.0, seed=11)
+    pre = net.create(2, Neuron(parameters="r = 1.0"))
+    post = net.create(3, Neuron(parameters="c = 1.0\neps = 0.0", equations="r = c + eps*sum(exc)"))
+    post.c = [1.0, 2.0, 3.0]
+    syn = Synapse(parameters="tau = 10.0 : projection",
+                  equations="tau * dtheta/dt = post.r^2 - theta : postsynaptic")
+    proj = net.connect(pre, post[[0, 2]], "exc", synapse=syn)   # dendrites of posts 0 and 2
+    proj.all_to_all(weights=1.0)
+    m_all = net.monitor(proj, ["theta", "w"])
+    m_one = net.monitor(proj.dendrite(2), "theta")
+    net.compile()
+    net.simulate(5.0)
+    theta = m_all.get("theta")
+    assert theta.shape == (5, 2)                # one column per dendrite (posts 0 and 2)
+    steps = np.arange(1, 6)[:, None]
+    expected = np.array([1.0, 9.0]) * (1 - (1 - 0.1) ** steps)
+    np.testing.assert_allclose(theta, expected, rtol=1e-12)
+    np.testing.assert_allclose(m_one.get("theta")[:, 0], expected[:, 1], rtol=1e-12)
