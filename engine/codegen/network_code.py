@@ -637,16 +637,35 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
         else:
             src, nsrc = pre.arr("spk"), f"{pre.arr('nspk')}[0]"
         if jl.delay_mode == "synapse":
-            if plan.pre_learning or any(st.target.startswith("post.") for st in plan.pre_event):
-                raise ModelError(f"synapse {ir.name!r}: per-synapse delays need a pre_spike "
-                                 "that only increments g_target (no learning, no post.* "
-                                 "writes); use a uniform delay")
-            if any(n.startswith("post.") for n in em.reads(plan.pre_event)):
-                raise ModelError(f"synapse {ir.name!r}: per-synapse delays need a pre_spike "
-                                 "that does not read post-synaptic variables")
+            # transmission only (else the runtime chose 'events'): the increments
+            # are computed at emission and wait in a ring buffer per post neuron
             args += [f"{j}_delays", f"{j}_ring"]
             w(f"_D = {j}_ring.shape[0]")
-        if plan.pre_event:
+        if plan.pre_event and jl.delay_mode == "events":
+            # per-synapse delays, events at arrival: spikes emitted _d steps ago
+            # reach their synapses whose delay is _d steps
+            args += [f"{j}_dperm", f"{j}_dptr", f"{j}_dK"]
+            w(f"_learn_on = {em.learning_condition()}")
+            w(f"_H = {pre.arr('hist')}.shape[0]")
+            w(f"_K = {j}_dK[0]")
+            w("for _d in range(1, _H + 1):")
+            w.indent()
+            w("_slot = (_step - _d) % _H")
+            w(f"_src = {pre.arr('hist')}[_slot]")
+            w(f"for _k in range({pre.arr('hist_n')}[_slot]):")
+            w.indent()
+            w("_pre = _src[_k]")
+            em.load_pre(w, em.reads(plan.pre_event))
+            w("_base = _pre * _K + _d")
+            w(f"for _q in range({j}_dptr[_base], {j}_dptr[_base + 1]):")
+            w.indent()
+            w(f"_syn = {j}_dperm[_q]")
+            w(f"_post = {j}_col[_syn]")
+            em.event(w, plan.pre_event, g)
+            w.dedent()
+            w.dedent()
+            w.dedent()
+        elif plan.pre_event:
             w(f"_learn_on = {em.learning_condition()}")
             w(f"_src = {src}")
             w(f"for _k in range({nsrc}):")

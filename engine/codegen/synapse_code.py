@@ -38,7 +38,8 @@ from engine.integrators import Statement, discretize, event_driven_solution
 from engine.language.ir import ModelIR
 from engine.language.symbols import classify
 
-__all__ = ["SynapsePlan", "plan_synapse", "synapse_needs", "default_psp"]
+__all__ = ["SynapsePlan", "plan_synapse", "synapse_needs", "needs_delayed_events",
+           "default_psp"]
 
 _G = "g_target"
 
@@ -172,6 +173,18 @@ def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
                              for eqs in ap_scope.values())
     return SynapsePlan(event_driven, tuple(glob), tuple(semi), tuple(loc), pre, post, psp,
                        tuple(a_glob), tuple(a_semi), tuple(a_loc))
+
+
+def needs_delayed_events(ir: ModelIR) -> bool:
+    """With per-synapse delays, whether the pre-synaptic events must run at
+    arrival (learning, ``post.*`` reads or writes) rather than being folded
+    into a ring buffer of conductance increments at emission."""
+    if not ir.spiking or not ir.pre_spike:
+        return False
+    for e in ir.pre_spike:
+        if e.target != _G or any(s.name.startswith("post.") for s in e.rhs.free_symbols):
+            return True
+    return False
 
 
 def synapse_needs(ir: ModelIR) -> dict[str, bool]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from engine.codegen.cache import cache_dir, load_source
 from engine.codegen.rng import seed_state
+from engine.codegen.synapse_code import needs_delayed_events
 from engine.codegen.network_code import (
     STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
     PopulationLayout, ProjectionLayout, generate_network_code,
@@ -378,6 +379,8 @@ class Network:
     # -- compile -----------------------------------------------------------------
     def _delay_mode(self, proj) -> str:
         if not proj.uniform_delay:
+            if proj.pre_population.spiking and needs_delayed_events(proj.ir):
+                return "events"   # each synapse's event runs when its spike arrives
             return "synapse"
         return "uniform" if proj._delay_steps > 1 else "none"
 
@@ -388,7 +391,7 @@ class Network:
         for j in self._projections:
             mode = self._delay_mode(j)
             pid = j.pre_population.id
-            if j.pre_population.spiking and mode == "uniform":
+            if j.pre_population.spiking and mode in ("uniform", "events"):
                 spk[pid] = max(spk[pid], j.max_delay_steps)
             if not j.pre_population.spiking and mode != "none":
                 rate[pid] = max(rate[pid], j.max_delay_steps)
@@ -481,13 +484,15 @@ class Network:
                 p._internals["rhist"] = np.tile(p._arrays["r"], (rate[p.id], 1)).astype(fdt)
         for j in self._projections:
             j._ring = None
-            if not j.uniform_delay and j.pre_population.spiking:
+            if self._delay_mode(j) == "synapse" and j.pre_population.spiking:
                 j._ring = np.zeros((j.max_delay_steps + 1, j.post_population.size), dtype=fdt)
             for name, arr in list(j._arrays.items()):
                 if arr.dtype.kind == "f" and arr.dtype != fdt:
                     j._arrays[name] = arr.astype(fdt)
             j._rng = seed_state(np.random.SeedSequence([self.seed, 4, j.id]))
             j._learning_cache = j._learning_arrays()
+            if self._delay_mode(j) == "events":
+                j._learning_cache.update(j._delay_event_index())
 
     def _convert_precision(self):
         fdt = self._float_dtype

@@ -633,6 +633,20 @@ class Projection:
             out["ppre"] = np.ascontiguousarray(self._pre_of_synapses()[order], dtype=np.int32)
         return out
 
+    def _delay_event_index(self) -> dict[str, np.ndarray]:
+        """Synapses of each pre neuron grouped by delay (per-synapse delays
+        with events at arrival): ``dperm`` lists synapse ids sorted by (pre,
+        delay steps); those of pre neuron ``i`` with delay ``d`` are
+        ``dperm[dptr[i*K + d] : dptr[i*K + d + 1]]`` with ``K = max delay + 2``."""
+        K = self.max_delay_steps + 2
+        pre_of = self._pre_of_synapses()
+        key = pre_of * K + self._delays.astype(np.int64)
+        perm = np.argsort(key, kind="stable").astype(np.int32)
+        counts = np.bincount(key, minlength=self.pre_population.size * K)
+        dptr = np.zeros(counts.size + 1, dtype=np.int64)
+        np.cumsum(counts, out=dptr[1:])
+        return {"dperm": perm, "dptr": dptr, "dK": np.array([K], dtype=np.int64)}
+
     def _custom_code(self):
         """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
         of a specific projection; ``None``: generated from the synapse model."""

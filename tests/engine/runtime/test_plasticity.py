@@ -372,3 +372,35 @@ def test_monitor_records_postsynaptic_synaptic_variables():
     expected = np.array([1.0, 9.0]) * (1 - (1 - 0.1) ** steps)
     np.testing.assert_allclose(theta, expected, rtol=1e-12)
     np.testing.assert_allclose(m_one.get("theta")[:, 0], expected[:, 1], rtol=1e-12)
+
+
+def test_plastic_synapses_with_per_synapse_delays_learn_at_arrival():
+    dt = 0.1
+    delays = np.array([0.5, 1.0, 2.0, 3.3, 0.1, 4.0])    # ms, one per pair
+    deltas = np.array([5.0, 5.0, 5.0, -5.0, -5.0, 10.0])
+    n = len(deltas)
+    net = Network(dt=dt, seed=12)
+    pre, post = net.create(n, CLOCK), net.create(n, CLOCK)
+    pre.ts = 100.0 - np.minimum(deltas, 0.0)
+    post.ts = 100.0 + np.maximum(deltas, 0.0)
+    proj = net.connect(pre, post, "exc", synapse=STDP)
+    W = np.where(np.eye(n, dtype=bool), 0.5, np.nan)      # NaN: no synapse
+    D = np.where(np.eye(n, dtype=bool), delays[:, None], 0.0)
+    proj.from_matrix(W, delays=D)
+    assert not proj.uniform_delay
+    mx = net.monitor(post, "x")
+    net.compile()
+    assert "events" in net._layout().projections[0].delay_mode
+    net.simulate(200.0)
+    w = np.array([proj.dendrite(i).w[0] for i in range(n)])
+    seen = deltas - delays            # the event runs when the spike arrives
+    expected = 0.5 + np.where(seen > 0, 0.01 * np.exp(-seen / 20.0), -0.0105 * np.exp(seen / 20.0))
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
+    # transmission at arrival (g_target += w is written before the update of
+    # w, so it uses the weight before this event): post i receives 0.5 at
+    # t_pre + delay
+    x = mx.get("x")
+    arrival = np.rint((pre.ts + delays) / dt).astype(int)
+    for i in range(n):
+        assert np.flatnonzero(x[:, i]).tolist() == [arrival[i]]
+        assert x[arrival[i], i] == pytest.approx(0.5)
