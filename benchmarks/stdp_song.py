@@ -101,8 +101,9 @@ BRIAN2 = textwrap.dedent("""
     from brian2 import *
     mode, duration = sys.argv[1], float(sys.argv[2])
     p = json.loads(sys.argv[3])
+    workdir = tempfile.mkdtemp()
     if mode == 'cpp_standalone':
-        set_device('cpp_standalone', directory=tempfile.mkdtemp(), build_on_run=False)
+        set_device('cpp_standalone', directory=workdir, build_on_run=False)
     prefs.codegen.target = 'cython' if mode == 'runtime' else 'auto'
     defaultclock.dt = 0.1*ms
     seed(1)
@@ -130,7 +131,7 @@ BRIAN2 = textwrap.dedent("""
     t_build = time.perf_counter()
     run(duration*second, report=None)
     if mode == 'cpp_standalone':
-        device.build(run=True, compile=True)
+        device.build(directory=workdir, run=True, compile=True)
     t_end = time.perf_counter()
     w = np.asarray(S.w[:]) / gmax
     loop = t_end - t_build
