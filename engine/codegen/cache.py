@@ -41,7 +41,7 @@ def _static_fingerprint() -> str:
     """Hash of the engine's static kernel modules that generated code imports."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("rng.py", "jit.py"):
+    for name in ("rng.py", "jit.py", "intrinsics.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()
 

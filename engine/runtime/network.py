@@ -18,6 +18,7 @@ from engine.codegen.cache import cache_dir, load_source
 from engine.codegen.rng import seed_state
 from engine.codegen.synapse_code import needs_delayed_events
 from engine.codegen.network_code import (
+    PAR_MIN_SYNAPSES,
     STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
     PopulationLayout, ProjectionLayout, generate_network_code,
 )
@@ -416,7 +417,11 @@ class Network:
                              pre_key=f"p{j.pre_population.id}",
                              post_key=f"p{j.post_population.id}", target=j.target,
                              spiking=j.pre_population.spiking, delay_mode=self._delay_mode(j),
-                             custom=j._custom_code())
+                             custom=j._custom_code(),
+                             parallel=(self._threads() > 1 and not j.pre_population.spiking
+                                       and _synapses(j) >= PAR_MIN_SYNAPSES),
+                             dense_rows=(j.pre_population.spiking and _synapses(j) > 0
+                                         and _has_dense_rows(j._row_ptr, j._col)))
             for j in self._projections
         )
         mons = tuple(
@@ -542,7 +547,17 @@ class Network:
                                                                       dtype=np.uint8))
         return out
 
+    def _threads(self) -> int:
+        """Threads the compiled loop may use: num_threads, at most Numba's pool."""
+        import numba
+
+        return max(1, min(int(self._config["num_threads"]), numba.config.NUMBA_NUM_THREADS))
+
     def _call(self, module, code, n_steps, until):
+        if code.parallel:  # a prange inside: the pool size for this call
+            import numba
+
+            numba.set_num_threads(self._threads())
         arrays = self._arrays_by_arg()
         try:
             args = [arrays[a] for a in code.arg_names]
@@ -751,3 +766,22 @@ class Network:
     def __repr__(self):
         return (f"<Network dt={self.dt} ms, {len(self._populations)} population(s), "
                 f"{'compiled' if self._compiled else 'not compiled'}>")
+
+
+def _synapses(j) -> int:
+    """Stored synapses of a projection (0 when it has no CSR, e.g. custom code)."""
+    col = getattr(j, "_col", None)
+    return 0 if col is None or getattr(j, "_row_ptr", None) is None else int(col.shape[0])
+
+
+def _has_dense_rows(row_ptr: np.ndarray, col: np.ndarray, min_len: int = 8) -> bool:
+    """Whether some row of a CSR (columns strictly ascending within a row) is
+    one run of at least ``min_len`` consecutive columns (all-to-all rows):
+    then the generated delivery gets a dense, vectorised branch. O(rows)."""
+    lens = np.diff(row_ptr)
+    rows = np.flatnonzero(lens >= min_len)
+    if rows.size == 0:
+        return False
+    first = col[row_ptr[rows]].astype(np.int64)
+    last = col[row_ptr[rows + 1] - 1].astype(np.int64)
+    return bool(np.any(last - first == lens[rows] - 1))

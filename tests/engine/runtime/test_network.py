@@ -456,3 +456,27 @@ def test_get_empties_only_the_requested_variables():
     assert m.get("v").shape == (0, 2)           # emptied
     assert m.get("spike")[0] == [2, 5, 8]       # still there
     assert m.get("spike")[0] == []
+
+
+def test_two_threads_give_the_same_rates_as_one(monkeypatch):
+    """Rate-coded sums above the size threshold run in a prange over post
+    neurons with num_threads > 1; each sum keeps its order: same bits."""
+    import numpy as np
+
+    import engine.runtime.network as network_module
+    from engine import Network, Neuron, Uniform
+
+    monkeypatch.setattr(network_module, "PAR_MIN_SYNAPSES", 1000)
+    model = Neuron(parameters="tau = 10.0", equations="tau * dr/dt = sum(exc) - r + Uniform(-1.0, 1.0) : min = 0.0")
+    out = {}
+    for threads in (1, 2):
+        net = Network(dt=1.0, seed=5)
+        net.config(num_threads=threads)
+        pop = net.create(300, model)
+        net.connect(pop, pop, "exc").fixed_probability(0.2, weights=Uniform(0.0, 1.0 / 60))
+        net.compile()
+        assert ("prange" in net.generated_code()) is (threads == 2)
+        net.simulate(50.0)
+        out[threads] = pop.r.copy()
+    np.testing.assert_array_equal(out[1], out[2])
+    assert out[1].mean() > 0.0
