@@ -128,7 +128,9 @@ class ProjectionLayout:
     post_key: str
     target: str
     spiking: bool
-    delay_mode: str = "none"      # 'none' (one step), 'uniform' (>1 step), 'synapse' (per synapse)
+    # 'none' (one step), 'uniform' (>1 step), 'synapse' (per synapse, increments
+    # parked in a ring buffer), 'events' (per synapse, pre_spike run at arrival)
+    delay_mode: str = "none"
     custom: CustomCode | None = None
     parallel: bool = False        # rate-coded: weighted sums in a prange over post neurons
     dense_rows: bool = False      # spiking: some rows are runs of consecutive post ranks
