@@ -114,6 +114,23 @@ def _rebuild(cls, overrides):
     return cls(**overrides)
 
 
+def _keyword_signature(defaults: Mapping[str, Any]) -> inspect.Signature:
+    """Keyword-only signature showing the defaults (help(), notebook tooltips)."""
+    return inspect.Signature([
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
+        for name, value in defaults.items()
+    ])
+
+
+def _unknown_keyword_error(model: str, key: str, valid) -> ModelError:
+    """ModelError for an unknown keyword, with the closest valid one."""
+    valid = tuple(valid)
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ModelError(f"{model}: unknown parameter '{key}'{hint}. "
+                      f"Valid keywords: {', '.join(valid) or '(none)'}")
+
+
 # --- base class ---------------------------------------------------------------
 
 class StandardNeuron(Neuron):
@@ -151,12 +168,7 @@ class StandardNeuron(Neuron):
         super().__init_subclass__(**kw)
         cls.defaults = MappingProxyType(dict(cls.defaults))
         cls.options = MappingProxyType(dict(cls.options))
-        # help(), inspect.signature() and notebook tooltips show the defaults
-        params = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
-            for name, value in {**cls.defaults, **cls.options}.items()
-        ]
-        cls.__signature__ = inspect.Signature(params)
+        cls.__signature__ = _keyword_signature({**cls.defaults, **cls.options})
 
     def __init__(self, **overrides):
         cls = type(self)
@@ -180,13 +192,7 @@ class StandardNeuron(Neuron):
 
     @classmethod
     def _unknown_keyword(cls, key: str) -> ModelError:
-        valid = cls.valid_keywords()
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return ModelError(
-            f"{cls.__name__}: unknown parameter '{key}'{hint}. "
-            f"Valid keywords: {', '.join(valid)}"
-        )
+        return _unknown_keyword_error(cls.__name__, key, cls.valid_keywords())
 
     def _resolve(self, overrides: dict) -> dict[str, Any]:
         """Merge overrides into the defaults, checking names and types.

@@ -53,14 +53,14 @@ Timing convention of the engine (see ``engine/codegen/synapse_code.py``)
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from types import MappingProxyType
 from typing import Any, ClassVar, Mapping
 
 from engine.errors import ModelError
 from engine.language.models import Synapse
-from engine.models.neurons import _number_text, _rebuild
+from engine.models.neurons import (
+    _keyword_signature, _number_text, _rebuild, _unknown_keyword_error,
+)
 
 __all__ = [
     "StandardSynapse",
@@ -175,12 +175,7 @@ class StandardSynapse(Synapse):
         if cls.__doc__:
             for marker, text in _DOC_PARTS.items():
                 cls.__doc__ = cls.__doc__.replace(marker, text)
-        # help(), inspect.signature() and notebook tooltips show the defaults
-        params = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
-            for name, value in {**cls.defaults, **cls.switches}.items()
-        ]
-        cls.__signature__ = inspect.Signature(params)
+        cls.__signature__ = _keyword_signature({**cls.defaults, **cls.switches})
 
     def __init__(self, **overrides):
         cls = type(self)
@@ -205,13 +200,7 @@ class StandardSynapse(Synapse):
 
     @classmethod
     def _unknown_keyword(cls, key: str) -> ModelError:
-        valid = cls.valid_keywords()
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return ModelError(
-            f"{cls.__name__}: unknown parameter '{key}'{hint}. "
-            f"Valid keywords: {', '.join(valid) or '(none)'}"
-        )
+        return _unknown_keyword_error(cls.__name__, key, cls.valid_keywords())
 
     def _resolve(self, overrides: dict) -> dict[str, Any]:
         cls = type(self)
