@@ -296,32 +296,26 @@ def _sort_small(a, lo, hi):
         return
     # heapsort (no recursion, no allocation)
     for start in range(n // 2 - 1, -1, -1):
-        root = start
-        while True:
-            child = 2 * root + 1
-            if child >= n:
-                break
-            if child + 1 < n and a[lo + child] < a[lo + child + 1]:
-                child += 1
-            if a[lo + root] < a[lo + child]:
-                a[lo + root], a[lo + child] = a[lo + child], a[lo + root]
-                root = child
-            else:
-                break
+        _sift_down(a, lo, start, n)
     for end in range(n - 1, 0, -1):
         a[lo], a[lo + end] = a[lo + end], a[lo]
-        root = 0
-        while True:
-            child = 2 * root + 1
-            if child >= end:
-                break
-            if child + 1 < end and a[lo + child] < a[lo + child + 1]:
-                child += 1
-            if a[lo + root] < a[lo + child]:
-                a[lo + root], a[lo + child] = a[lo + child], a[lo + root]
-                root = child
-            else:
-                break
+        _sift_down(a, lo, 0, end)
+
+
+@numba.njit(**JIT_OPTIONS)
+def _sift_down(a, lo, root, end):
+    """Heapsort step: move a[lo + root] down the max-heap a[lo:lo + end]."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and a[lo + child] < a[lo + child + 1]:
+            child += 1
+        if a[lo + root] < a[lo + child]:
+            a[lo + root], a[lo + child] = a[lo + child], a[lo + root]
+            root = child
+        else:
+            return
 
 
 @numba.njit(**JIT_OPTIONS)
