@@ -190,8 +190,6 @@ class BoldAccumulator(Projection):
         self._extra["bstat"][:] = 0.0
         # a running monitor measures its baseline again from the new start
         self._extra["bsteps"][0] = self.normalize_steps if self._extra["active"][0] else 0
-        if self.owner is not None and self.owner._accumulators[0] is self:
-            self.owner._after_reset()
 
 
 def _as_list(value, n, what):

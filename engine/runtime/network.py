@@ -320,7 +320,9 @@ class Network:
                            network=self)
 
     def _register_extension(self, ext, name) -> str:
-        """Extensions (BOLD monitors) register here; returns their unique name."""
+        """Extensions (BOLD monitors) register here; returns their unique name.
+        An extension has a ``name`` and an ``_after_reset()`` hook that
+        :meth:`reset` calls once the state is restored."""
         if self._compiled:
             raise NetworkError("cannot add an extension after compile()")
         exts = self.__dict__.setdefault("_extensions", [])
@@ -738,6 +740,8 @@ class Network:
         for j in self._projections:
             if getattr(j, "_ring", None) is not None:
                 j._ring[...] = 0.0
+        for e in self.get_extensions():
+            e._after_reset()
         if monitors:
             for m in self._monitors:
                 m._clear_data()
