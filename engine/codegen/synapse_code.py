@@ -29,6 +29,7 @@ of arrays follow the network module's conventions (``_j0_w``, ``_p1_v``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -92,12 +93,19 @@ def _role(target: str) -> str:
     return "synapse"
 
 
-def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
-    """Split a synapse model into transmission, events and continuous updates."""
-    who = f"synapse {ir.name!r}"
+def _event_driven(ir: ModelIR, default_method: str) -> tuple:
+    """The ODEs integrated at events only (method ``event-driven``)."""
     method = ir.method or default_method
-    event_driven = tuple(e for e in ir.equations if e.kind == "ode"
-                         and (e.method or method) == "event-driven")
+    return tuple(e for e in ir.equations
+                 if e.kind == "ode" and (e.method or method) == "event-driven")
+
+
+@functools.lru_cache(maxsize=256)
+def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
+    """Split a synapse model into transmission, events and continuous updates
+    (cached: connect() and each code generation ask for the same plan)."""
+    who = f"synapse {ir.name!r}"
+    event_driven = _event_driven(ir, default_method)
     for e in event_driven:
         if ir.variable(e.target).locality != "local":
             raise ModelError(f"{who}: event-driven variable '{e.target}' must be one per "
@@ -187,15 +195,13 @@ def needs_delayed_events(ir: ModelIR) -> bool:
     return False
 
 
-def synapse_needs(ir: ModelIR) -> dict[str, bool]:
+def synapse_needs(ir: ModelIR, default_method: str = "explicit") -> dict[str, bool]:
     """Which extra arrays the runtime must pass for this synapse model:
     ``post_index`` (synapses grouped by post neuron, for post_spike) and
     ``last`` (step of each synapse's last event, for event-driven variables)."""
-    method = ir.method or "explicit"
     return {
         "post_index": bool(ir.post_spike) and ir.spiking,
-        "last": any(e.kind == "ode" and (e.method or method) == "event-driven"
-                    for e in ir.equations),
+        "last": bool(_event_driven(ir, default_method)),
     }
 
 

@@ -620,7 +620,7 @@ class Projection:
         """Extra arrays the generated code needs for this synapse model."""
         from engine.codegen.synapse_code import synapse_needs
 
-        needs = synapse_needs(self.ir)
+        needs = synapse_needs(self.ir, net_method(self))
         out = {"learn": self._learn}
         if needs["last"]:
             if self._last is None or self._last.shape[0] != self._col.shape[0]:
