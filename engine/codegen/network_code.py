@@ -910,7 +910,7 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
             elif plan.pre_learning:
                 em.event(w, plan.pre_event, g)
             else:
-                em.event_transmit_only(w, transmit, g)
+                em.event(w, transmit, g, decay=False)
             w.dedent()
             w.dedent()
             if dense:

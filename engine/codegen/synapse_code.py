@@ -325,26 +325,19 @@ class SynapseEmitter:
             w(f"{e.target} = {self.P(event_driven_solution(e, self.ir, el))}")
         w(f"{self.j}_last[_syn] = _step")
 
-    def event(self, w, statements, g_array=None):
-        """Load, (decay,) run and store one event of synapse ``_syn``."""
-        ed = [e.target for e in self.plan.event_driven]
+    def event(self, w, statements, g_array=None, decay=True):
+        """Load, (decay,) run and store one event of synapse ``_syn``.
+        ``decay=False``: transmission only, event-driven variables untouched."""
+        ed = [e.target for e in self.plan.event_driven] if decay else []
         names = self.reads(statements, ed)
         self.load_scope(w, names, "local", "_syn")
         self.load_scope(w, names, "semiglobal", "_post")
         self.load_post(w, names)
-        self.decay(w)
+        if decay:
+            self.decay(w)
         self.statements(w, statements, g_array)
         decayed = [Statement(n, sp.Symbol(n, real=True)) for n in ed]
         self.store(w, list(statements) + decayed, ("local", "semiglobal"))
-
-    def event_transmit_only(self, w, statements, g_array):
-        """Transmission (``g_target``, ``post.*``) of one pre-synaptic event."""
-        names = self.reads(statements)
-        self.load_scope(w, names, "local", "_syn")
-        self.load_scope(w, names, "semiglobal", "_post")
-        self.load_post(w, names)
-        self.statements(w, statements, g_array)
-        self.store(w, statements, ())
 
     # -- blocks -------------------------------------------------------------------------
     def learning_condition(self) -> str:
