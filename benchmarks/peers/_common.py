@@ -81,6 +81,25 @@ def emit(record: dict) -> None:
     print(json.dumps(out), flush=True)
 
 
+def setup_brian2(args, wd: str) -> bool:
+    """Brian2's device and code-generation settings for ``args.mode`` (the
+    project or Cython cache in ``wd``); returns True for cpp_standalone."""
+    import brian2 as b2
+
+    b2.prefs.logging.console_log_level = "WARNING"
+    standalone = args.mode == "cpp_standalone"
+    if standalone:
+        b2.set_device("cpp_standalone", directory=os.path.join(wd, "standalone"),
+                      build_on_run=False)
+        # 0 = no OpenMP at all (single-thread code)
+        b2.prefs.devices.cpp_standalone.openmp_threads = 0 if args.threads <= 1 else args.threads
+    else:
+        b2.prefs.codegen.target = args.mode
+        b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(wd, "cython")
+        os.makedirs(b2.prefs.codegen.runtime.cython.cache_dir, exist_ok=True)
+    return standalone
+
+
 def fresh_tmpdir(prefix: str) -> str:
     return tempfile.mkdtemp(prefix=prefix)
 

@@ -20,7 +20,7 @@ T0 = time.perf_counter()
 
 import os  # noqa: E402
 
-from _common import IZH_NE, IZH_NI, emit, parser, rhythm_peak_hz, workdir  # noqa: E402
+from _common import IZH_NE, IZH_NI, emit, parser, rhythm_peak_hz, setup_brian2, workdir  # noqa: E402
 
 args = parser("Izhikevich", IZH_NE + IZH_NI, 1000.0, ["cython", "numpy", "cpp_standalone"]).parse_args()
 wd = workdir(args, f"brian2_izhikevich_{args.mode}")
@@ -29,16 +29,7 @@ import brian2 as b2  # noqa: E402
 from brian2 import ms  # noqa: E402
 import numpy as np  # noqa: E402
 
-b2.prefs.logging.console_log_level = "WARNING"
-standalone = args.mode == "cpp_standalone"
-if standalone:
-    b2.set_device("cpp_standalone", directory=os.path.join(wd, "standalone"),
-                  build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = 0 if args.threads <= 1 else args.threads
-else:
-    b2.prefs.codegen.target = args.mode
-    b2.prefs.codegen.runtime.cython.cache_dir = os.path.join(wd, "cython")
-    os.makedirs(b2.prefs.codegen.runtime.cython.cache_dir, exist_ok=True)
+standalone = setup_brian2(args, wd)
 t_import = time.perf_counter()
 
 b2.defaultclock.dt = 1 * ms
