@@ -27,7 +27,7 @@ T0 = time.perf_counter()
 
 import os  # noqa: E402
 
-from _common import add_coba_args, coba_p, emit, parser, setup_brian2, workdir  # noqa: E402
+from _common import add_coba_args, coba_p, emit, parser, run_brian2, setup_brian2, workdir  # noqa: E402
 
 args = add_coba_args(parser("COBA", 4000, 1000.0, ["cython", "numpy", "cpp_standalone"])).parse_args()
 p = coba_p(args.N, args.conn)
@@ -68,23 +68,8 @@ mon = b2.SpikeMonitor(P)
 net = b2.Network(P, Ce, Ci, mon)
 t_build = time.perf_counter()
 
-net.run(args.duration * ms)
-record = {}
-if standalone:
-    t_run = time.perf_counter()  # network.run only records the schedule here
-    b2.device.build(directory=os.path.join(wd, "standalone"), compile=True, run=False)
-    t_compile = time.perf_counter()
-    b2.device.run()
-    t_sim = time.perf_counter()
-    simulate_s = b2.device._last_run_time
-    build_s = t_run - t_import
-    compile_s = t_compile - t_run
-    record["run_binary_s"] = b2.device.timers["run_binary"]
-else:
-    t_sim = time.perf_counter()
-    simulate_s = b2.device._last_run_time
-    build_s = t_build - t_import
-    compile_s = (t_sim - t_build) - simulate_s
+build_s, compile_s, simulate_s, record = run_brian2(net, args.duration, standalone, wd,
+                                                      t_import, t_build, globals())
 
 n_spikes = int(mon.num_spikes)
 synapses = int(len(Ce) + len(Ci))

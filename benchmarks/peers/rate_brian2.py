@@ -18,7 +18,7 @@ T0 = time.perf_counter()
 
 import os  # noqa: E402
 
-from _common import RATE_P, emit, parser, setup_brian2, workdir  # noqa: E402
+from _common import RATE_P, emit, parser, run_brian2, setup_brian2, workdir  # noqa: E402
 
 args = parser("rate", 4000, 1000.0, ["cython", "numpy", "cpp_standalone"]).parse_args()
 wd = workdir(args, f"brian2_rate_{args.mode}")
@@ -53,22 +53,8 @@ mon = b2.StateMonitor(P, "r", record=True)
 net = b2.Network(P, S, mon)
 t_build = time.perf_counter()
 
-net.run(args.duration * ms)
-record = {}
-if standalone:
-    t_run = time.perf_counter()
-    b2.device.build(directory=os.path.join(wd, "standalone"), compile=True, run=False)
-    t_compile = time.perf_counter()
-    b2.device.run()
-    simulate_s = b2.device._last_run_time
-    build_s = t_run - t_import
-    compile_s = t_compile - t_run
-    record["run_binary_s"] = b2.device.timers["run_binary"]
-else:
-    t_sim = time.perf_counter()
-    simulate_s = b2.device._last_run_time
-    build_s = t_build - t_import
-    compile_s = (t_sim - t_build) - simulate_s
+build_s, compile_s, simulate_s, record = run_brian2(net, args.duration, standalone, wd,
+                                                      t_import, t_build, globals())
 
 r = np.asarray(mon.r)
 synapses = int(len(S))
