@@ -7,12 +7,16 @@ uniform in [0, gmax] and, after 100 s, split into a bimodal distribution
 (most near 0 or gmax) while the output rate settles.
 
 Prints wall time per simulated second for the engine and, when the peers
-venv exists (``bash benchmarks/install_peers.sh``), for Brian2 (runtime
-mode, Cython; and cpp_standalone) on the same model in the same run.
+venv exists (``bash benchmarks/install_peers.sh``), for ANNarchy 5 (the same
+model text, benchmarks/peers/song_annarchy.py) and Brian2 (runtime mode,
+Cython; and cpp_standalone) on the same model in the same run, with the
+output rate and the final weight distribution. The engine and ANNarchy share
+the event timing of STDP (docs/plasticity.md), so their rates agree within
+seed noise; Brian2 handles a pre-synaptic spike in the step it is emitted.
 
 Usage::
 
-    python benchmarks/stdp_song.py [--duration 100] [--no-peers]
+    python benchmarks/stdp_song.py [--duration 100] [--dt 0.1] [--no-peers] [--no-brian2]
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ PARAMS = dict(N=1000, F=15.0, taum=10.0, taupre=20.0, taupost=20.0, Ee=0.0, vt=-
               vr=-60.0, El=-74.0, taue=5.0, gmax=0.01, dApre=0.01)
 
 
-def run_engine(duration_s: float, seed: int = 1) -> dict:
+def run_engine(duration_s: float, dt: float = 0.1, seed: int = 1) -> dict:
     t0 = time.perf_counter()
     import numpy as np
 
@@ -77,7 +81,7 @@ def run_engine(duration_s: float, seed: int = 1) -> dict:
             Apost_ += dApost
             w = clip(w + Apre_, 0.0, gmax)
         """, name="SongSTDP")
-    net = Network(dt=0.1, seed=seed)
+    net = Network(dt=dt, seed=seed)
     inp = net.create(PoissonPopulation(p["N"], rates=p["F"]))
     out = net.create(1, neuron)
     proj = net.connect(inp, out, "e", synapse=stdp)
@@ -99,13 +103,13 @@ BRIAN2 = textwrap.dedent("""
     import json, sys, time, tempfile
     t0 = time.perf_counter()
     from brian2 import *
-    mode, duration = sys.argv[1], float(sys.argv[2])
+    mode, duration, dt = sys.argv[1], float(sys.argv[2]), float(sys.argv[4])
     p = json.loads(sys.argv[3])
     workdir = tempfile.mkdtemp()
     if mode == 'cpp_standalone':
         set_device('cpp_standalone', directory=workdir, build_on_run=False)
     prefs.codegen.target = 'cython' if mode == 'runtime' else 'auto'
-    defaultclock.dt = 0.1*ms
+    defaultclock.dt = dt*ms
     seed(1)
     taum = p['taum']*ms; taupre = p['taupre']*ms; taupost = p['taupost']*ms
     Ee = p['Ee']*mV; vt = p['vt']*mV; vr = p['vr']*mV; El = p['El']*mV; taue = p['taue']*ms
@@ -144,12 +148,27 @@ BRIAN2 = textwrap.dedent("""
 """)
 
 
-def run_brian2(mode: str, duration_s: float) -> dict | None:
+def run_annarchy(duration_s: float, dt: float) -> dict | None:
     if not PEERS_PY.exists():
         return None
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PATH"] = f"{PEERS_PY.parent}:{env.get('PATH', '')}"
-    out = subprocess.run([str(PEERS_PY), "-c", BRIAN2, mode, str(duration_s), json.dumps(PARAMS)],
+    script = REPO / "benchmarks" / "peers" / "song_annarchy.py"
+    out = subprocess.run([str(PEERS_PY), str(script), str(duration_s), str(dt), json.dumps(PARAMS)],
+                         capture_output=True, text=True, env=env, timeout=1800)
+    if out.returncode != 0:
+        print(f"annarchy failed:\n{out.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_brian2(mode: str, duration_s: float, dt: float = 0.1) -> dict | None:
+    if not PEERS_PY.exists():
+        return None
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PATH"] = f"{PEERS_PY.parent}:{env.get('PATH', '')}"
+    out = subprocess.run([str(PEERS_PY), "-c", BRIAN2, mode, str(duration_s), json.dumps(PARAMS),
+                          str(dt)],
                          capture_output=True, text=True, env=env, timeout=1800)
     if out.returncode != 0:
         print(f"brian2 {mode} failed:\n{out.stderr[-2000:]}", file=sys.stderr)
@@ -160,15 +179,21 @@ def run_brian2(mode: str, duration_s: float) -> dict | None:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=float, default=100.0, help="simulated seconds")
+    ap.add_argument("--dt", type=float, default=0.1, help="time step, ms")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-brian2", action="store_true")
     args = ap.parse_args(argv)
-    rows = [run_engine(args.duration)]
+    rows = [run_engine(args.duration, args.dt)]
     if not args.no_peers:
-        for mode in ("runtime", "cpp_standalone"):
-            r = run_brian2(mode, args.duration)
+        r = run_annarchy(args.duration, args.dt)
+        if r is not None:
+            rows.append(r)
+        for mode in () if args.no_brian2 else ("runtime", "cpp_standalone"):
+            r = run_brian2(mode, args.duration, args.dt)
             if r is not None:
                 rows.append(r)
-    print(f"STDP, 1000 Poisson inputs (15 Hz) -> 1 LIF, dt 0.1 ms, {args.duration:g} s simulated")
+    print(f"STDP, 1000 Poisson inputs (15 Hz) -> 1 LIF, dt {args.dt:g} ms, "
+          f"{args.duration:g} s simulated")
     print(f"{'tool':<24}{'simulate s':>11}{'s per sim s':>13}{'out Hz':>8}"
           f"{'w<0.1':>8}{'w>0.9':>8}")
     for r in rows:

@@ -74,3 +74,11 @@ from engine.models.bold import __all__ as _bold_names  # noqa: E402
 from engine.models.bold import *  # noqa: E402,F401,F403
 
 __all__ += ["BoldMonitor"] + list(_bold_names)
+
+# ANNarchy 4's spike statistics as functions (also Monitor methods)
+from engine.runtime.spike_stats import (  # noqa: E402
+    coefficient_of_variation, histogram, inter_spike_interval, mean_fr, population_rate,
+    raster_plot, smoothed_rate)
+
+__all__ += ["coefficient_of_variation", "histogram", "inter_spike_interval", "mean_fr",
+            "population_rate", "raster_plot", "smoothed_rate"]

@@ -882,7 +882,7 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
             w.indent()
             w(f"_syn = {j}_dperm[_q]")
             w(f"_post = {j}_col[_syn]")
-            em.event(w, plan.pre_event, g)
+            em.event(w, plan.pre_event, g, pre=True)
             w.dedent()
             w.dedent()
             w.dedent()
@@ -908,7 +908,7 @@ def _emit_projection(w, jl: ProjectionLayout, pops: dict, args, used_constants, 
                                for st in plan.pre_event if st.target == "g_target"])
                 w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
             elif plan.pre_learning:
-                em.event(w, plan.pre_event, g)
+                em.event(w, plan.pre_event, g, pre=True)
             else:
                 em.event(w, transmit, g, decay=False)
             w.dedent()

@@ -315,26 +315,37 @@ class SynapseEmitter:
                 if self.scope.get(st.target) == "global":
                     w(f"{self.j}_{st.target}[0] = {st.target}")
 
-    def decay(self, w):
-        """Bring the event-driven variables of synapse ``_syn`` to time ``_t``."""
+    def decay(self, w, pre: bool = False):
+        """Bring the event-driven variables of synapse ``_syn`` up to date.
+
+        As ANNarchy: a post-synaptic event (end of the step) sees them at
+        this step, a pre-synaptic event (start of the step, before the
+        neurons) at the previous step, the last one the synapse could have
+        seen. Either marks this step as the synapse's last event. So a
+        pre-synaptic spike emitted in the step of a post-synaptic one meets
+        the post trace undecayed (the full depression ``A_minus``), and a
+        pair's depression and potentiation windows have equal areas.
+        """
         if not self.plan.event_driven:
             return
-        w(f"_el = (_step - {self.j}_last[_syn]) * _dt")
+        now = "_step - 1" if pre else "_step"
+        w(f"_el = ({now} - {self.j}_last[_syn]) * _dt")
         el = sp.Symbol("_el", real=True)
         for e in self.plan.event_driven:
             w(f"{e.target} = {self.P(event_driven_solution(e, self.ir, el))}")
         w(f"{self.j}_last[_syn] = _step")
 
-    def event(self, w, statements, g_array=None, decay=True):
+    def event(self, w, statements, g_array=None, decay=True, pre=False):
         """Load, (decay,) run and store one event of synapse ``_syn``.
-        ``decay=False``: transmission only, event-driven variables untouched."""
+        ``decay=False``: transmission only, event-driven variables untouched;
+        ``pre``: a pre-synaptic event (see :meth:`decay`)."""
         ed = [e.target for e in self.plan.event_driven] if decay else []
         names = self.reads(statements, ed)
         self.load_scope(w, names, "local", "_syn")
         self.load_scope(w, names, "semiglobal", "_post")
         self.load_post(w, names)
         if decay:
-            self.decay(w)
+            self.decay(w, pre)
         self.statements(w, statements, g_array)
         decayed = [Statement(n, sp.Symbol(n, real=True)) for n in ed]
         self.store(w, list(statements) + decayed, ("local", "semiglobal"))

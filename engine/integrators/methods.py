@@ -59,8 +59,9 @@ The method of an ODE is ``Equation.method``, else ``ModelIR.method``, else
     ``x_new = (x + dt*R)/(1 - dt*B)``; forward Euler when ``B == 0``. Accepts
     nonlinear ODEs. Order 1.
 ``event-driven``
-    Linear homogeneous decay ``dx/dt = B*x`` with ``B`` made of parameters
-    and constants: ``x_new = x*exp(B*dt)``. Exact.
+    Linear ODE with constant coefficients, ``dx/dt = A + B*x`` with ``A``
+    and ``B`` made of parameters and constants (a decay, or a relaxation to
+    a constant): ``x_new = x_inf + (x - x_inf)*exp(B*dt)``. Exact.
     :func:`event_driven_solution` gives the closed form after any elapsed
     time (for traces updated only at spikes).
 
@@ -100,7 +101,7 @@ __all__ = ["discretize", "event_driven_solution", "METHOD_ORDERS"]
 #: smooth ODE of the class it accepts. ``exponential`` is exact (no
 #: discretisation error) for linear ODEs with constant input and first order
 #: otherwise (coupled systems, varying coefficients); ``event-driven`` only
-#: accepts linear homogeneous decay, which it solves exactly (``math.inf``).
+#: accepts linear ODEs with constant coefficients, which it solves exactly (``math.inf``).
 METHOD_ORDERS: dict[str, float] = {
     "explicit": 1,
     "midpoint": 2,
@@ -152,8 +153,12 @@ def discretize(ir: ModelIR, block: tuple[Equation, ...] | None = None,
 def event_driven_solution(eq: Equation, ir: ModelIR, elapsed: sp.Symbol) -> sp.Basic:
     """Closed-form value of an event-driven variable after ``elapsed`` time.
 
-    For ``dx/dt = B*x`` (``B`` free of state variables), returns
-    ``x*exp(B*elapsed)``, where ``x`` is the value at the last update.
+    For ``dx/dt = A + B*x`` (``A`` and ``B`` free of state variables: a
+    decay ``tau*dx/dt = -x``, or a relaxation to a constant such as
+    Tsodyks-Markram's ``dx/dt = (1 - x)/tau_rec``), returns
+    ``x_inf + (x - x_inf)*exp(B*elapsed)`` with ``x_inf = -A/B`` (``x*exp(B*elapsed)``
+    when ``A = 0``, ``x + A*elapsed`` when ``B = 0``), where ``x`` is the value
+    at the last update.
 
     Parameters
     ----------
@@ -167,12 +172,19 @@ def event_driven_solution(eq: Equation, ir: ModelIR, elapsed: sp.Symbol) -> sp.B
     Raises
     ------
     EquationError
-        If the ODE is not a linear homogeneous decay with a constant rate.
+        If the ODE is not linear in its variable with constant coefficients.
     """
-    rate, problem = _event_driven_rate(eq, ir)
+    split, problem = _event_driven_split(eq, ir)
     if problem is not None:
         raise EquationError([problem])
-    return symbol(eq.target) * sp.exp(rate * elapsed)
+    a, b = split
+    x = symbol(eq.target)
+    if b == 0:
+        return x + a * elapsed
+    if a == 0:
+        return x * sp.exp(b * elapsed)
+    x_inf = -a / b
+    return x_inf + (x - x_inf) * sp.exp(b * elapsed)
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -190,16 +202,21 @@ def _diag(ir: ModelIR, eq: Equation, message: str, hint: str = "") -> Diagnostic
     )
 
 
-def _event_driven_rate(eq: Equation, ir: ModelIR) -> tuple[sp.Basic | None, Diagnostic | None]:
+def _event_driven_split(eq: Equation, ir: ModelIR
+                        ) -> tuple[tuple[sp.Basic, sp.Basic] | None, Diagnostic | None]:
+    """``((A, B), None)`` for ``dx/dt = A + B*x`` with constant ``A``, ``B``,
+    else ``(None, problem)``. Bad: ``tau*dx/dt = -x + v`` (``v`` a variable),
+    ``dx/dt = -x**2``."""
     x = symbol(eq.target)
     split = linear_split(eq.rhs, x)
-    if split is not None and split[0] == 0 and is_state_free(split[1], ir):
-        return split[1], None
+    if split is not None and is_state_free(split[0], ir) and is_state_free(split[1], ir):
+        return split, None
     return None, _diag(
         ir, eq,
-        f"method 'event-driven' needs a linear decay d{eq.target}/dt = B*{eq.target} "
-        f"with B made of parameters; got d{eq.target}/dt = {sp.sstr(eq.rhs)}",
-        "use method='exponential' for a linear ODE with input, or "
+        f"method 'event-driven' needs an ODE linear in {eq.target} with constant "
+        f"coefficients, d{eq.target}/dt = A + B*{eq.target} with A and B made of "
+        f"parameters; got d{eq.target}/dt = {sp.sstr(eq.rhs)}",
+        "use method='exponential' for a linear ODE whose input varies, or "
         "method='explicit' or 'rk4'",
     )
 
@@ -292,7 +309,7 @@ class _BlockBuilder:
                 self.problems.append(_diag(
                     self.ir, eq, f"unknown integration method '{method}'", hint))
             elif method == "event-driven":
-                _, problem = _event_driven_rate(eq, self.ir)
+                _, problem = _event_driven_split(eq, self.ir)
                 if problem is not None:
                     self.problems.append(problem)
             elif method in _LINEAR_METHODS:
@@ -437,7 +454,6 @@ class _BlockBuilder:
             b = linear_part_coefficient(rhs, x)
             self.emit(d, DT * rhs / (1 - DT * b) if b != 0 else DT * rhs)
         elif method == "event-driven":
-            rate, _ = _event_driven_rate(eq, self.ir)
-            self.emit(d, x * (sp.exp(rate * DT) - 1))
+            self.emit(d, event_driven_solution(eq, self.ir, DT) - x)
         else:  # pragma: no cover - check() rejects unknown methods
             raise AssertionError(method)

@@ -32,18 +32,19 @@ Timing convention of the engine (see ``engine/codegen/synapse_code.py``)
   ``g_target += ...`` is seen by the post-synaptic neuron in that same step.
 - ``post_spike`` runs in the step of the post-synaptic spike, after all the
   neurons are updated.
-- So a pre-synaptic spike at ``t_pre`` and a post-synaptic spike at
-  ``t_post`` are seen by a learning rule ``t_post - (t_pre + dt)`` apart (one
-  step less of "pre before post"); a pre spike arriving in the step where
-  the post neuron spikes counts as "pre before post".
-- Event-driven variables (``: event-driven``) are homogeneous exponential
-  decays brought to their exact value at each event of their synapse.
-  Variables that relax to a non-zero value (the resources ``x`` of
-  Tsodyks-Markram synapses recover to 1) are not homogeneous decays: those
-  models keep the time of their last spike (``t_last``) and apply the exact
-  closed-form solution inside ``pre_spike``. Their state variables are
-  declared ``dx/dt = 0 : event-driven``: constant between the events, at no
-  cost per time step.
+- Event-driven variables (``: event-driven``: linear ODEs with constant
+  coefficients, such as STDP traces or the resources of Tsodyks-Markram
+  synapses) are brought to their exact value at each event of their
+  synapse. As in ANNarchy, a ``post_spike`` sees them as of its own step,
+  a ``pre_spike`` (which runs before the neurons) as of the previous step.
+- So, for a pair-based rule, a pre-synaptic spike emitted in step ``k_pre``
+  and a post-synaptic spike in step ``k_post`` (default delay) potentiate by
+  ``A_plus*exp(-(k_post - k_pre - 1)*dt/tau_plus)`` when ``k_post > k_pre``
+  and depress by ``A_minus*exp(-(k_pre - k_post)*dt/tau_minus)`` otherwise:
+  a pre spike emitted in the step of the post spike gets the full
+  depression, one emitted a step earlier the full potentiation, exactly as
+  ANNarchy (tests/engine/runtime/test_peer_event_driven.py compares with
+  ANNarchy 5's own numbers).
 - Learning switch (as ANNarchy): :meth:`Network.disable_learning` freezes
   only the weight ``w`` of spiking synapses; traces and the
   short-term-plasticity variables of :class:`STP` and the Tsodyks synapses
@@ -97,10 +98,13 @@ _TIMING = """
     Timing: a pre-synaptic spike emitted at step k reaches the synapse at
     step k+1 (t = (k+1)*dt), or at step k+d with a projection delay of
     d*dt ms; ``pre_spike`` runs then, before the neurons are updated. ``post_spike`` runs in the step of
-    the post-synaptic spike, after the neurons are updated. A pair
-    (t_pre, t_post) is therefore seen with the difference
-    ``t_post - (t_pre + dt)``, and a pre spike arriving in the step of a post
-    spike counts as "pre before post".
+    the post-synaptic spike, after the neurons are updated. Event-driven
+    variables (traces) are seen by ``post_spike`` as of its step and by
+    ``pre_spike`` as of the step before (as ANNarchy). With a delay of one
+    step, a pair whose pre spike is emitted ``k`` steps before the post spike
+    potentiates by ``exp(-(k - 1)*dt/tau)`` (``k >= 1``) and one whose pre
+    spike comes ``k`` steps after it depresses by ``exp(-k*dt/tau)``
+    (``k >= 0``, full depression when both are in the same step).
 """
 
 _CONNECTOR = {
@@ -382,19 +386,13 @@ class STP(StandardSynapse):
                     x *= (1 - u)
                     u += U * (1 - u)
 
-    ``x`` and ``u`` change only at pre-synaptic spikes, with the exact
-    solution of their ODE since the previous spike (``t_last``)::
-
-        x = 1 - (1 - x) * exp(-(t - t_last)/tau_rec)
-        u = U + (u - U) * exp(-(t - t_last)/tau_facil)
-        g_target += w * u * x
-        x *= (1 - u)
-        u += U * (1 - u)
-        t_last = t
-
-    So the n-th spike transmits ``w * u_n * x_n`` with, for spikes ``Delta``
-    apart, ``x_{n+1} = 1 - (1 - x_n (1 - u_n)) exp(-Delta/tau_rec)`` and
-    ``u_{n+1} = U + (u_n + U (1 - u_n) - U) exp(-Delta/tau_facil)``,
+    Both ODEs are event-driven: ``x`` and ``u`` change only at
+    pre-synaptic spikes, where they jump to the exact solution of their ODE
+    since the synapse's previous event. As in ANNarchy, a pre-synaptic event
+    sees them as of the previous step, so for spikes ``Delta`` apart (at
+    the synapse) the n-th spike transmits ``w * u_n * x_n`` with
+    ``x_{n+1} = 1 - (1 - x_n (1 - u_n)) exp(-(Delta - dt)/tau_rec)``,
+    ``u_{n+1} = U + (u_n + U (1 - u_n) - U) exp(-(Delta - dt)/tau_facil)``,
     ``x_1 = 1``, ``u_1 = U``. ``proj.x`` and ``proj.u`` hold the values after
     the last spike, as in ANNarchy.
 
@@ -413,12 +411,9 @@ class STP(StandardSynapse):
 
     [timing]
 
-    Differences with ANNarchy: the same equations and numbers; ANNarchy
-    writes the ODEs with ``: event-driven``, which in this engine only
-    integrates homogeneous decays, so their exact solution is written out in
-    ``pre_spike`` (extra variable ``t_last``, the time of the last spike, ms).
-    ``disable_learning()`` freezes ``w`` only: ``x`` and ``u`` keep
-    following the spikes (ANNarchy).
+    Differences with ANNarchy: none (the same equations; the same numbers,
+    tests/engine/runtime/test_peer_event_driven.py). ``disable_learning()``
+    freezes ``w`` only: ``x`` and ``u`` keep following the spikes (ANNarchy).
 
     Reference: Tsodyks, M., Uziel, A. and Markram, H. (2000). Synchrony
     generation in recurrent networks with frequency-dependent synapses.
@@ -439,17 +434,13 @@ class STP(StandardSynapse):
             parameters=_lines(_parameters(p, ["tau_rec", "tau_facil"], "projection"),
                               _parameters(p, ["U"])),
             equations=_lines(
-                "dx/dt = 0 : init = 1.0, event-driven",
-                "du/dt = 0 : init = U, event-driven",
-                "dt_last/dt = 0 : init = 0.0, event-driven",
+                "dx/dt = (1 - x)/tau_rec : init = 1.0, event-driven",
+                "du/dt = (U - u)/tau_facil : init = U, event-driven",
             ),
             pre_spike=_lines(
-                "x = 1 - (1 - x) * exp(-(t - t_last) / tau_rec)",
-                "u = U + (u - U) * exp(-(t - t_last) / tau_facil)",
                 "g_target += w * u * x",
                 "x *= (1 - u)",
                 "u += U * (1 - u)",
-                "t_last = t",
             ),
         )
 
@@ -470,11 +461,13 @@ class STDP(StandardSynapse):
         post_spike: y -= A_minus * w_max
                     w = clip(w + x, w_min, w_max)
 
-    A pair with ``s = t_post - t_pre_seen > 0`` (alone) changes ``w`` by
-    ``A_plus * w_max * exp(-s/tau_plus)``, one with ``s < 0`` by
-    ``-A_minus * w_max * exp(s/tau_minus)``; all pairs add up (all-to-all
-    interaction), within ``[w_min, w_max]``. The weight is transmitted before
-    it changes.
+    A lone pair whose pre spike arrives ``s >= 0`` ms before (or in the
+    step of) the post spike changes ``w`` by ``A_plus * w_max *
+    exp(-s/tau_plus)``; one whose pre spike arrives after it, ``s`` ms after
+    the step of the post spike *minus one step*, by ``-A_minus * w_max *
+    exp(-s/tau_minus)`` (the timing below; ANNarchy's numbers exactly). All
+    pairs add up (all-to-all interaction), within ``[w_min, w_max]``. The
+    weight is transmitted before it changes.
 
     ==========  ========  =====  ==============================================
     name        default   unit   meaning

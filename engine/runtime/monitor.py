@@ -16,6 +16,7 @@ import difflib
 import numpy as np
 
 from engine.errors import NetworkError
+from engine.runtime import spike_stats
 
 __all__ = ["Monitor"]
 
@@ -123,6 +124,8 @@ class Monitor:
         self._current: dict[str, np.ndarray] = {}
         self._recorded_steps: list[np.ndarray] = []
         self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
+        # the intervals of the spikes the last get('spike') returned (closed)
+        self._last_get_intervals: list[tuple[float, float]] | None = None
         if start:
             self._intervals.append([net.time, None])
 
@@ -279,6 +282,7 @@ class Monitor:
         for n in names:
             if n == "spike":
                 out[n] = self._spike_dict()
+                self._last_get_intervals = self._closed_intervals()
             else:
                 chunks = self._chunks[n]
                 width = (() if n in self.global_vars else
@@ -330,82 +334,90 @@ class Monitor:
         return steps * self.network.dt
 
     # -- spike helpers -------------------------------------------------------
+    # Each takes the spikes of get('spike') (or, by default, the spikes still
+    # held, without draining them). Spikes passed in were recorded in the
+    # intervals of the last get('spike'): that is the window of the statistic
+    # (ANNarchy's rule), so fetching first never loses the duration.
+    def _spikes_and_window(self, spikes):
+        """``(spikes, [(start_step, stop_step), ...])`` for a spike statistic."""
+        if not self.records_spikes:
+            raise NetworkError(f"monitor {self.name!r} does not record spikes "
+                               f"(it records {', '.join(self.variables) or 'nothing'})")
+        if spikes is None:
+            return self._spike_dict(), self._interval_steps(self._closed_intervals())
+        spikes = spike_stats.spike_dict(spikes)
+        held = self._last_get_intervals if self._last_get_intervals is not None \
+            else self._closed_intervals()
+        return spikes, self._interval_steps(held)
+
+    def _closed_intervals(self) -> list[tuple[float, float]]:
+        now = self.network.time
+        return [(a, now if b is None else b) for a, b in self._intervals]
+
+    def _interval_steps(self, intervals) -> list[tuple[int, int]]:
+        dt = self.network.dt
+        return [(int(round(a / dt)), int(round(b / dt))) for a, b in intervals]
+
     def raster_plot(self, spikes=None):
         """``(times_ms, ranks)`` of all recorded spikes, sorted by time."""
         if spikes is None:
             n = int(self._spk_n[0])
             t, i = self._spk_t[:n].copy(), self._spk_i[:n].astype(np.int64)
-        else:
-            t = np.concatenate([np.asarray(v, dtype=np.int64) for v in spikes.values()]) \
-                if spikes else np.zeros(0, np.int64)
-            i = np.concatenate([np.full(len(v), k, np.int64) for k, v in spikes.items()]) \
-                if spikes else np.zeros(0, np.int64)
-        order = np.argsort(t, kind="stable")
-        return t[order] * self.network.dt, i[order]
-
-    def _spikes_or_recorded(self, spikes):
-        return self._spike_dict() if spikes is None else spikes
+            order = np.argsort(t, kind="stable")
+            return t[order] * self.network.dt, i[order]
+        return spike_stats.raster_plot(spikes, self.network.dt)
 
     def histogram(self, spikes=None, bins=None, per_neuron=False, recording_window=None):
         """Spike counts per time bin (``bins`` in ms, default dt).
 
         Returns an array of counts summed over neurons, or of shape
         (neurons, bins) with ``per_neuron=True``. The window defaults to the
-        first and last recorded spike steps; give ``recording_window=(t0, t1)``
-        in ms to fix it.
+        first and last recorded spike steps (as ANNarchy); give
+        ``recording_window=(t0, t1)`` in ms to fix it.
         """
-        spikes = self._spikes_or_recorded(spikes)
-        dt = self.network.dt
-        bin_steps = 1 if bins is None else max(1, int(round(bins / dt)))
-        all_steps = [s for v in spikes.values() for s in v]
-        if recording_window is not None:
-            first, last = (int(round(x / dt)) for x in recording_window)
-        elif all_steps:
-            first, last = min(all_steps), max(all_steps) + 1
-        else:
-            return np.zeros((len(spikes), 0)) if per_neuron else np.zeros(0)
-        n_bins = max(1, -(-(last - first) // bin_steps))
-        edges = first + bin_steps * np.arange(n_bins + 1)
-        if per_neuron:
-            return np.array([np.histogram(v, edges)[0] for v in spikes.values()])
-        return np.histogram(all_steps, edges)[0]
+        spikes, _ = self._spikes_and_window(spikes)
+        return spike_stats.histogram(spikes, bins, per_neuron, recording_window,
+                                     self.network.dt)
+
+    def _window(self, intervals):
+        if not intervals:
+            return None
+        return intervals[0][0], intervals[-1][1]
 
     def population_rate(self, spikes=None, smooth=0.0):
-        """Instantaneous population rate in Hz at every step of the window,
-        smoothed with a Gaussian of ``smooth`` ms (standard deviation)."""
-        spikes = self._spikes_or_recorded(spikes)
-        counts = self.histogram(spikes).astype(float)
-        if counts.size == 0:
-            return counts
-        rate = counts / (len(spikes) * self.network.dt / 1000.0)
-        if smooth > 0:
-            sigma = smooth / self.network.dt
-            half = int(np.ceil(4 * sigma))
-            kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
-            kernel /= kernel.sum()
-            rate = np.convolve(rate, kernel, mode="same")
-        return rate
+        """Population rate in Hz at every step of the recording (from its
+        start to its end), low-pass filtered with time constant ``smooth``
+        ms when ``smooth > dt`` (ANNarchy's ``population_rate``)."""
+        spikes, intervals = self._spikes_and_window(spikes)
+        return spike_stats.population_rate(spikes, smooth, self.network.dt,
+                                           self._window(intervals))
+
+    def smoothed_rate(self, spikes=None, smooth=0.0):
+        """Instantaneous rate (inverse inter-spike interval) of each neuron,
+        shape (neurons, steps of the recording), low-pass filtered with time
+        constant ``smooth`` ms (ANNarchy's ``smoothed_rate``)."""
+        spikes, intervals = self._spikes_and_window(spikes)
+        return spike_stats.smoothed_rate(spikes, smooth, self.network.dt,
+                                         self._window(intervals))
 
     def inter_spike_interval(self, spikes=None, ranks=None, per_neuron=False):
         """Inter-spike intervals in ms, pooled or one list per neuron."""
-        spikes = self._spikes_or_recorded(spikes)
-        ranks = list(spikes) if ranks is None else list(ranks)
-        dt = self.network.dt
-        isi = [(np.diff(np.asarray(spikes[r], dtype=float)) * dt).tolist() for r in ranks]
-        return isi if per_neuron else [x for v in isi for x in v]
+        spikes, _ = self._spikes_and_window(spikes)
+        return spike_stats.inter_spike_interval(spikes, ranks, per_neuron, self.network.dt)
 
     def coefficient_of_variation(self, spikes=None, ranks=None):
         """CV of the inter-spike intervals of each neuron (NaN with fewer than 2 ISIs)."""
-        isi = self.inter_spike_interval(spikes, ranks, per_neuron=True)
-        return [float(np.std(v) / np.mean(v)) if len(v) > 1 else float("nan") for v in isi]
+        spikes, _ = self._spikes_and_window(spikes)
+        return spike_stats.coefficient_of_variation(spikes, ranks, self.network.dt)
 
     def mean_fr(self, spikes=None, duration=None) -> float:
-        """Mean firing rate (Hz) over the monitored neurons and recorded time."""
-        if spikes is None:
-            spikes = self._spike_dict()
-        total = sum(len(v) for v in spikes.values())
+        """Mean firing rate (Hz) per monitored neuron over the recorded time.
+
+        ``spikes`` defaults to the spikes held (not drained); spikes passed in
+        (from ``get('spike')``) are counted over the recording intervals of
+        that ``get`` (pauses excluded), or over ``duration`` ms if given.
+        """
+        spikes, intervals = self._spikes_and_window(spikes)
         if duration is None:
-            duration = sum(b - a for a, b in zip(*self.times("spike")["spike"].values()))
-        if duration <= 0 or not spikes:
-            return 0.0
-        return total / (len(spikes) * duration / 1000.0)
+            duration = sum(b - a for a, b in intervals) * self.network.dt
+        return spike_stats.mean_fr(spikes, duration, self.network.dt)

@@ -39,14 +39,31 @@ def test_model_name_without_source():
         discretize(ir)
 
 
-@pytest.mark.parametrize("rhs", [(E - v) / tau, -v * u, -v / tau + symbol("t")])
-def test_event_driven_needs_homogeneous_constant_rate(rhs):
+@pytest.mark.parametrize("rhs", [(E - v) / tau + u, -v * u, -v / tau + symbol("t")])
+def test_event_driven_needs_constant_coefficients(rhs):
     eq = ode("v", rhs, "event-driven")
     ir = model([param("E"), param("tau"), var("u"), var("v")], [eq])
     with pytest.raises(EquationError, match="event-driven"):
         discretize(ir)
     with pytest.raises(EquationError):
         event_driven_solution(eq, ir, symbol("elapsed"))
+
+
+def test_event_driven_relaxation_to_a_constant_is_solved_exactly():
+    """Tsodyks-Markram's ``dx/dt = (1 - x)/tau_rec`` form: exact between events."""
+    eq = ode("v", (E - v) / tau, "event-driven")
+    ir = model([param("E"), param("tau"), var("v")], [eq])
+    h = symbol("elapsed")
+    sol = event_driven_solution(eq, ir, h)
+    values = {E: 2.0, tau: 5.0, v: -1.0, h: 3.0}
+    assert float(sol.subs(values)) == pytest.approx(2.0 + (-1.0 - 2.0) * 2.718281828459045 ** (-0.6),
+                                                    rel=1e-14)
+    # it solves the ODE: d sol/dh = (E - sol)/tau, and sol(0) = v
+    assert sp.simplify(sp.diff(sol, h) - (E - sol) / tau) == 0
+    assert sp.simplify(sol.subs(h, 0) - v) == 0
+    # a constant drift (B = 0) is linear in the elapsed time
+    drift = ode("v", E, "event-driven")
+    assert event_driven_solution(drift, model([param("E"), var("v")], [drift]), h) == v + E * h
 
 
 def test_piecewise_in_own_variable_is_nonlinear():

@@ -167,6 +167,11 @@ def test_short_term_plasticity_matches_the_tsodyks_markram_recursion(stp_run, la
         arrived = np.nonzero(x)[0]
         np.testing.assert_array_equal(arrived, steps + 1)
         intervals = np.diff(steps) * STP_DT
+        if label.startswith("STP"):
+            # ANNarchy's event-driven STP: a pre-synaptic event sees x and u as
+            # of the previous step, so each interval counts one step less
+            # (ANNarchy's own numbers: tests/engine/runtime/test_peer_event_driven.py)
+            intervals = intervals - STP_DT
         expected = tm_recursion(intervals, x1=1.0, u1=params["U"], w=STP_WEIGHT, **params)
         np.testing.assert_allclose(x[arrived], expected, rtol=1e-9, atol=0)
 
@@ -175,9 +180,10 @@ def test_depressing_synapse_reaches_the_analytic_steady_state(stp_run):
     _, data = stp_run
     U, tau_rec, w = 0.5, 800.0, STP_WEIGHT
     for rank, period in ((0, 50.0), (1, 20.0)):
-        E = math.exp(-period / tau_rec)
-        x_ss = (1.0 - E) / (1.0 - (1.0 - U) * E)          # fixed point of the recursion
         for label in ("STP depressing", "tsodyks2 depressing"):
+            seen = period - STP_DT if label.startswith("STP") else period  # as above
+            E = math.exp(-seen / tau_rec)
+            x_ss = (1.0 - E) / (1.0 - (1.0 - U) * E)      # fixed point of the recursion
             x = data[label][:, rank]
             last = x[np.nonzero(x)[0][-1]]
             # the recursion contracts by (1 - U) E per spike: after 19 intervals
@@ -246,14 +252,19 @@ def stdp_run():
 
 
 def _seen(deltas, dt):
-    """Delay between the pre spike as the synapse sees it and the post spike."""
-    return np.asarray(deltas) - dt
+    """The lag of a pair as the rule sees it (ANNarchy's timing, the engine's
+    module docstring): a pre spike emitted ``k >= 1`` steps before the post
+    spike arrives ``k - 1`` steps before it; one emitted ``k >= 0`` steps
+    after it meets the post trace ``k`` steps old (a pre-synaptic event sees
+    the traces as of the previous step). Negative: depression."""
+    d = np.asarray(deltas)
+    return np.where(d > 0, d - dt, d)
 
 
 def test_stdp_weight_change_follows_the_exponential_window(stdp_run):
     dw = stdp_run["annarchy"] - 0.5
     s = _seen(DELTAS, STDP_DT)
-    expected = np.where(s >= 0, 0.01 * np.exp(-s / 20.0), -0.01 * np.exp(s / 20.0))
+    expected = np.where(DELTAS > 0, 0.01 * np.exp(-s / 20.0), -0.01 * np.exp(s / 20.0))
     np.testing.assert_allclose(dw, expected, rtol=1e-12, atol=1e-15)
     # the textbook window within the one-step shift of the pre spike
     window = np.where(DELTAS > 0, 0.01, -0.01) * np.exp(-np.abs(DELTAS) / 20.0)
@@ -263,7 +274,7 @@ def test_stdp_weight_change_follows_the_exponential_window(stdp_run):
 def test_stdp_bounds_are_respected(stdp_run):
     w = stdp_run["annarchy_bounds"]
     s = _seen(DELTAS, STDP_DT)
-    free = BOUND_W0 + np.where(s >= 0, 0.01 * np.exp(-s / 20.0), -0.02 * np.exp(s / 20.0))
+    free = BOUND_W0 + np.where(DELTAS > 0, 0.01 * np.exp(-s / 20.0), -0.02 * np.exp(s / 20.0))
     np.testing.assert_allclose(w, np.clip(free, 0.0, 1.0), rtol=1e-12, atol=1e-15)
     assert np.any(free > 1.0) and np.any(free < 0.0)     # both bounds were hit
     assert w.max() == 1.0 and w.min() == 0.0
@@ -275,7 +286,7 @@ def test_nest_stdp_multiplicative_form_scales_with_the_weight(stdp_run):
     s = _seen(DELTAS, STDP_DT)
     k_plus = np.exp(-np.abs(s) / 20.0)          # trace of the other neuron's spike
     expected = np.where(
-        s >= 0,
+        DELTAS > 0,
         NEST_W0 + Wmax * lam * (1.0 - NEST_W0 / Wmax) * k_plus,
         NEST_W0 - Wmax * alpha * lam * (NEST_W0 / Wmax) * k_plus)
     np.testing.assert_allclose(w, expected, rtol=1e-12)
@@ -292,7 +303,7 @@ def test_nest_stdp_multiplicative_form_scales_with_the_weight(stdp_run):
 def test_nest_stdp_additive_form_and_bounds(stdp_run):
     w = stdp_run["nest_add"]
     s = _seen(DELTAS, STDP_DT)
-    free = NEST_BOUND_W0 + np.where(s >= 0, 1.0, -1.0) * np.exp(-np.abs(s) / 20.0)
+    free = NEST_BOUND_W0 + np.where(DELTAS > 0, 1.0, -1.0) * np.exp(-np.abs(s) / 20.0)
     np.testing.assert_allclose(w, np.clip(free, 0.0, 100.0), rtol=1e-12, atol=1e-13)
     assert w.max() == 100.0 and w.min() == 0.0
 
@@ -313,15 +324,17 @@ TRIPLET_VARIANTS = {
 }
 
 
-def triplet_reference(pre, post, p, nearest, w0):
+def triplet_reference(pre, post, p, nearest, w0, dt):
     """Pfister & Gerstner (2006) eqs. 3-4, event by event with exact decays.
     ``pre``: times at which pre spikes reach the synapse; ``post``: post spike
-    times; at equal times the pre spike is handled first."""
+    times; at equal times the pre spike is handled first. As in ANNarchy, a
+    pre spike sees the traces as they were one step (``dt``) before it
+    arrives; every event then counts as the synapse's last at its own time."""
     events = sorted([(t, 0) for t in pre] + [(t, 1) for t in post])
     r1 = r2 = o1 = o2 = 0.0
     w, last = w0, 0.0
     for t, kind in events:
-        h = t - last
+        h = (t - dt if kind == 0 else t) - last
         r1 *= math.exp(-h / p["tau_plus"])
         r2 *= math.exp(-h / p["tau_x"])
         o1 *= math.exp(-h / p["tau_minus"])
@@ -372,7 +385,8 @@ def test_triplet_stdp_matches_the_online_rule(triplet_run, label):
         assert len(spre[i]) == N_PAIRS and len(spost[i]) == N_PAIRS
         pre_seen = (np.array(spre[i]) + 1) * TRIP_DT       # delivered one step later
         post_t = np.array(spost[i]) * TRIP_DT
-        expected = triplet_reference(pre_seen, post_t, syn.values, syn.values["nearest"], 1.0)
+        expected = triplet_reference(pre_seen, post_t, syn.values, syn.values["nearest"], 1.0,
+                                      TRIP_DT)
         assert weights[label][i] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 

@@ -480,3 +480,57 @@ def test_two_threads_give_the_same_rates_as_one(monkeypatch):
         out[threads] = pop.r.copy()
     np.testing.assert_array_equal(out[1], out[2])
     assert out[1].mean() > 0.0
+
+
+def test_spike_statistics_of_fetched_spikes_use_their_recording_window():
+    """get('spike') drains the monitor; statistics of the spikes passed in
+    must still know how long they were recorded (ANNarchy's rule: the
+    intervals of the last get), pauses excluded."""
+    import engine
+
+    clock = Neuron(equations="dv/dt = 1.0", spike="v >= 10.0", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(2, clock)
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(100.0)                    # 10 spikes each: 100 Hz
+    m.pause()
+    net.simulate(50.0)                     # not recorded
+    m.resume()
+    net.simulate(100.0)                    # 10 more each
+    spikes = m.get("spike")
+    assert m.mean_fr() == 0.0              # nothing held any more
+    assert m.mean_fr(spikes) == pytest.approx(100.0)
+    assert m.mean_fr({"spike": spikes}) == pytest.approx(100.0)   # a get() dict
+    net.simulate(100.0)                    # later recording: the fetched spikes keep their window
+    assert m.mean_fr(spikes) == pytest.approx(100.0)
+    assert m.mean_fr() == pytest.approx(100.0)          # the new 100 ms, held
+    # the population rate spans the recording (0 to 250 ms, the pause gives zeros)
+    rate = m.population_rate(spikes)
+    assert rate.shape == (250,) and rate.sum() * 1e-3 == pytest.approx(20.0)
+    assert rate[100:150].sum() == 0.0
+    # ANNarchy 4's functions: first to last spike
+    first, last = min(min(v) for v in spikes.values()), max(max(v) for v in spikes.values())
+    assert engine.mean_fr(spikes) == pytest.approx(40 / (2 * (last - first) * 1e-3))
+    assert engine.raster_plot(spikes)[0].size == 40
+    with pytest.raises(NetworkError, match="dict returned by monitor.get"):
+        engine.mean_fr([1, 2, 3])
+
+
+def test_smoothed_rate_is_the_inverse_isi_low_passed():
+    clock = Neuron(equations="dv/dt = 1.0", spike="v >= 10.0", reset="v = 0.0")
+    net = Network(dt=1.0)
+    pop = net.create(1, clock)
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(100.0)
+    spikes = m.get("spike")                # steps 9, 19, ..., 99
+    r = m.smoothed_rate(spikes)
+    assert r.shape == (1, 100)
+    assert (r[0, :9] == 0).all() and (r[0, 9:99] == 100.0).all()
+    s = m.smoothed_rate(spikes, smooth=10.0)
+    # first-order low-pass of a step from 0 to 100 Hz at step 9
+    k = np.arange(1, 40)
+    np.testing.assert_allclose(s[0, 8 + k], 100 * (1 - 0.9 ** k), rtol=1e-12)
+    with pytest.raises(NetworkError, match="shorter than dt"):
+        m.smoothed_rate(spikes, smooth=0.5)
