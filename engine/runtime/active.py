@@ -5,9 +5,18 @@ network act on the *active* network: the innermost one entered with
 ``with net:``, else a default network created on first use. Explicit
 ``Network`` objects never see each other; only this module knows which one
 is active.
+
+Both the ``with`` stack and the default network are per context
+(``contextvars``): each thread starts with its own, so two web sessions
+served on two threads, or two workers, never share a default network.
+
+This module is a leaf: ``engine.runtime.network`` registers the class the
+default network is made of (:func:`set_network_factory`).
 """
 
 from __future__ import annotations
+
+import contextvars
 
 __all__ = [
     "active_network", "default_network", "setup", "compile", "simulate", "simulate_until",
@@ -15,32 +24,45 @@ __all__ = [
     "get_current_step", "clear", "enable_learning", "disable_learning", "get_constant",
 ]
 
-_stack: list = []
-_default = None
+_stack: contextvars.ContextVar[tuple] = contextvars.ContextVar("engine_network_stack",
+                                                                default=())
+_default: contextvars.ContextVar = contextvars.ContextVar("engine_default_network",
+                                                          default=None)
+_factory = None
+
+
+def set_network_factory(factory) -> None:
+    """The callable that makes a default network (``Network``)."""
+    global _factory
+    _factory = factory
 
 
 def default_network():
-    """The network used when none is active (created on first use)."""
-    global _default
-    if _default is None:
-        from engine.runtime.network import Network
-
-        _default = Network()
-    return _default
+    """The network used when none is active (created on first use, one per
+    thread or context)."""
+    net = _default.get()
+    if net is None:
+        if _factory is None:  # pragma: no cover - engine.runtime.network sets it
+            raise RuntimeError("internal: no network factory registered")
+        net = _factory()
+        _default.set(net)
+    return net
 
 
 def active_network():
     """The innermost network entered with ``with net:``, or the default one."""
-    return _stack[-1] if _stack else default_network()
+    stack = _stack.get()
+    return stack[-1] if stack else default_network()
 
 
 def _push(net):
-    _stack.append(net)
+    _stack.set(_stack.get() + (net,))
 
 
 def _pop(net):
-    if _stack and _stack[-1] is net:
-        _stack.pop()
+    stack = _stack.get()
+    if stack and stack[-1] is net:
+        _stack.set(stack[:-1])
 
 
 def setup(**kwargs):
@@ -53,9 +75,10 @@ def compile(**kwargs):  # noqa: A001 - ANNarchy's name
     return active_network().compile(**kwargs)
 
 
-def simulate(duration, measure_time=False):
+def simulate(duration, measure_time=False, report=None, report_period=1.0):
     """Simulate the active network for ``duration`` ms."""
-    return active_network().simulate(duration, measure_time=measure_time)
+    return active_network().simulate(duration, measure_time=measure_time, report=report,
+                                     report_period=report_period)
 
 
 def simulate_until(max_duration, population, operator="and", measure_time=False):
@@ -103,9 +126,10 @@ def disable_learning(projections=None):
 
 
 def clear():
-    """Forget the default network and everything in it (ANNarchy's ``clear()``)."""
-    global _default
-    if _default is not None:
-        _default.clear()
-    _default = None
-    _stack.clear()
+    """Forget the default network of this context and everything in it
+    (ANNarchy's ``clear()``)."""
+    net = _default.get()
+    if net is not None:
+        net.clear()
+    _default.set(None)
+    _stack.set(())

@@ -172,10 +172,12 @@ def simulate_steps(net, n_steps: int) -> None:
         if first < end:
             heap.append((first, order, 0, period, cb))
     heapq.heapify(heap)
-    while heap:
+    while heap and not net._live.stop_requested:
         when, order, n, period, cb = heapq.heappop(heap)
         if when > net.current_step:
             net._run(when - net.current_step)
+            if net._live.stop_requested:
+                break
         if net._callbacks_enabled and any(c is cb for c in cbs):
             net._in_callback = True
             try:
@@ -184,5 +186,5 @@ def simulate_steps(net, n_steps: int) -> None:
                 net._in_callback = False
         if when + period < end:
             heapq.heappush(heap, (when + period, order, n + 1, period, cb))
-    if net.current_step < end:
+    if net.current_step < end and not net._live.stop_requested:
         net._run(end - net.current_step)

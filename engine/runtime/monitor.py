@@ -123,6 +123,12 @@ class Monitor:
             v: [] for v in self.local_vars + self.semi_vars + self.global_vars}
         self._current: dict[str, np.ndarray] = {}
         self._recorded_steps: list[np.ndarray] = []
+        # read_new(): the steps of each closed chunk per variable, the next
+        # chunk to read, and the spikes of whole steps (committed) and read
+        self._chunk_steps: dict[str, list[np.ndarray]] = {v: [] for v in self._chunks}
+        self._next_chunk: dict[str, int] = {v: 0 for v in self._chunks}
+        self._spk_committed = 0
+        self._spk_read = 0
         self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
         # the intervals of the spikes the last get('spike') returned (closed)
         self._last_get_intervals: list[tuple[float, float]] | None = None
@@ -189,6 +195,7 @@ class Monitor:
             self._current[v] = np.zeros(rows, dtype=self.population._arrays[v].dtype)
 
     def _close_chunk(self):
+        self._spk_committed = int(self._spk_n[0])   # spikes of whole steps only
         n = int(self._rows[0])
         if not self._current:
             return
@@ -199,7 +206,10 @@ class Monitor:
             P, off = self._period_steps, self._offset_steps
             first = max(self._chunk_start, off)
             first += (-(first - off)) % P
-            self._recorded_steps.append(first + P * np.arange(n))
+            steps = first + P * np.arange(n)
+            self._recorded_steps.append(steps)
+            for v in self._current:
+                self._chunk_steps[v].append(steps)
         self._current = {}
         self._rows[0] = 0
 
@@ -296,6 +306,45 @@ class Monitor:
             self._clear_data(names)
         return out[names[0]] if single else out
 
+    def read_new(self, variables=None) -> dict:
+        """What was recorded since the last ``read_new()``, without draining.
+
+        Returns ``{name: (times_ms, values)}``: for a variable, the times of
+        the new records and their values (shaped as :meth:`get` returns
+        them); for ``'spike'``, the times and ranks of the new spikes, in
+        time order. Costs O(new data); safe to call from another thread
+        while the network runs (it sees whole steps: the chunks closed so
+        far). :meth:`get` is unaffected, but data it drains before being
+        read here is not returned.
+        """
+        names = [variables] if isinstance(variables, str) else \
+            (list(variables) if variables else list(self.variables))
+        for n in names:
+            if n not in self.variables:
+                raise NetworkError(
+                    f"monitor {self.name!r} does not record '{n}' "
+                    f"(it records {', '.join(self.variables) or 'nothing'})")
+        dt = self.network.dt
+        out = {}
+        for n in names:
+            if n == "spike":
+                end = self._spk_committed
+                t, i = self._spk_t, self._spk_i
+                a, self._spk_read = self._spk_read, end
+                steps, ranks = t[a:end].copy(), i[a:end].astype(np.int64)
+                out[n] = (steps * dt, ranks)
+                continue
+            chunks, steps = self._chunks[n], self._chunk_steps[n]
+            end = min(len(chunks), len(steps))
+            a, self._next_chunk[n] = self._next_chunk[n], end
+            width = (() if n in self.global_vars else
+                     (self._post_ranks.size,) if n in self.semi_vars else (self.ranks.size,))
+            if end > a:
+                out[n] = (np.concatenate(steps[a:end]) * dt, np.concatenate(chunks[a:end]))
+            else:
+                out[n] = (np.zeros(0), np.zeros((0,) + width))
+        return out
+
     def _spike_dict(self) -> dict[int, np.ndarray]:
         n = int(self._spk_n[0])
         times, idx = self._spk_t[:n], self._spk_i[:n]
@@ -314,8 +363,11 @@ class Monitor:
         for v in names:
             if v == "spike":
                 self._spk_n[0] = 0
+                self._spk_committed = self._spk_read = 0
             else:
                 self._chunks[v] = []
+                self._chunk_steps[v] = []
+                self._next_chunk[v] = 0
         if all(not c for c in self._chunks.values()) and (
                 not self.records_spikes or self._spk_n[0] == 0):
             self._recorded_steps = []

@@ -25,6 +25,7 @@ from engine.codegen.network_code import (
 from engine.errors import CompilationError, ModelError, NetworkError, NumericalError
 from engine.runtime import active
 from engine.runtime.constant import Constant
+from engine.runtime.live import LiveState
 from engine.runtime.monitor import Monitor
 from engine.runtime.population import Population, PopulationView
 from engine.runtime.projection import Projection
@@ -82,6 +83,7 @@ class Network:
         self._path = None
         self._initial_state = None
         self.timings: dict[str, float] = {}
+        self._live = LiveState()
 
     # -- configuration -------------------------------------------------------
     @staticmethod
@@ -455,6 +457,7 @@ class Network:
         self.timings["compile_total"] = _time.perf_counter() - t0
         if not silent:
             print(f"Compiling network... OK ({self.timings['compile_total']:.2f} s)")
+        self._live.emit(self, "compiled")
 
     def _build_module(self):
         t0 = _time.perf_counter()
@@ -575,9 +578,29 @@ class Network:
             self._build_module()
 
     def _run(self, n_steps: int, until: int = 0) -> int:
+        """Run up to ``n_steps`` steps in chunks (engine.runtime.live); returns
+        the steps done (fewer after ``stop()`` or a met stop condition)."""
         self._ensure_module()
-        if n_steps <= 0:
-            return 0
+        live = self._live
+        done_total = 0
+        with live.interrupt_guard():
+            while done_total < n_steps and not live.stop_requested:
+                chunk = live.chunk_steps(n_steps - done_total)
+                first = self.current_step
+                t0 = _time.perf_counter()
+                met = self._run_chunk(chunk, until)
+                done = self.current_step - first
+                done_total += done
+                live.after_chunk(self, first, done, _time.perf_counter() - t0)
+                if met:
+                    break
+        if live.stop_requested and done_total < n_steps:
+            live.emit(self, "stopped", first_step=self.current_step)
+        return done_total
+
+    def _run_chunk(self, n_steps: int, until: int) -> bool:
+        """One chunk: the compiled loop until ``n_steps`` are done; True if a
+        stop condition (``simulate_until``) was met."""
         for m in self._monitors:
             m._open_chunk(self.current_step, n_steps)
         done_total = 0
@@ -590,13 +613,38 @@ class Network:
                 if status == STATUS_GROW:
                     self._monitors[int(info)]._grow_spikes()
                 elif status == STATUS_NONFINITE:
-                    raise self._nonfinite_error(int(info))
+                    err = self._nonfinite_error(int(info))
+                    self._live.emit(self, "error", error=err)
+                    raise err
                 elif status == STATUS_STOP:
-                    break
+                    return True
         finally:
             for m in self._monitors:
                 m._close_chunk()
-        return done_total
+        return False
+
+    # -- live control (engine.runtime.live) -----------------------------------------
+    def stop(self):
+        """End the current ``simulate()`` after its chunk (at most ~50 ms of
+        wall time); safe to call from another thread. The network's time,
+        state and monitors stay consistent and it can run again."""
+        self._live.request_stop()
+
+    @property
+    def running(self) -> bool:
+        """True while a ``simulate()`` of this network is in progress."""
+        return self._live.running
+
+    def on(self, event: str, fn=None):
+        """Call ``fn(event)`` on ``event``: ``'compiled'``, ``'reset'``,
+        ``'loaded'``, ``'chunk'`` (after each chunk of a run: ``event.first_step``,
+        ``event.last_step``), ``'stopped'`` or ``'error'`` (``event.error``).
+        Returns ``fn``; without ``fn``, a decorator."""
+        return self._live.on(event, fn)
+
+    def off(self, event: str, fn):
+        """Stop calling ``fn`` on ``event``."""
+        self._live.off(event, fn)
 
     def _nonfinite_error(self, pop_id: int) -> NumericalError:
         pop = self._populations[pop_id]
@@ -631,10 +679,23 @@ class Network:
             steps = int(np.ceil(duration / self.dt))
         return steps
 
-    def simulate(self, duration, measure_time=False):
-        """Run for ``duration`` ms (rounded to whole steps)."""
+    def simulate(self, duration, measure_time=False, report=None, report_period=1.0):
+        """Run for ``duration`` ms (rounded to whole steps).
+
+        The run goes in chunks of about 50 ms of wall time: :meth:`stop`
+        (from any thread) and Ctrl-C end it between two chunks, with the
+        network consistent. ``report``: ``'text'`` prints the progress, a
+        callable receives a :class:`~engine.runtime.live.Progress`, every
+        ``report_period`` seconds and once at the end.
+        """
         t0 = _time.perf_counter()
-        self._simulate_steps(self._steps_for(duration))
+        n_steps = self._steps_for(duration)
+        self._ensure_module()
+        self._live.begin(self, n_steps, report, report_period)
+        try:
+            self._simulate_steps(n_steps)
+        finally:
+            self._live.end(self)
         elapsed = _time.perf_counter() - t0
         self.timings["simulate"] = elapsed
         if measure_time:
@@ -659,17 +720,26 @@ class Network:
         # the loop indexes stop flags by position among populations having a condition
         self._until_pops = mask[[p.id for p in self._populations if p.stop_condition is not None]]
         t0 = _time.perf_counter()
+        n_steps = self._steps_for(max_duration)
+        self._ensure_module()
+        self._live.begin(self, n_steps, None, 1.0)
         try:
-            steps = self._run(self._steps_for(max_duration), until=1 if operator == "and" else 2)
+            steps = self._run(n_steps, until=1 if operator == "and" else 2)
         finally:
             self._until_pops = np.zeros(len(self._populations), dtype=np.uint8)
+            self._live.end(self)
         if measure_time:
             print(f"Simulating took {_time.perf_counter() - t0:.4f} s.")
         return steps * self.dt
 
     def step(self):
         """Run exactly one step of ``dt``."""
-        self._run(1)
+        self._ensure_module()
+        self._live.begin(self, 1, None, 1.0)
+        try:
+            self._run(1)
+        finally:
+            self._live.end(self)
 
     # -- save/load, copies, parallel runs, callbacks ------------------------------
     # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
@@ -684,6 +754,7 @@ class Network:
         from engine.runtime.io import load
 
         load(self, filename, populations, projections, pickle_encoding)
+        self._live.emit(self, "loaded")
 
     def copy(self, *args, **kwargs):
         """A new, uncompiled instance of this network's class built with these arguments."""
@@ -754,6 +825,7 @@ class Network:
                 if m._active[0]:
                     m._intervals.append([0.0, None])
         self.current_step = 0
+        self._live.emit(self, "reset")
 
     def clear(self):
         """Drop every population, monitor and compiled code of this network."""
@@ -770,6 +842,9 @@ class Network:
     def __repr__(self):
         return (f"<Network dt={self.dt} ms, {len(self._populations)} population(s), "
                 f"{'compiled' if self._compiled else 'not compiled'}>")
+
+
+active.set_network_factory(Network)
 
 
 def _synapses(j) -> int:
