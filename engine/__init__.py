@@ -20,9 +20,9 @@ from engine.runtime import Constant, Monitor, Network, Population, PopulationVie
 from engine.runtime.connectivity import LILConnectivity
 from engine.runtime.projection import Dendrite, Projection
 from engine.runtime.active import (
-    clear, compile, disable_learning, enable_learning, get_constant, get_current_step,
-    get_monitors, get_population, get_populations, get_time, reset, setup, simulate,
-    simulate_until, step,
+    clear, compile, disable_learning, dt, enable_learning, get_constant, get_current_step,
+    get_monitors, get_population, get_populations, get_projection, get_projections, get_time,
+    load, reset, save, set_seed, setup, simulate, simulate_until, step,
 )
 
 try:  # the class-based front end
@@ -46,6 +46,7 @@ __all__ = [
     "setup", "compile", "simulate", "simulate_until", "step", "reset", "clear",
     "get_population", "get_populations", "get_monitors", "get_constant", "get_time",
     "get_current_step", "enable_learning", "disable_learning",
+    "dt", "get_projection", "get_projections", "set_seed", "save", "load",
 ] + list(_model_names)
 from engine.runtime.callbacks import every  # noqa: E402  (ANNarchy's @every(net, period=...))
 __all__.append("every")

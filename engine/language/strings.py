@@ -289,7 +289,8 @@ class _Builder:
         self.draws = itertools.count()
         spike = getattr(model, "spike", None)
         self.spiking_neuron = self.kind == "neuron" and bool(
-            spike if not isinstance(spike, str) else spike.split("#")[0].strip())
+            spike if not isinstance(spike, str)
+            else any(ln.split("#")[0].strip() for ln in spike.splitlines()))
 
     # -- declarations -----------------------------------------------------------------
     def all_decls(self):
@@ -607,6 +608,8 @@ class _Builder:
     def read_equations(self) -> list[_Statement]:
         block = "equations"
         raw = self.model.equations
+        if hasattr(raw, "equation") and hasattr(raw, "method"):
+            raw = [raw]  # a single Variable (ANNarchy 5 accepts it)
         if raw is not None and not isinstance(raw, (str, list, tuple)):
             self.report(block, None, Problem(
                 f"equations must be a string or a list, not {type(raw).__name__}"))

@@ -22,6 +22,7 @@ __all__ = [
     "active_network", "default_network", "setup", "compile", "simulate", "simulate_until",
     "step", "reset", "get_population", "get_populations", "get_monitors", "get_time",
     "get_current_step", "clear", "enable_learning", "disable_learning", "get_constant",
+    "dt", "get_projection", "get_projections", "set_seed", "save", "load",
 ]
 
 _stack: contextvars.ContextVar[tuple] = contextvars.ContextVar("engine_network_stack",
@@ -107,6 +108,34 @@ def get_monitors():
 
 def get_constant(name):
     return active_network().get_constant(name)
+
+
+def get_projection(name):
+    return active_network().get_projection(name)
+
+
+def get_projections():
+    return active_network().get_projections()
+
+
+def dt() -> float:
+    """The time step of the active network, ms (ANNarchy 4's ``dt()``)."""
+    return active_network().dt
+
+
+def set_seed(seed):
+    """Seed the active network (before its populations are created)."""
+    active_network().config(seed=seed)
+
+
+def save(filename, populations=True, projections=True):
+    """Save the state of the active network (atomic; see ``Network.save``)."""
+    return active_network().save(filename, populations, projections)
+
+
+def load(filename, populations=True, projections=True, pickle_encoding=None):
+    """Load a state into the active network (checked first; never unpickles)."""
+    return active_network().load(filename, populations, projections, pickle_encoding)
 
 
 def get_time() -> float:

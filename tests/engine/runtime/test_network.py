@@ -534,3 +534,50 @@ def test_smoothed_rate_is_the_inverse_isi_low_passed():
     np.testing.assert_allclose(s[0, 8 + k], 100 * (1 - 0.9 ** k), rtol=1e-12)
     with pytest.raises(NetworkError, match="shorter than dt"):
         m.smoothed_rate(spikes, smooth=0.5)
+
+
+def test_annarchy4_global_helpers_and_module_paths(tmp_path):
+    """The ANNarchy 4 / CompNeuroPy functions scripts call on the default network."""
+    import threading
+
+    import engine
+    from engine.extensions.bold import BoldMonitor, balloon_RN  # noqa: F401
+    from engine.runtime import active
+
+    out = {}
+
+    def script():  # a thread of its own: a fresh default network
+        engine.set_seed(5)
+        engine.setup(dt=0.5)
+        pre = engine.Population(2, Neuron(parameters="r = 1.0"), name="pre")
+        post = engine.Population(1, Neuron(equations="r = sum(exc)"), name="post")
+        proj = engine.Projection(pre, post, "exc", name="ff")
+        proj.all_to_all(weights=0.25)
+        engine.compile()
+        engine.simulate(2.0)
+        engine.save(tmp_path / "s.npz")
+        engine.simulate(2.0)
+        engine.load(tmp_path / "s.npz")
+        out.update(dt=engine.dt(), proj=engine.get_projection("ff") is proj,
+                   projs=[p.name for p in engine.get_projections()],
+                   t=engine.get_time(), r=float(post.r[0]),
+                   seed=active.active_network().seed)
+
+    t = threading.Thread(target=script)
+    t.start()
+    t.join(60)
+    assert out == dict(dt=0.5, proj=True, projs=["ff"], t=2.0, r=0.5, seed=5)
+    assert engine.BoldMonitor is BoldMonitor
+
+
+def test_single_variable_and_comment_first_lines():
+    from engine import Variable
+
+    n = Neuron(equations=Variable("dv/dt = 1", init=1.0),
+               spike="# fire when over 2\n    v > 2  # threshold", reset="v = 0")
+    net = Network(dt=1.0)
+    pop = net.create(1, n)
+    m = net.monitor(pop, "spike")
+    net.compile()
+    net.simulate(10.0)
+    assert m.get("spike")[0] == [1, 4, 7]
