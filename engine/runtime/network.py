@@ -10,6 +10,7 @@ Python only runs between calls of that loop.
 
 from __future__ import annotations
 
+import contextlib
 import time as _time
 
 import numpy as np
@@ -624,6 +625,17 @@ class Network:
         return False
 
     # -- live control (engine.runtime.live) -----------------------------------------
+    @contextlib.contextmanager
+    def _one_run(self, n_steps, report=None, report_period=1.0):
+        """Around one simulate()/simulate_until()/step(): a fresh stop flag,
+        progress reports, ``running``."""
+        self._ensure_module()
+        self._live.begin(self, n_steps, report, report_period)
+        try:
+            yield
+        finally:
+            self._live.end(self)
+
     def stop(self):
         """End the current ``simulate()`` after its chunk (at most ~50 ms of
         wall time); safe to call from another thread. The network's time,
@@ -690,12 +702,8 @@ class Network:
         """
         t0 = _time.perf_counter()
         n_steps = self._steps_for(duration)
-        self._ensure_module()
-        self._live.begin(self, n_steps, report, report_period)
-        try:
+        with self._one_run(n_steps, report, report_period):
             self._simulate_steps(n_steps)
-        finally:
-            self._live.end(self)
         elapsed = _time.perf_counter() - t0
         self.timings["simulate"] = elapsed
         if measure_time:
@@ -721,25 +729,19 @@ class Network:
         self._until_pops = mask[[p.id for p in self._populations if p.stop_condition is not None]]
         t0 = _time.perf_counter()
         n_steps = self._steps_for(max_duration)
-        self._ensure_module()
-        self._live.begin(self, n_steps, None, 1.0)
         try:
-            steps = self._run(n_steps, until=1 if operator == "and" else 2)
+            with self._one_run(n_steps):
+                steps = self._run(n_steps, until=1 if operator == "and" else 2)
         finally:
             self._until_pops = np.zeros(len(self._populations), dtype=np.uint8)
-            self._live.end(self)
         if measure_time:
             print(f"Simulating took {_time.perf_counter() - t0:.4f} s.")
         return steps * self.dt
 
     def step(self):
         """Run exactly one step of ``dt``."""
-        self._ensure_module()
-        self._live.begin(self, 1, None, 1.0)
-        try:
+        with self._one_run(1):
             self._run(1)
-        finally:
-            self._live.end(self)
 
     # -- save/load, copies, parallel runs, callbacks ------------------------------
     # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
