@@ -340,7 +340,10 @@ class SynapseEmitter:
         ``decay=False``: transmission only, event-driven variables untouched;
         ``pre``: a pre-synaptic event (see :meth:`decay`)."""
         ed = [e.target for e in self.plan.event_driven] if decay else []
-        names = self.reads(statements, ed)
+        # the decays read their own parameters (a per-synapse tau...)
+        decay_reads = {s.name for e in self.plan.event_driven for s in e.rhs.free_symbols} \
+            if decay else set()
+        names = self.reads(statements, ed) | decay_reads
         self.load_scope(w, names, "local", "_syn")
         self.load_scope(w, names, "semiglobal", "_post")
         self.load_post(w, names)

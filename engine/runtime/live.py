@@ -12,8 +12,9 @@ previous chunks), so that between two chunks Python can:
 - emit the ``chunk`` event, after which monitors hold whole steps that
   ``Monitor.read_new()`` can stream.
 
-Events (``net.on(name, fn)``): ``compiled``, ``reset``, ``loaded``,
-``chunk``, ``stopped`` and ``error``. Each listener receives one
+Events (``net.on(name, fn)``): ``compiling`` (progress of ``compile()``:
+``stage``, and ``done``/``total`` kernels), ``compiled``, ``reset``,
+``loaded``, ``chunk``, ``stopped`` and ``error``. Each listener receives one
 :class:`Event`. A listener that raises stops the run like a callback does,
 with the network consistent.
 
@@ -41,7 +42,7 @@ CHUNK_SECONDS = 0.05
 _FIRST_CHUNK = 64            # steps, before any timing is known
 _MAX_CHUNK = 1 << 24
 
-EVENTS = ("compiled", "reset", "loaded", "chunk", "stopped", "error")
+EVENTS = ("compiling", "compiled", "reset", "loaded", "chunk", "stopped", "error")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Event:
 
     ``first_step``/``last_step``: the steps a ``chunk`` covered
     (``[first, last)``), or the step at which a run ``stopped``; ``error``:
-    the exception of an ``error`` event.
+    the exception of an ``error`` event; ``stage`` (``'generate'``,
+    ``'compile'``), ``done`` and ``total`` (kernels): a ``compiling`` event.
     """
 
     name: str
@@ -58,6 +60,9 @@ class Event:
     first_step: int | None = None
     last_step: int | None = None
     error: BaseException | None = None
+    stage: str | None = None
+    done: int | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True)

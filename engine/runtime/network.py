@@ -11,11 +11,12 @@ Python only runs between calls of that loop.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time as _time
 
 import numpy as np
 
-from engine.codegen.cache import cache_dir, load_source
+from engine.codegen.cache import cache_dir
 from engine.codegen.rng import seed_state
 from engine.codegen.synapse_code import needs_delayed_events
 from engine.codegen.network_code import (
@@ -23,7 +24,8 @@ from engine.codegen.network_code import (
     STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
     PopulationLayout, ProjectionLayout, generate_network_code,
 )
-from engine.errors import CompilationError, ModelError, NetworkError, NumericalError
+from engine.runtime.kernels import CompiledKernels, KernelMismatch, terminal_progress
+from engine.errors import CompilationError, NetworkError, NumericalError
 from engine.runtime import active
 from engine.runtime.constant import Constant
 from engine.runtime.live import LiveState
@@ -32,6 +34,8 @@ from engine.runtime.population import Population, PopulationView
 from engine.runtime.projection import Projection
 
 __all__ = ["Network"]
+
+log = logging.getLogger("engine.compile")
 
 _DEFAULTS = {
     "dt": 1.0,
@@ -440,7 +444,15 @@ class Network:
                              check_finite=self._config["check_finite"])
 
     def compile(self, directory=None, clean=False, silent=True, **_ignored):
-        """Generate, cache and compile the simulation loop.
+        """Generate, cache and compile the network's kernels.
+
+        Each population's update, projection's transmission and learning, and
+        monitor is its own small kernel, cached on disk by its text: the
+        populations of one model share one, and after an edit only the
+        kernels whose text changed are compiled again. Progress goes to the
+        ``compiling`` event (``net.on('compiling', fn)``), the
+        ``engine.compile`` logger and, in a terminal, a progress bar when
+        compiling takes more than a second.
 
         A failed compile raises :class:`CompilationError` and leaves the
         network as it was (not compiled, state untouched).
@@ -462,24 +474,53 @@ class Network:
 
     def _build_module(self):
         t0 = _time.perf_counter()
-        try:
-            code = generate_network_code(self._layout())
-        except ModelError:
-            raise
+        self._live.emit(self, "compiling", stage="generate")
+        code = generate_network_code(self._layout(), self._array_types())
+        self._allocate_scratch(code)
         t1 = _time.perf_counter()
-        module, path = load_source(code.source)
-        t2 = _time.perf_counter()
+        total = len(code.kernels) + len(code.applies)
+        self._live.emit(self, "compiling", stage="compile", done=0, total=total)
+        bar = terminal_progress(total)
+
+        def progress(done, total, kernel):
+            if bar is not None:
+                bar.update(1)
+            self._live.emit(self, "compiling", stage="compile", done=done, total=total)
+
         try:
-            # first call with zero steps: Numba compiles (or loads from cache) now
-            self._call(module, code, 0, 0)
+            kernels = CompiledKernels(code, progress)
         except Exception as exc:  # numba typing/lowering errors
             raise CompilationError(
                 "the generated code did not compile; this is a bug in neuroworkbench "
-                f"or an unsupported construct. Generated file: {path}\n{exc}"
+                f"or an unsupported construct. Generated code: net.generated_code()\n{exc}"
             ) from exc
-        t3 = _time.perf_counter()
-        self._module, self._code, self._path = module, code, path
-        self.timings.update(codegen=t1 - t0, load=t2 - t1, jit=t3 - t2)
+        finally:
+            if bar is not None:
+                bar.close()
+        self._module, self._code = kernels, code
+        self._path = None
+        try:
+            self._call(kernels, code, 0, 0)  # the driver (compiled once per machine)
+        except KernelMismatch as exc:  # pragma: no cover - types were read just above
+            raise CompilationError(f"internal: {exc}") from None
+        t2 = _time.perf_counter()
+        self.timings.update(codegen=t1 - t0, load=0.0, jit=t2 - t1,
+                            kernels=len(code.kernels), unique_kernels=kernels.unique,
+                            kernels_compiled=kernels.counts["compiled"],
+                            kernels_from_disk=kernels.counts["disk"])
+        log.info("%d kernels (%d distinct: %d compiled, %d from the disk cache) in %.2f s; "
+                 "code generation %.2f s", total, kernels.unique, kernels.counts["compiled"],
+                 kernels.counts["disk"], t2 - t1, t1 - t0)
+
+    def _array_types(self) -> dict:
+        """``name -> (dtype, ndim)`` of every array the kernels may take."""
+        return {name: (a.dtype.name, a.ndim) for name, a in self._arrays_by_arg().items()}
+
+    def _allocate_scratch(self, code):
+        """Buffers the kernels write and read within one step (random draws)."""
+        arrays = self._arrays_by_arg()
+        self._scratch = {name: np.empty(arrays[like].shape[0], dtype=dtype)
+                         for name, (dtype, like) in code.scratch.items()}
 
     def _allocate_delay_buffers(self):
         """Spike/rate histories of pre populations and per-synapse delay rings."""
@@ -515,11 +556,28 @@ class Network:
                 if arr.dtype.kind == "f" and arr.dtype != fdt:
                     p._internals[name] = arr.astype(fdt)
 
-    def generated_code(self) -> str:
-        """The generated Python source of the simulation loop (readable)."""
-        if self._code is None:
-            return generate_network_code(self._layout()).source
-        return self._code.source
+    def generated_code(self, of=None) -> str:
+        """The generated Python source of the kernels (readable), in call order.
+
+        ``of``: a population, projection or monitor of this network: only its
+        own kernels (a population's update, a projection's transmission and
+        learning, a monitor's recording).
+        """
+        code = self._code
+        if code is None:
+            code = generate_network_code(self._layout(), self._array_types())
+        if of is None:
+            return code.source
+        if isinstance(of, PopulationView):
+            of = of.population
+        keys = {Population: "p", Projection: "j", Monitor: "m"}
+        prefix = next((k for cls, k in keys.items() if isinstance(of, cls)), None)
+        if prefix is None or getattr(of, "network", self) is not self:
+            raise NetworkError(f"generated_code(of=...): {of!r} is not a population, "
+                               "projection or monitor of this network")
+        owner = f"{prefix}{of.id}"
+        kernels = [k for k in code.kernels + list(code.applies.values()) if k.owner == owner]
+        return "\n".join(k.source for k in kernels)
 
     # -- running -----------------------------------------------------------------
     def _arrays_by_arg(self) -> dict[str, np.ndarray]:
@@ -533,24 +591,25 @@ class Network:
             k = f"_j{j.id}"
             for name, v in j._arrays.items():
                 out[f"{k}_{name}"] = v
-            out[f"{k}_row"] = j._row_ptr
-            out[f"{k}_col"] = j._col.view(np.uint32)  # unsigned: no negative-index checks
-            out[f"{k}_rng"] = j._rng
+            # (before compile() some arrays do not exist yet: generated_code())
+            col = getattr(j, "_col", None)
+            for name, v in (("row", getattr(j, "_row_ptr", None)),
+                            ("col", None if col is None else col.view(np.uint32)),  # unsigned
+                            ("rng", getattr(j, "_rng", None)),
+                            ("delays", getattr(j, "_delays", None)),
+                            ("ring", getattr(j, "_ring", None))):
+                if v is not None:
+                    out[f"{k}_{name}"] = v
             out[f"{k}_dsteps"] = np.array([j._delay_steps], dtype=np.int64)
-            if j._delays is not None:
-                out[f"{k}_delays"] = j._delays
-            if getattr(j, "_ring", None) is not None:
-                out[f"{k}_ring"] = j._ring
             for name, v in j._extra.items():
                 out[f"{k}_{name}"] = v
-            for name, v in j._learning_cache.items():
+            for name, v in getattr(j, "_learning_cache", {}).items():
                 out[f"{k}_{name}"] = v
         for m in self._monitors:
             out.update(m._buffers())
         for name, c in self._constants.items():
             out[f"_c_{name}"] = c._array
-        out["_until_pops"] = getattr(self, "_until_pops", np.zeros(len(self._populations),
-                                                                      dtype=np.uint8))
+        out.update(getattr(self, "_scratch", {}))
         return out
 
     def _threads(self) -> int:
@@ -559,18 +618,26 @@ class Network:
 
         return max(1, min(int(self._config["num_threads"]), numba.config.NUMBA_NUM_THREADS))
 
-    def _call(self, module, code, n_steps, until):
+    def _call(self, kernels, code, n_steps, until):
         if code.parallel:  # a prange inside: the pool size for this call
             import numba
 
             numba.set_num_threads(self._threads())
-        arrays = self._arrays_by_arg()
+        stops = kernels.stop_kernels()
+        selected = np.zeros(len(code.kernels), dtype=np.uint8)
+        if until:
+            mask = getattr(self, "_until_mask", None)
+            start = kernels.n_check + kernels.n_body
+            for n, k in enumerate(stops):
+                selected[start + n] = 1 if mask is None else mask[int(k.owner[1:])]
         try:
-            args = [arrays[a] for a in code.arg_names]
-        except KeyError as exc:  # pragma: no cover - layout and runtime disagree
-            raise CompilationError(f"internal: no array for argument {exc}") from None
-        return module.run(np.int64(n_steps), np.int64(self.current_step), float(self.dt),
-                          np.int64(until), *args)
+            return kernels.run(self._arrays_by_arg(), n_steps, self.current_step, self.dt,
+                               until, selected)
+        except KernelMismatch:
+            # an array changed type (precision, a replaced array): regenerate
+            self._build_module()
+            return self._module.run(self._arrays_by_arg(), n_steps, self.current_step,
+                                    self.dt, until, selected)
 
     def _ensure_module(self):
         if not self._compiled:
@@ -612,9 +679,10 @@ class Network:
                 self.current_step += int(done)
                 done_total += int(done)
                 if status == STATUS_GROW:
-                    self._monitors[int(info)]._grow_spikes()
+                    owner = self._code.kernels[int(info)].owner
+                    next(m for m in self._monitors if f"m{m.id}" == owner)._grow_spikes()
                 elif status == STATUS_NONFINITE:
-                    err = self._nonfinite_error(int(info))
+                    err = self._nonfinite_error(int(self._code.kernels[int(info)].owner[1:]))
                     self._live.emit(self, "error", error=err)
                     raise err
                 elif status == STATUS_STOP:
@@ -725,15 +793,14 @@ class Network:
                 raise NetworkError(f"population {p.name!r} has no stop_condition; "
                                    "give one to create(..., stop_condition='r > 1 : any')")
             mask[p.id] = 1
-        # the loop indexes stop flags by position among populations having a condition
-        self._until_pops = mask[[p.id for p in self._populations if p.stop_condition is not None]]
+        self._until_mask = mask  # by population id: which stop kernels take part
         t0 = _time.perf_counter()
         n_steps = self._steps_for(max_duration)
         try:
             with self._one_run(n_steps):
                 steps = self._run(n_steps, until=1 if operator == "and" else 2)
         finally:
-            self._until_pops = np.zeros(len(self._populations), dtype=np.uint8)
+            self._until_mask = None
         if measure_time:
             print(f"Simulating took {_time.perf_counter() - t0:.4f} s.")
         return steps * self.dt

@@ -606,10 +606,7 @@ class Projection:
                                "apply() method")
         net._ensure_module()
         fname = f"apply_j{self.id}"
-        arrays = net._arrays_by_arg()
-        fn = getattr(net._module, fname)
-        fn(np.int64(net.current_step), float(net.dt),
-           *[arrays[a] for a in net._code.functions[fname]])
+        net._module.apply(fname, net._arrays_by_arg(), net.current_step, net.dt)
 
     @property
     def learning(self) -> bool:

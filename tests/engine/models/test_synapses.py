@@ -246,6 +246,9 @@ def stdp_run():
     connect("annarchy_bounds", STDP(A_minus=0.02), BOUND_W0)
     connect("nest_mult", stdp_synapse(**{"lambda": 0.02}, alpha=1.5), NEST_W0)
     connect("nest_add", stdp_synapse(mu_plus=0.0, mu_minus=0.0), NEST_BOUND_W0)
+    # per-synapse time constants unlike the projection-wide ones of STDP above
+    connect("nest_add_taus", stdp_synapse(mu_plus=0.0, mu_minus=0.0, tau_plus=10.0,
+                                          tau_minus=30.0), np.full(n, 50.0))
     net.compile()
     net.simulate(300.0)
     return {k: per_post(p) for k, p in projs.items()}
@@ -306,6 +309,15 @@ def test_nest_stdp_additive_form_and_bounds(stdp_run):
     free = NEST_BOUND_W0 + np.where(DELTAS > 0, 1.0, -1.0) * np.exp(-np.abs(s) / 20.0)
     np.testing.assert_allclose(w, np.clip(free, 0.0, 100.0), rtol=1e-12, atol=1e-13)
     assert w.max() == 100.0 and w.min() == 0.0
+
+
+def test_nest_stdp_decays_with_its_own_per_synapse_time_constants(stdp_run):
+    # the traces' decays read tau_plus/tau_minus of each synapse (they were
+    # once taken from another projection's variable of the same name)
+    w = stdp_run["nest_add_taus"]
+    s = _seen(DELTAS, STDP_DT)
+    expected = 50.0 + np.where(DELTAS > 0, np.exp(-s / 10.0), -np.exp(s / 30.0))
+    np.testing.assert_allclose(w, expected, rtol=1e-12)
 
 
 # --- triplet STDP ---------------------------------------------------------------------------

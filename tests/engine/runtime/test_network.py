@@ -334,7 +334,7 @@ def test_monitor_added_after_compile_is_recorded():
 
 
 def test_failed_compile_leaves_network_usable(monkeypatch):
-    import engine.runtime.network as netmod
+    import engine.runtime.kernels as kernels_module
     from engine import CompilationError
 
     net = Network(dt=1.0)
@@ -343,7 +343,7 @@ def test_failed_compile_leaves_network_usable(monkeypatch):
     def broken(source):
         raise CompilationError("simulated failure")
 
-    monkeypatch.setattr(netmod, "load_source", broken)
+    monkeypatch.setattr(kernels_module, "load_source", broken)
     with pytest.raises(CompilationError):
         net.compile()
     assert not net.compiled and pop.r[0] == 1.0
@@ -357,13 +357,13 @@ def test_generated_code_is_readable_and_cached_on_disk():
     net = Network(dt=1.0)
     net.create(2, DECAY)
     src = net.generated_code()
-    assert "def run(" in src and "tau" in src
+    assert "def kernel(" in src and "tau" in src
     net.compile()
-    from pathlib import Path
-
-    path = Path(net._path)
-    assert path.exists() and path.read_text() == src
-    assert path.name.startswith("nwb_")
+    assert net.generated_code() == src
+    (kernel,) = net._code.kernels
+    path = net._module.paths[kernel.source]
+    assert path.exists() and path.read_text() == kernel.source
+    assert path.name.startswith("nwb_") and kernel.source in src
 
 
 def test_population_wide_ode_is_updated_before_later_statements():
@@ -382,6 +382,8 @@ def test_population_wide_ode_is_updated_before_later_statements():
 
 
 def test_compile_compiles_once_for_float32_and_int_monitors():
+    from engine.codegen import driver
+
     model = Neuron(equations="c += 1 : int\nr = 0")
     for precision in ("double", "float"):
         net = Network(dt=1.0)
@@ -389,9 +391,11 @@ def test_compile_compiles_once_for_float32_and_int_monitors():
         pop = net.create(3, model)
         m = net.monitor(pop, ["c", "r"])
         net.compile()
-        compiled = len(net._module.run.signatures)
+        compiled = len(driver.run.signatures)
         net.simulate(3)
-        assert len(net._module.run.signatures) == compiled
+        assert len(driver.run.signatures) == compiled
+        # one signature per kernel: the dtypes are written in its text
+        assert all(len(fn.signatures) == 1 for fn in net._module._functions.values())
         assert m.get("c")[:, 0].tolist() == [1, 2, 3]
 
 

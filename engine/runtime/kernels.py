@@ -1,0 +1,152 @@
+"""A network's compiled kernels and the argument table that feeds them.
+
+:func:`engine.codegen.network_code.generate_network_code` writes one small
+module per kernel; here each is loaded through the on-disk cache
+(:func:`engine.codegen.cache.load_source`, keyed by its text: two
+populations of one model share one module), compiled for the one kernel
+signature (:data:`engine.codegen.kernel_abi.KERNEL_SIGNATURE`, or loaded
+from Numba's cache) and called by the generic driver
+(:func:`engine.codegen.driver.run`) through its address.
+
+The argument table holds raw addresses of numpy arrays, so this module
+checks every array against the dtype, number of dimensions and layout its
+kernel was written for before a call: a mismatch raises
+:class:`KernelMismatch` (the network regenerates the kernels) instead of
+letting compiled code read memory as the wrong type.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from engine.codegen.cache import load_source
+from engine.codegen.driver import run as _run_driver
+from engine.codegen.kernel_abi import KERNEL_SIGNATURE, SLOTS_PER_ARRAY
+from engine.codegen.network_code import ROLE_BODY, ROLE_CHECK, GeneratedCode, Kernel
+
+__all__ = ["CompiledKernels", "KernelMismatch", "compile_kernel", "terminal_progress"]
+
+log = logging.getLogger("engine.compile")
+
+
+def terminal_progress(total: int):
+    """A tqdm bar on a terminal's stderr that appears only after a second
+    (cached kernels load faster than that), else None."""
+    import sys
+
+    if total < 2 or not getattr(sys.stderr, "isatty", lambda: False)():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="compiling kernels", unit="kernel", delay=1.0,
+                leave=False, file=sys.stderr)
+
+
+class KernelMismatch(Exception):
+    """An array no longer has the type its kernel was compiled for."""
+
+
+def compile_kernel(kernel: Kernel):
+    """``(dispatcher, address, path, how, seconds)`` of one kernel; ``how``:
+    ``'memory'`` (already in this process), ``'disk'`` (machine code from
+    Numba's cache) or ``'compiled'``."""
+    t0 = time.perf_counter()
+    module, path = load_source(kernel.source)
+    fn = module.kernel
+    sig = KERNEL_SIGNATURE.args
+    how = "memory"
+    if sig not in fn.overloads:
+        misses = fn._cache_misses[sig]
+        fn.compile(sig)
+        how = "compiled" if fn._cache_misses[sig] > misses else "disk"
+    cres = fn.overloads[sig]
+    address = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
+    return fn, int(address), path, how, time.perf_counter() - t0
+
+
+class _Binding:
+    """The arrays of a list of kernels, laid out in one argument table."""
+
+    def __init__(self, kernels: list[Kernel]):
+        self.names: list[str] = []
+        self.expected: list[tuple[np.dtype, int]] = []
+        self.bases = np.zeros(len(kernels), dtype=np.int64)
+        for n, k in enumerate(kernels):
+            self.bases[n] = SLOTS_PER_ARRAY * len(self.names)
+            self.names += list(k.args)
+            self.expected += [(np.dtype(d), nd) for d, nd in k.dtypes]
+        self.table = np.zeros(SLOTS_PER_ARRAY * max(1, len(self.names)), dtype=np.int64)
+        self._held: list = [None] * len(self.names)  # the arrays the table points into
+
+    def fill(self, arrays: dict) -> np.ndarray:
+        """The table for the current arrays (only changed entries are redone)."""
+        held, table = self._held, self.table
+        for i, name in enumerate(self.names):
+            a = arrays.get(name)
+            if a is held[i] and a is not None:
+                continue
+            if a is None:
+                raise KernelMismatch(f"no array {name!r}")
+            dtype, ndim = self.expected[i]
+            if a.dtype != dtype or a.ndim != ndim or not a.flags.c_contiguous:
+                raise KernelMismatch(f"array {name!r} is {a.dtype}, {a.ndim}-D"
+                                     f"{'' if a.flags.c_contiguous else ', not contiguous'}; "
+                                     f"its kernel was written for {dtype}, {ndim}-D")
+            s = SLOTS_PER_ARRAY * i
+            table[s] = a.ctypes.data
+            table[s + 1] = a.shape[0]
+            table[s + 2] = a.shape[1] if ndim == 2 else 0
+            held[i] = a
+        return table
+
+
+class CompiledKernels:
+    """Every kernel of one network, compiled, with their addresses."""
+
+    def __init__(self, code: GeneratedCode, progress=None):
+        self.code = code
+        kernels = code.kernels
+        t0 = time.perf_counter()
+        self._functions = {}
+        self.paths = {}               # kernel source -> its file in the cache
+        #: how many kernels were found in memory, loaded from disk, compiled
+        self.counts = {"memory": 0, "disk": 0, "compiled": 0}
+        addresses = []
+        everything = kernels + list(code.applies.values())
+        for n, k in enumerate(everything):
+            fn, address, path, how, seconds = compile_kernel(k)
+            self._functions[k.source] = fn   # keeps the machine code alive
+            self.paths[k.source] = path
+            self.counts[how] += 1
+            addresses.append(address)
+            log.debug("kernel %d/%d (%s, %s): %s, %.3f s", n + 1, len(everything), k.label,
+                      k.owner, how, seconds)
+            if progress is not None:
+                progress(n + 1, len(everything), k)
+        self.seconds = time.perf_counter() - t0
+        self.addresses = np.array(addresses[:len(kernels)], dtype=np.int64)
+        self._apply_addresses = dict(zip(code.applies, addresses[len(kernels):]))
+        self.n_check = code.count(ROLE_CHECK)
+        self.n_body = code.count(ROLE_BODY)
+        self._binding = _Binding(kernels)
+        self._apply_bindings = {name: _Binding([k]) for name, k in code.applies.items()}
+        self.unique = len(self._functions)
+
+    def stop_kernels(self) -> list[Kernel]:
+        return self.code.kernels[self.n_check + self.n_body:]
+
+    def run(self, arrays: dict, n_steps: int, step0: int, dt: float, until: int,
+            selected: np.ndarray):
+        table = self._binding.fill(arrays)
+        return _run_driver(np.int64(n_steps), np.int64(step0), float(dt), np.int64(until),
+                           self.addresses, self._binding.bases, table,
+                           np.int64(self.n_check), np.int64(self.n_body), selected)
+
+    def apply(self, name: str, arrays: dict, step: int, dt: float) -> None:
+        binding = self._apply_bindings[name]
+        table = binding.fill(arrays)
+        fn = self._functions[self.code.applies[name].source]
+        fn(np.int64(step), float(dt), table, np.int64(0))
