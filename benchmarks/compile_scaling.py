@@ -23,7 +23,13 @@ network); ``import``/``build``/``compile``: seconds. Peers: with
 ``--annarchy`` and ``.venv-peers`` installed, ANNarchy 5 compiles the same
 same-model networks in the same run (its figures are slow: 20-45 s each).
 
+``--anatomy`` measures where the compile time of the former design (one
+fused function taking every array of the network) went: a function with K
+array arguments and one statement per array, compiled by Numba, its stages
+timed (type inference, lowering = LLVM optimisation and machine code).
+
 Usage: python benchmarks/compile_scaling.py [--sizes 1 3 6 12] [--annarchy]
+       python benchmarks/compile_scaling.py --anatomy
 """
 
 from __future__ import annotations
@@ -92,6 +98,39 @@ CHILD = textwrap.dedent("""
 """)
 
 
+ANATOMY = textwrap.dedent("""
+    import json, sys, time
+    import numba, numpy as np
+    k = int(sys.argv[1])
+    names = [f"a{i}" for i in range(k)]
+    body = "\\n".join(f"        {n}[0] += 1.0" for n in names)
+    src = (f"def run(n, {', '.join(names)}):\\n    s = 0\\n    while s < n:\\n{body}\\n"
+           "        s += 1\\n    return s\\n")
+    ns = {}
+    exec(compile(src, "<anatomy>", "exec"), ns)   # our own text, not user input
+    f = numba.njit(ns["run"])
+    arrays = [np.zeros(3) for _ in range(k)]
+    t0 = time.perf_counter()
+    f(1, *arrays)
+    total = time.perf_counter() - t0
+    times = next(iter(f.overloads.values())).metadata["pipeline_times"]["nopython"]
+    stage = lambda key: sum(v.run for n, v in times.items() if key in n)
+    print(json.dumps(dict(total=total, typing=stage("type_inference"),
+                          lowering=stage("native_lowering"))))
+""")
+
+
+def anatomy():
+    print("One function, K array arguments, one statement per array (fresh processes)")
+    print("| K arrays | compile (s) | type inference | lowering (LLVM) |")
+    print("|---|---|---|---|")
+    for k in (15, 60, 120, 240, 480):
+        out = subprocess.run([sys.executable, "-c", ANATOMY, str(k)], capture_output=True,
+                             text=True, check=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"| {k} | {r['total']:.2f} | {r['typing']:.2f} | {r['lowering']:.2f} |")
+
+
 def run_child(kind: str, n: int, variant: str, cache: str, numba_cache: str | None) -> dict:
     env = dict(os.environ, NEUROWORKBENCH_CACHE_DIR=cache,
                NUMBA_THREADING_LAYER=os.environ.get("NUMBA_THREADING_LAYER", "workqueue"),
@@ -111,7 +150,12 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="+", default=[1, 3, 6, 12])
     ap.add_argument("--annarchy", action="store_true",
                     help="also time ANNarchy 5 (needs .venv-peers; slow)")
+    ap.add_argument("--anatomy", action="store_true",
+                    help="where the compile time of one many-argument function goes")
     args = ap.parse_args()
+    if args.anatomy:
+        anatomy()
+        return
     rows = []
 
     def row(label, kind, n, variant="", first=True):

@@ -9,8 +9,8 @@ cached Numba function with the same signature::
 ``_tab`` is the network's argument table: for each array a kernel reads,
 three slots ``[data address, shape[0], shape[1]]`` (``shape[1]`` is 0 for a
 1-D array), the kernel's slots starting at ``_base``. The kernel rebuilds its
-arrays as views (:func:`numba.carray`, no reference counting) with the dtype
-written in its source. The runtime fills the table from the live numpy
+arrays as views (:func:`table_view`: C-contiguous, no reference counting)
+with the dtype written in its source. The runtime fills the table from the live numpy
 arrays before each call of the driver, checking each array's dtype, number
 of dimensions and contiguity against what the kernel was generated for.
 
@@ -31,26 +31,15 @@ from __future__ import annotations
 from llvmlite import ir
 from numba import types
 from numba.core.extending import intrinsic
+from numba.np.arrayobj import make_array, populate_array
 
-__all__ = ["KERNEL_SIGNATURE", "SLOTS_PER_ARRAY", "address_as_voidptr", "call_kernel"]
+__all__ = ["KERNEL_SIGNATURE", "SLOTS_PER_ARRAY", "call_kernel", "table_view"]
 
 #: the signature every kernel is compiled for
 KERNEL_SIGNATURE = types.int64(types.int64, types.float64, types.int64[::1], types.int64)
 
 #: table slots per array argument: address, shape[0], shape[1]
 SLOTS_PER_ARRAY = 3
-
-
-@intrinsic
-def address_as_voidptr(typingctx, addr):
-    """An integer address as a ``void*`` (for :func:`numba.carray`)."""
-    if not isinstance(addr, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], context.get_value_type(types.voidptr))
-
-    return types.voidptr(addr), codegen
 
 
 @intrinsic
@@ -69,3 +58,36 @@ def call_kernel(typingctx, addr, step, dt, tab, base):
         return builder.call(fn, [step_v, dt_v, tab_v, base_v])
 
     return sig, codegen
+
+
+@intrinsic
+def table_view(typingctx, tab, slot, dtype, ndim):
+    """``table_view(_tab, slot, np.float64, 1)``: the C-contiguous array whose
+    address and shape are at ``_tab[slot:slot + 3]`` (a view without reference
+    counting). One typed call per array: :func:`numba.carray` costs about
+    three times more type inference, and kernels are many and small."""
+    if not (isinstance(tab, types.Array) and isinstance(dtype, types.NumberClass)
+            and isinstance(ndim, types.IntegerLiteral) and ndim.literal_value in (1, 2)):
+        return None
+    n = ndim.literal_value
+    retty = types.Array(dtype.dtype, n, "C")
+
+    def codegen(context, builder, signature, args):
+        tab_v, slot_v = args[0], args[1]
+        table = make_array(signature.args[0])(context, builder, value=tab_v)
+
+        def at(k):
+            index = builder.add(slot_v, context.get_constant(types.int64, k))
+            return builder.load(builder.gep(table.data, [index]))
+
+        shape = [at(1)] + ([at(2)] if n == 2 else [])
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(
+            context.get_data_type(retty.dtype)))
+        strides = [builder.mul(itemsize, shape[1]), itemsize] if n == 2 else [itemsize]
+        data = builder.inttoptr(at(0), context.get_data_type(retty.dtype).as_pointer())
+        out = make_array(retty)(context, builder)
+        populate_array(out, data=data, shape=shape, strides=strides, itemsize=itemsize,
+                       meminfo=None)
+        return out._getvalue()
+
+    return retty(tab, slot, dtype, ndim), codegen

@@ -23,8 +23,9 @@ spiking synapses keep every variable evolving except the weight ``w``;
 rate-coded synapses freeze all their variables. ``period``/``offset`` say
 when the continuous updates run.
 
-All emitters write into a :class:`engine.codegen.network_code._Writer`; names
-of arrays follow the network module's conventions (``_j0_w``, ``_p1_v``).
+All emitters write into a :class:`engine.codegen.writer.Writer`, with the
+network's array names (``_j0_w``, ``_p1_v``), which
+:class:`engine.codegen.kernel_module.KernelPiece` renames for the kernel.
 """
 
 from __future__ import annotations
@@ -357,13 +358,12 @@ class SynapseEmitter:
     def learning_condition(self) -> str:
         return f"{self.j}_learn[0] != 0"
 
-    def emit_post_events(self, w, args):
+    def emit_post_events(self, w):
         """post_spike for every synapse of each post neuron that spiked
         (weights change only while learning is on: ``gate_w``)."""
         if not self.plan.post_event:
             return
         j = self.j
-        args += [f"{j}_prow", f"{j}_psyn", f"{j}_ppre"]
         w(f"# post-synaptic events (post_spike) of {self.ir.name!r}")
         w(f"for _k in range({self.post.arr('nspk')}[0]):")
         w.indent()

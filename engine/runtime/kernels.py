@@ -25,7 +25,7 @@ import numpy as np
 from engine.codegen.cache import load_source
 from engine.codegen.driver import run as _run_driver
 from engine.codegen.kernel_abi import KERNEL_SIGNATURE, SLOTS_PER_ARRAY
-from engine.codegen.network_code import ROLE_BODY, ROLE_CHECK, GeneratedCode, Kernel
+from engine.codegen.network_code import ROLE_BODY, GeneratedCode, Kernel
 
 __all__ = ["CompiledKernels", "KernelMismatch", "compile_kernel", "terminal_progress"]
 
@@ -129,21 +129,20 @@ class CompiledKernels:
         self.seconds = time.perf_counter() - t0
         self.addresses = np.array(addresses[:len(kernels)], dtype=np.int64)
         self._apply_addresses = dict(zip(code.applies, addresses[len(kernels):]))
-        self.n_check = code.count(ROLE_CHECK)
         self.n_body = code.count(ROLE_BODY)
         self._binding = _Binding(kernels)
         self._apply_bindings = {name: _Binding([k]) for name, k in code.applies.items()}
         self.unique = len(self._functions)
 
     def stop_kernels(self) -> list[Kernel]:
-        return self.code.kernels[self.n_check + self.n_body:]
+        return self.code.kernels[self.n_body:]
 
     def run(self, arrays: dict, n_steps: int, step0: int, dt: float, until: int,
             selected: np.ndarray):
         table = self._binding.fill(arrays)
         return _run_driver(np.int64(n_steps), np.int64(step0), float(dt), np.int64(until),
                            self.addresses, self._binding.bases, table,
-                           np.int64(self.n_check), np.int64(self.n_body), selected)
+                           np.int64(self.n_body), selected)
 
     def apply(self, name: str, arrays: dict, step: int, dt: float) -> None:
         binding = self._apply_bindings[name]

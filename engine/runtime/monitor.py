@@ -213,6 +213,15 @@ class Monitor:
         self._current = {}
         self._rows[0] = 0
 
+    def _ensure_spike_room(self):
+        """Room for one more step of spikes of the whole population (the
+        compiled loop returns when the next step might not fit)."""
+        if not self.records_spikes:
+            return
+        need = int(self._spk_n[0]) + self.population.size
+        while self._spk_t.shape[0] < need:
+            self._grow_spikes()
+
     def _grow_spikes(self):
         cap = self._spk_t.shape[0] * 2
         for attr in ("_spk_t", "_spk_i"):

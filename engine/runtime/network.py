@@ -21,7 +21,7 @@ from engine.codegen.rng import seed_state
 from engine.codegen.synapse_code import needs_delayed_events
 from engine.codegen.network_code import (
     PAR_MIN_SYNAPSES,
-    STATUS_GROW, STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
+    STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
     PopulationLayout, ProjectionLayout, generate_network_code,
 )
 from engine.runtime.kernels import CompiledKernels, KernelMismatch, terminal_progress
@@ -623,11 +623,13 @@ class Network:
             import numba
 
             numba.set_num_threads(self._threads())
+        for m in self._monitors:
+            m._ensure_spike_room()
         stops = kernels.stop_kernels()
         selected = np.zeros(len(code.kernels), dtype=np.uint8)
         if until:
             mask = getattr(self, "_until_mask", None)
-            start = kernels.n_check + kernels.n_body
+            start = kernels.n_body
             for n, k in enumerate(stops):
                 selected[start + n] = 1 if mask is None else mask[int(k.owner[1:])]
         try:
@@ -678,10 +680,8 @@ class Network:
                                                  n_steps - done_total, until)
                 self.current_step += int(done)
                 done_total += int(done)
-                if status == STATUS_GROW:
-                    owner = self._code.kernels[int(info)].owner
-                    next(m for m in self._monitors if f"m{m.id}" == owner)._grow_spikes()
-                elif status == STATUS_NONFINITE:
+                # STATUS_GROW: a spike buffer grows before the next call
+                if status == STATUS_NONFINITE:
                     err = self._nonfinite_error(int(self._code.kernels[int(info)].owner[1:]))
                     self._live.emit(self, "error", error=err)
                     raise err

@@ -1,0 +1,309 @@
+"""Kernels of projections: transmission (spiking events, rate-coded weighted
+sums, delays), learning (post-synaptic events, continuous updates) and
+``proj.apply()``; the synapse model's own statements come from
+engine.codegen.synapse_code."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import sympy as sp
+
+from engine.codegen.kernel_module import ROLE_BODY, KernelPiece
+from engine.codegen.layout import ProjectionLayout
+from engine.codegen.population_code import size_expr
+from engine.codegen.printer import NumbaPrinter
+from engine.codegen.synapse_code import SynapseEmitter, plan_synapse
+from engine.codegen.writer import free_names
+from engine.errors import ModelError
+from engine.language.symbols import classify
+
+__all__ = ["projection_piece", "emit_transmission", "emit_learning", "emit_apply"]
+
+#: weighted sums prefetch the synapse arrays this many synapses ahead
+PREFETCH_AHEAD = 512
+
+
+
+def projection_piece(jl: ProjectionLayout, pops: dict, what: str):
+    """The piece of one projection, and the layout and populations to emit it
+    with: the arrays of its populations are named ``_PRE_``/``_POST_`` in the
+    kernel, even when both are one population (then both are bound to it)."""
+    binds = {"J": jl.key, "PRE": jl.pre_key, "POST": jl.post_key}
+    renames = {jl.key: "J", jl.pre_key: "PRE"}
+    if jl.post_key == jl.pre_key:
+        alias = copy.copy(pops[jl.post_key])
+        alias.k = "q" + jl.post_key[1:]   # its arrays print as _q0_v: renamed POST
+        pops = dict(pops, **{alias.k: alias})
+        jl = dataclasses.replace(jl, post_key=alias.k)
+    renames[jl.post_key] = "POST"
+    piece = KernelPiece(ROLE_BODY, binds["J"], f"{what} of synapse model {jl.ir.name!r}",
+                   renames, binds)
+    return piece, jl, pops
+
+
+def emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> bool:
+    """The body of ``proj.apply()``: the synapse's ``apply()`` statements over
+    all synapses (a kernel called from Python); False if it has none."""
+    if jl.custom is not None or not jl.ir.apply:
+        return False
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    plan = plan_synapse(ir, default_method)
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    em.gate_w = False  # apply() is an explicit decision to learn
+    for c in em.constants():
+        w(f"{c} = _c_{c}[0]")
+    for n in em.globals_used():
+        w(f"{n} = {j}_{n}[0]")
+    post_size = (f"{post.arr('refr')}.shape[0]" if post.ir.spiking else size_expr(post))
+    em.emit_updates(w, plan.apply_global, plan.apply_semi, plan.apply_local,
+                    rows_by_pre=jl.spiking, post_size=post_size)
+    return True
+
+
+def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
+                     default_method="explicit", pro=None):
+    """Transmission and pre-synaptic events of one projection (start of the step)."""
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    if jl.custom is not None:
+        w(f"# target {jl.target!r} (custom code)")
+        if not post.ir.spiking and (_real_key(post), jl.target) not in first_sum:
+            first_sum.add((_real_key(post), jl.target))
+            w(f"{post.arr('sum_' + jl.target)}[:] = 0.0")
+        code = (jl.custom.code.replace("{j}", j).replace("{pre}", f"_{pre.k}")
+                .replace("{post}", f"_{post.k}").replace("{target}", jl.target))
+        w(code.rstrip("\n"))
+        return
+    plan = plan_synapse(ir, default_method)
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    P = em.P
+    consts = em.constants()
+    w(f"# target {jl.target!r}")
+    for c in consts:
+        w(f"{c} = _c_{c}[0]")
+    for n in em.globals_used():
+        w(f"{n} = {j}_{n}[0]")
+
+    if jl.spiking:
+        transmit = [st for st in plan.pre_event if st.target in ("g_target",)
+                    or st.target.startswith("post.")]
+        g = post.arr(f"g_{jl.target}")
+        if jl.delay_mode == "uniform":
+            w(f"_slot = (_step - {j}_dsteps[0]) % {pre.arr('hist')}.shape[0]")
+            src, nsrc = f"{pre.arr('hist')}[_slot]", f"{pre.arr('hist_n')}[_slot]"
+        else:
+            src, nsrc = pre.arr("spk"), f"{pre.arr('nspk')}[0]"
+        if jl.delay_mode == "synapse":
+            # transmission only (else the runtime chose 'events'): the increments
+            # are computed at emission and wait in a ring buffer per post neuron
+            w(f"_D = {j}_ring.shape[0]")
+        if plan.pre_event and jl.delay_mode == "events":
+            # per-synapse delays, events at arrival: spikes emitted _d steps ago
+            # reach their synapses whose delay is _d steps
+            w(f"_learn_on = {em.learning_condition()}")
+            w(f"_H = {pre.arr('hist')}.shape[0]")
+            w(f"_K = {j}_dK[0]")
+            w("for _d in range(1, _H + 1):")
+            w.indent()
+            w("_slot = (_step - _d) % _H")
+            w(f"_src = {pre.arr('hist')}[_slot]")
+            w(f"for _k in range({pre.arr('hist_n')}[_slot]):")
+            w.indent()
+            w("_pre = _src[_k]")
+            em.load_pre(w, em.reads(plan.pre_event))
+            w("_base = _pre * _K + _d")
+            w(f"for _q in range({j}_dptr[_base], {j}_dptr[_base + 1]):")
+            w.indent()
+            w(f"_syn = {j}_dperm[_q]")
+            w(f"_post = {j}_col[_syn]")
+            em.event(w, plan.pre_event, g, pre=True)
+            w.dedent()
+            w.dedent()
+            w.dedent()
+        elif plan.pre_event:
+            w(f"_learn_on = {em.learning_condition()}")
+            w(f"_src = {src}")
+            w(f"for _k in range({nsrc}):")
+            w.indent()
+            w("_pre = _src[_k]")
+            em.load_pre(w, em.reads(plan.pre_event))
+            dense = (jl.dense_rows and jl.delay_mode != "synapse" and not plan.pre_learning
+                     and all(st.target == "g_target" for st in transmit))
+            if dense:
+                _emit_dense_row(w, em, j, post, transmit, g)
+            w(f"for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):")
+            w.indent()
+            w(f"_post = {j}_col[_syn]")
+            if jl.delay_mode == "synapse":
+                names = em.reads(plan.pre_event)
+                em.load_scope(w, names, "local", "_syn")
+                em.load_scope(w, names, "semiglobal", "_post")
+                inc = sp.Add(*[st.expr - sp.Symbol("g_target", real=True)
+                               for st in plan.pre_event if st.target == "g_target"])
+                w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
+            elif plan.pre_learning:
+                em.event(w, plan.pre_event, g, pre=True)
+            else:
+                em.event(w, transmit, g, decay=False)
+            w.dedent()
+            w.dedent()
+            if dense:
+                w.dedent()  # the else branch
+        if jl.delay_mode == "synapse":
+            w("_slot = _step % _D")
+            w(f"for _post in range({g}.shape[0]):")
+            w(f"    {g}[_post] += {j}_ring[_slot, _post]")
+            w(f"    {j}_ring[_slot, _post] = 0.0")
+    else:
+        if plan.pre_event or plan.post_event:
+            raise ModelError(f"synapse {ir.name!r}: pre_spike/post_spike need a spiking "
+                             "pre-synaptic population")
+        psp_expr = plan.psp
+        pre_reads = sorted(classify(sp.Symbol(n))[1] for n in free_names([psp_expr])
+                           if n.startswith("pre."))
+        other_pre = [n for n in pre_reads if n != "r"]
+        if jl.delay_mode != "none" and other_pre:
+            raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
+                             f"only pre.r, not {', '.join('pre.' + n for n in other_pre)}")
+        if jl.delay_mode == "uniform":
+            w(f"_dslot = (_step - {j}_dsteps[0]) % {pre.arr('rhist')}.shape[0]")
+        if jl.delay_mode == "synapse":
+            w(f"_D = {pre.arr('rhist')}.shape[0]")
+        dest = post.arr(f"sum_{jl.target}")
+        op = "+=" if (_real_key(post), jl.target) in first_sum else "="
+        first_sum.add((_real_key(post), jl.target))
+        psp_names = {n for n in free_names([psp_expr])}
+        # unsigned synapse indices: no negative-index fix-up on every lookup
+        pro(f"_urow = {j}_row.view(np.uint64)")
+        pro("_U1, _U2, _U3, _U4, _U7 = (np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4), "
+            "np.uint64(7))")
+        pro(f"_PF, _nsyn = np.uint64({PREFETCH_AHEAD}), np.uint64({j}_col.shape[0])")
+        streamed = [f"{j}_col"] + [f"{j}_{n}" for n in sorted(psp_names)
+                                   if em.scope.get(n) == "local"] + \
+            ([f"{j}_delays"] if jl.delay_mode == "synapse" else [])
+        loop = "numba.prange" if jl.parallel else "range"
+        w(f"for _post in {loop}({j}_row.shape[0] - 1):")
+        w.indent()
+        em.load_post(w, psp_names)
+        em.load_scope(w, psp_names, "semiglobal", "_post")
+        # four independent partial sums: the additions of one row overlap
+        # instead of waiting on each other (the order is fixed, so results
+        # are reproducible run to run, and the same for any thread count)
+        psp = P(psp_expr)
+
+        def one_synapse(index, acc):
+            w(f"_syn = {index}")
+            w(f"_pre = {j}_col[_syn]")
+            slot = {"none": None, "uniform": "_dslot",
+                    "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
+            for n in pre_reads:
+                if slot is not None and n == "r":
+                    w(f"_pre_r = {pre.arr('rhist')}[{slot}, _pre]")
+                else:
+                    w(f"_pre_{n} = {pre.arr(n)}[_pre]")
+            em.load_scope(w, psp_names, "local", "_syn")
+            w(f"{acc} += {psp}")
+
+        w("_a0 = 0.0")
+        w("_a1 = 0.0")
+        w("_a2 = 0.0")
+        w("_a3 = 0.0")
+        w("_k = _urow[_post]")
+        w("_end = _urow[_post + 1]")
+        w("while _k + _U4 <= _end:")
+        w.indent()
+        # a prefetch hint every 8 synapses (one cache line of float64)
+        w("if (_k & _U7) < _U4 and _k + _PF < _nsyn:")
+        for arr in streamed:
+            w(f"    _prefetch({arr}, _k + _PF)")
+        for u in range(4):
+            one_synapse("_k" if u == 0 else f"_k + _U{u}", f"_a{u}")
+        w("_k += _U4")
+        w.dedent()
+        w("while _k < _end:")
+        w.indent()
+        one_synapse("_k", "_a0")
+        w("_k += _U1")
+        w.dedent()
+        w("_acc = (_a0 + _a1) + (_a2 + _a3)")
+        w(f"{dest}[_post] {op} _acc")
+        w.dedent()
+
+
+def _real_key(pc) -> str:
+    """The key of a population, also through the alias of a recurrent projection."""
+    return "p" + pc.k[1:]
+
+
+def _emit_dense_row(w, em, j, post, transmit, g):
+    """Open ``if <row is dense>: <dense loop> else:`` for one spike's row.
+
+    Columns ascend strictly within a row (CSR invariant: sorted, no
+    duplicates), so a row whose first and last ranks are n - 1 apart is one
+    run of consecutive post ranks (all-to-all): a loop over slices, which
+    vectorises; the same additions in the same order (bit-identical). The
+    caller writes the sparse loop in the ``else`` branch and closes both.
+    """
+    names = em.reads(transmit)
+    w(f"_start = {j}_row[_pre]")
+    w(f"_stop = {j}_row[_pre + 1]")
+    w(f"if _stop - _start > 1 and int({j}_col[_stop - 1]) - int({j}_col[_start]) "
+      f"== _stop - _start - 1:")
+    w.indent()
+    w(f"_c0 = int({j}_col[_start])")
+    w("_len = _stop - _start")
+    w(f"_gd = {g}[_c0:_c0 + _len]")
+    loads = []
+    for n in sorted(names):
+        kind, name = classify(sp.Symbol(n))
+        scope = em.scope.get(n)
+        if kind == "post":
+            w(f"_pd_{name} = {post.arr(name)}[_c0:_c0 + _len]")
+            loads.append(f"_post_{name} = _pd_{name}[_o]")
+        elif scope == "local":
+            w(f"_sd_{n} = {j}_{n}[_start:_stop]")
+            loads.append(f"{n} = _sd_{n}[_o]")
+        elif scope == "semiglobal":
+            w(f"_sd_{n} = {j}_{n}[_c0:_c0 + _len]")
+            loads.append(f"{n} = _sd_{n}[_o]")
+    w("for _o in range(_len):")
+    w.indent()
+    for ln in loads:
+        w(ln)
+    for st in transmit:
+        inc = st.expr - sp.Symbol("g_target", real=True)
+        w(f"_gd[_o] += {em.P(inc)}")
+    w.dedent()
+    w.dedent()
+    w("else:")
+    w.indent()
+
+
+def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"):
+    """Post-synaptic events and continuous updates of one projection (after
+    the neurons are updated)."""
+    if jl.custom is not None:
+        return
+    ir = jl.ir
+    pre, post = pops[jl.pre_key], pops[jl.post_key]
+    j = f"_{jl.key}"
+    plan = plan_synapse(ir, default_method)
+    if not (plan.post_event or plan.continuous):
+        return
+    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+    w(f"_learn_on = {em.learning_condition()}")
+    for c in em.constants():
+        w(f"{c} = _c_{c}[0]")
+    for n in em.globals_used():
+        w(f"{n} = {j}_{n}[0]")
+    em.emit_post_events(w)
+    em.emit_continuous(w, rows_by_pre=jl.spiking, post_size=size_expr(post)
+                       if not post.ir.spiking else f"{post.arr('refr')}.shape[0]")
