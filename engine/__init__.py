@@ -16,6 +16,7 @@ from engine.errors import (
 )
 from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
 from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
+from engine.language.spec import model_from_spec
 from engine.runtime import Constant, Monitor, Network, Population, PopulationView
 from engine.runtime.connectivity import LILConnectivity
 from engine.runtime.projection import Dendrite, Projection
@@ -40,6 +41,7 @@ __all__ = [
     "Network", "Population", "PopulationView", "Monitor", "Constant", "Projection", "Dendrite",
     "LILConnectivity",
     "Neuron", "Synapse", "Parameter", "Variable", "Value", "Array", "Weight", "Equations",
+    "model_from_spec",
     "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
     "NeuroWorkbenchError", "ModelError", "EquationError", "NetworkError", "CompilationError",
     "SimulationError", "NumericalError", "AttributeAssignmentError",

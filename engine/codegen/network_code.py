@@ -93,14 +93,12 @@ def generate_network_code(layout: NetworkLayout, array_types=None) -> GeneratedC
     first_sum: set = set()
     for jl in layout.projections:
         piece, jl, pops_j = projection_piece(jl, pop_by_key, "transmission")
-        emit_transmission(piece.w, jl, pops_j, first_sum,
-                         layout.default_method, piece.pro)
+        emit_transmission(piece.w, jl, pops_j, first_sum, layout.default_method, piece.pro)
         pieces.append(piece)
     for pc, pl in zip(pops, layout.populations):
         piece = KernelPiece(ROLE_BODY, pc.k, f"update of {pl.ir.kind} model {pl.ir.name!r}",
-                       {pc.k: "P"})
-        emit_population(piece.w, pc, pl, layout.check_finite, piece.pro,
-                         piece.scratch)
+                            {pc.k: "P"})
+        emit_population(piece.w, pc, pl, layout.check_finite, piece.pro, piece.scratch)
         pieces.append(piece)
     for jl in layout.projections:
         piece, jl, pops_j = projection_piece(jl, pop_by_key, "learning")
@@ -109,15 +107,17 @@ def generate_network_code(layout: NetworkLayout, array_types=None) -> GeneratedC
             pieces.append(piece)
     for ml in layout.monitors:
         src = ml.pop_key
+        on_projection = src.startswith("j")
         piece = KernelPiece(ROLE_BODY, ml.key, "recording of a monitor",
-                       {ml.key: "M", src: "J" if src.startswith("j") else "P"})
-        emit_monitor(piece.w, ml, f"_{src}",
-                      None if src.startswith("j") else pop_by_key[src])
+                            {ml.key: "M", src: "J" if on_projection else "P"})
+        emit_monitor(piece.w, ml, f"_{src}", None if on_projection else pop_by_key[src])
         pieces.append(piece)
     # 2. stop conditions (simulate_until)
     for pc, pl in zip(pops, layout.populations):
         if pl.stop_condition is not None:
-            piece = KernelPiece(ROLE_STOP, pc.k, f"stop condition of {pl.ir.kind} model {pl.ir.name!r}", {pc.k: "P"})
+            piece = KernelPiece(ROLE_STOP, pc.k,
+                                f"stop condition of {pl.ir.kind} model {pl.ir.name!r}",
+                                {pc.k: "P"})
             emit_stop(piece.w, pc, pl)
             pieces.append(piece)
 

@@ -174,6 +174,40 @@ class _Model:
     def __str__(self) -> str:
         return str(self.ir)
 
+    # -- models as data ---------------------------------------------------
+    def __setattr__(self, name, value):
+        # A model is parsed when it is created: changing its text afterwards
+        # would silently keep the old equations. Models are values: make a new one.
+        d = self.__dict__
+        frozen = (d.get("_frozen") and name in self._text_fields + ("name", "description")) \
+            or (d.get("_ir_cache") is not None and not d.get("_text_defined")
+                and name in d["_ir_cache"].names)
+        if frozen:
+            raise ModelError(
+                f"{self._kind} {self.model_name!r}: a model cannot be changed after it is "
+                f"created (its '{name}' was parsed already); make a new one, e.g. "
+                f"{type(self).__name__ if self.is_text_model else 'Neuron'}.from_spec("
+                f"{{**model.to_spec(), {name!r}: ...}}), or change the value of a "
+                "parameter on the population or projection (pop.tau = ...)")
+        super().__setattr__(name, value)
+
+    def to_spec(self) -> dict:
+        """The model as a plain, JSON-able dict of text blocks (see
+        :mod:`engine.language.spec`); ``from_spec`` builds it again."""
+        from engine.language.spec import model_to_spec
+
+        return model_to_spec(self)
+
+    @classmethod
+    def from_spec(cls, spec: dict):
+        """Build a model from :meth:`to_spec`'s dict (checked, parsed, never executed)."""
+        from engine.language.spec import model_from_spec
+
+        model = model_from_spec(spec)
+        if cls._kind != "model" and model._kind != cls._kind:
+            raise ModelError(f"{cls.__name__}.from_spec: the spec is a {model._kind}")
+        return model
+
 
 class Neuron(_Model):
     """A neuron model, defined by text or by subclassing (see module doc).
@@ -223,6 +257,7 @@ class Neuron(_Model):
         self._text_defined = True
         self.__dict__["_ir_cache"] = None
         _ = self.ir  # parse now: errors surface where the model is written
+        self.__dict__["_frozen"] = True
 
 
 class Synapse(_Model):
@@ -253,6 +288,7 @@ class Synapse(_Model):
         self._text_defined = True
         self.__dict__["_ir_cache"] = None
         _ = self.ir
+        self.__dict__["_frozen"] = True
 
     def Weight(self, init=0.0, **kw) -> Weight:
         """Declare the synaptic weight (class-based syntax)."""

@@ -38,6 +38,14 @@ def set_network_factory(factory) -> None:
     _factory = factory
 
 
+def network_class():
+    """The class of networks (registered by ``engine.runtime.network``): lets
+    lower modules make or recognise a network without importing it."""
+    if _factory is None:  # pragma: no cover - engine.runtime.network sets it
+        raise RuntimeError("internal: no network factory registered")
+    return _factory
+
+
 def default_network():
     """The network used when none is active (created on first use, one per
     thread or context)."""

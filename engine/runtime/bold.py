@@ -61,6 +61,7 @@ import numpy as np
 from engine.codegen.network_code import CustomCode
 from engine.errors import NetworkError
 from engine.runtime.population import Population, PopulationView
+from engine.runtime.active import active_network
 from engine.runtime.projection import Projection
 
 __all__ = ["BoldMonitor", "BoldAccumulator"]
@@ -248,7 +249,6 @@ class BoldMonitor:
                  normalize_input=None, recorded_variables=None, start=False, name=None, *,
                  network=None):
         from engine.models.bold import BoldModel, balloon_RN
-        from engine.runtime.active import active_network
 
         # -- the network and the populations ---------------------------------
         if populations is None:

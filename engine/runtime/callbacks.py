@@ -40,19 +40,16 @@ import inspect
 import math
 
 from engine.errors import NetworkError
+from engine.runtime.active import active_network, network_class
 
 __all__ = ["every", "callbacks_enabled", "enable_callbacks", "disable_callbacks",
            "clear_all_callbacks", "simulate_steps"]
 
 
 def _network(network):
-    from engine.runtime.network import Network
-
     if network is None:
-        from engine.runtime.active import active_network
-
         return active_network()
-    if not isinstance(network, Network):
+    if not isinstance(network, network_class()):
         raise NetworkError(
             f"every(): the first argument is the network, got {network!r}; write "
             "@every(net, period=100.0) (or @every(period=100.0) for the active network)")

@@ -17,6 +17,8 @@ import numpy as np
 
 from engine.errors import NetworkError
 from engine.runtime import spike_stats
+from engine.runtime.population import Population, PopulationView
+from engine.runtime.projection import Dendrite, Projection
 
 __all__ = ["Monitor"]
 
@@ -40,9 +42,6 @@ class Monitor:
 
     def __init__(self, obj, variables=(), period=None, period_offset=None, start=True,
                  name=None, *, network=None):
-        from engine.runtime.population import Population, PopulationView
-        from engine.runtime.projection import Dendrite, Projection
-
         self.projection = None
         self._post_ranks = np.zeros(0, dtype=np.int64)
         if isinstance(obj, PopulationView):

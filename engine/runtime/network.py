@@ -26,7 +26,10 @@ from engine.codegen.network_code import (
 )
 from engine.runtime.kernels import CompiledKernels, KernelMismatch, terminal_progress
 from engine.errors import CompilationError, NetworkError, NumericalError
-from engine.runtime import active
+from engine.language.conditions import parse_stop_condition
+from engine.runtime import active, callbacks, parallel
+from engine.runtime import io as state_files
+from engine.runtime.bold import BoldMonitor
 from engine.runtime.constant import Constant
 from engine.runtime.live import LiveState
 from engine.runtime.monitor import Monitor
@@ -269,7 +272,6 @@ class Network:
         self._constants[c.name] = c
 
     def _parse_stop_condition(self, pop, text):
-        from engine.language.conditions import parse_stop_condition
 
         return parse_stop_condition(text, pop.ir, owner=f"population {pop.name!r}")
 
@@ -319,7 +321,6 @@ class Network:
                     normalize_input=None, recorded_variables=None, start=False, name=None):
         """Monitor the BOLD signal of populations through a balloon model
         (see :class:`engine.runtime.bold.BoldMonitor`)."""
-        from engine.runtime.bold import BoldMonitor
 
         return BoldMonitor(populations=populations, bold_model=bold_model, mapping=mapping,
                            scale_factor=scale_factor, normalize_input=normalize_input,
@@ -814,52 +815,36 @@ class Network:
     # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
     def save(self, filename, populations=True, projections=True):
         """Save the state to ``filename`` (.npz, .gz, .mat or npz data); atomic."""
-        from engine.runtime.io import save
-
-        save(self, filename, populations, projections)
+        state_files.save(self, filename, populations, projections)
 
     def load(self, filename, populations=True, projections=True, pickle_encoding=None):
         """Restore a state written by :meth:`save`; checked first, never unpickles."""
-        from engine.runtime.io import load
-
-        load(self, filename, populations, projections, pickle_encoding)
+        state_files.load(self, filename, populations, projections, pickle_encoding)
         self._live.emit(self, "loaded")
 
     def copy(self, *args, **kwargs):
         """A new, uncompiled instance of this network's class built with these arguments."""
-        from engine.runtime.parallel import copy
-
-        return copy(self, *args, **kwargs)
+        return parallel.copy(self, *args, **kwargs)
 
     def parallel_run(self, method, number, max_processes=-1, seeds=None, measure_time=False,
                      executor=None, **kwargs):
         """Run ``method(copy, **kwargs)`` on ``number`` copies in other processes."""
-        from engine.runtime.parallel import parallel_run
-
-        return parallel_run(self, method, number, max_processes, seeds, measure_time,
+        return parallel.parallel_run(self, method, number, max_processes, seeds, measure_time,
                             executor, **kwargs)
 
     def clear_all_callbacks(self):
         """Forget every callback declared with ``@every`` (cannot be undone)."""
-        from engine.runtime.callbacks import clear_all_callbacks
-
-        clear_all_callbacks(self)
+        callbacks.clear_all_callbacks(self)
 
     def _simulate_steps(self, n_steps):
-        from engine.runtime.callbacks import simulate_steps
-
-        simulate_steps(self, n_steps)
+        callbacks.simulate_steps(self, n_steps)
 
     def _init_again(self, dt, seed):
-        from engine.runtime.parallel import init_again
-
-        init_again(self, dt, seed)
+        parallel.init_again(self, dt, seed)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        from engine.runtime.parallel import wrap_subclass_init
-
-        wrap_subclass_init(cls)
+        parallel.wrap_subclass_init(cls)
 
     # -- state -------------------------------------------------------------------
     def _snapshot(self):

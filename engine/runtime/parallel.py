@@ -43,6 +43,7 @@ import time as _time
 import numpy as np
 
 from engine.errors import NetworkError
+from engine.runtime.active import network_class
 
 __all__ = ["copy", "parallel_run"]
 
@@ -73,8 +74,7 @@ def wrap_subclass_init(cls) -> None:
     init = cls.__dict__.get("__init__")
     if init is None or getattr(init, "_network_hook", False):
         return
-    from engine.runtime.network import Network
-
+    Network = network_class()
     named = _named_params(init)
     by_name = {k: k in named for k in ("dt", "seed")}
 
@@ -121,8 +121,7 @@ def init_again(net, dt, seed) -> None:
 # ---------------------------------------------------------------------------
 def _user_init(cls):
     """The ``__init__`` the subclass defines (unwrapped), or None for a plain Network."""
-    from engine.runtime.network import Network
-
+    Network = network_class()
     for klass in cls.__mro__:
         if klass is Network:
             return None

@@ -16,6 +16,7 @@ import numpy as np
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Neuron
 from engine.language.random_draws import RandomDistribution
+from engine.runtime.active import active_network, network_class
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Population", "PopulationView"]
@@ -86,16 +87,12 @@ class Population(_AttributeAccess):
     _frozen_after_init = False
 
     def __init__(self, geometry, neuron, name=None, stop_condition=None, *, network=None):
-        from engine.runtime.active import active_network
-
         net = network if network is not None else active_network()
         if network is None and net._compiled:
             # Built outside net.create() while the active network is compiled
             # (ANNarchy 5: net2.create(PoissonPopulation(...))): wait in a
             # private network until a net.create() adopts it.
-            from engine.runtime.network import Network
-
-            net = Network(dt=net.dt, seed=net.seed)
+            net = network_class()(dt=net.dt, seed=net.seed)
         self.geometry = _geometry(geometry)
         self.size = int(np.prod(self.geometry))
         self.neuron_type = _as_neuron(neuron)

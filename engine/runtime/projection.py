@@ -21,6 +21,7 @@ import numpy as np
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
+from engine.runtime.population import Population, PopulationView
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Projection", "Dendrite", "default_synapse"]
@@ -66,8 +67,6 @@ def net_method(proj) -> str:
 
 
 def _split(obj, role):
-    from engine.runtime.population import Population, PopulationView
-
     if isinstance(obj, PopulationView):
         return obj.population, np.asarray(obj.ranks, dtype=np.int64)
     if isinstance(obj, Population):
