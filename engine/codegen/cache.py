@@ -7,6 +7,13 @@ source text and the versions of Python, Numba and the engine's static kernels,
 so anything that changes the machine code changes the file name. Writes are
 atomic (temporary file + rename), so parallel processes (parallel_run, dask
 workers) never see half a file.
+
+The cache is not trusted: a file whose text is not exactly the source it is
+named after (edited, truncated, emptied) is written again before it is
+imported, which also invalidates Numba's machine code for it (Numba keys that
+on the file's time stamp and size). A folder that cannot be written (read
+only, or under a regular file) is replaced by a private temporary folder, with
+one warning.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import os
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -25,23 +33,41 @@ import numba
 __all__ = ["cache_dir", "load_source", "source_key"]
 
 
+_FALLBACK: dict[str, Path] = {}   # unwritable folder -> the private one used instead
+
+
 def cache_dir() -> Path:
-    """Folder of generated code: ``$NEUROWORKBENCH_CACHE_DIR``, else the XDG cache."""
+    """Folder of generated code: ``$NEUROWORKBENCH_CACHE_DIR``, else the XDG cache
+    (or a private temporary folder when that one cannot be written)."""
     env = os.environ.get("NEUROWORKBENCH_CACHE_DIR")
     if env:
         path = Path(env)
     else:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
         path = Path(base) / "neuroworkbench"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    fallback = _FALLBACK.get(str(path))
+    if fallback is not None:
+        return fallback
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, suffix=".probe", delete=True)
+        probe.close()
+        return path
+    except OSError as exc:
+        fallback = Path(tempfile.mkdtemp(prefix="neuroworkbench-cache-"))
+        _FALLBACK[str(path)] = fallback
+        warnings.warn(f"the code cache folder {path} cannot be used ({exc.strerror or exc}); "
+                      f"compiled code goes to {fallback} for this process (set "
+                      "NEUROWORKBENCH_CACHE_DIR to a writable folder to keep it)",
+                      RuntimeWarning, stacklevel=2)
+        return fallback
 
 
 def _static_fingerprint() -> str:
     """Hash of the engine's static kernel modules that generated code imports."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for name in ("rng.py", "jit.py", "intrinsics.py"):
+    for name in ("rng.py", "jit.py", "intrinsics.py", "kernel_abi.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()
 
@@ -75,9 +101,17 @@ def _load_locked(source: str) -> tuple[ModuleType, Path]:
         return mod, Path(mod.__file__)
     folder = cache_dir()
     path = folder / f"{modname}.py"
-    if not path.exists():
+    try:
+        intact = path.read_text(encoding="utf-8") == source
+    except (OSError, UnicodeDecodeError):
+        intact = False
+    if not intact:
+        if path.exists():
+            warnings.warn(f"cached module {path.name} did not hold the code it is named after "
+                          "(edited or damaged); it was written again", RuntimeWarning,
+                          stacklevel=3)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(source)
         os.replace(tmp, path)
     spec = importlib.util.spec_from_file_location(modname, path)

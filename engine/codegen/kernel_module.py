@@ -142,7 +142,8 @@ def _kernel_module(label: str, body: str, params, dtypes, parallel: bool) -> str
           "np.uint64(32), np.uint64(45), np.uint64(57))")
     w("")
     w("")
-    doc = f'"""{label[0].upper() + label[1:]} (calling convention: engine.codegen.kernel_abi)."""'
+    # repr(): a model name may hold quotes or backslashes
+    doc = repr(f"{label[0].upper() + label[1:]} (calling convention: engine.codegen.kernel_abi).")
     if parallel:
         # Numba's parallel passes mistake array views built from raw
         # addresses (carray, table_view) for one another: the parallel body

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from engine.codegen.network_code import ROLE_BODY, GeneratedCode, Kernel
 __all__ = ["CompiledKernels", "KernelMismatch", "compile_kernel", "terminal_progress"]
 
 log = logging.getLogger("engine.compile")
+_driver_checked = False   # the driver loaded (or compiled) once in this process
 
 
 def terminal_progress(total: int):
@@ -60,7 +62,16 @@ def compile_kernel(kernel: Kernel):
     how = "memory"
     if sig not in fn.overloads:
         misses = fn._cache_misses[sig]
-        fn.compile(sig)
+        try:
+            fn.compile(sig)
+        except Exception:
+            # a damaged Numba cache (index or data) fails every later run:
+            # empty this kernel's index and compile it again; a real
+            # compile error fails again and is raised
+            fn._cache.flush()
+            log.warning("the machine-code cache of %s was unreadable; compiled again",
+                        Path(module.__file__).name)
+            fn.compile(sig)
         how = "compiled" if fn._cache_misses[sig] > misses else "disk"
     cres = fn.overloads[sig]
     address = cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
@@ -140,9 +151,18 @@ class CompiledKernels:
     def run(self, arrays: dict, n_steps: int, step0: int, dt: float, until: int,
             selected: np.ndarray):
         table = self._binding.fill(arrays)
-        return _run_driver(np.int64(n_steps), np.int64(step0), float(dt), np.int64(until),
-                           self.addresses, self._binding.bases, table,
-                           np.int64(self.n_body), selected)
+        args = (np.int64(n_steps), np.int64(step0), float(dt), np.int64(until),
+                self.addresses, self._binding.bases, table, np.int64(self.n_body), selected)
+        global _driver_checked
+        if not _driver_checked:
+            try:
+                _run_driver(np.int64(0), *args[1:])
+            except Exception:  # a damaged machine-code cache of the driver
+                _run_driver._cache.flush()
+                log.warning("the machine-code cache of the driver loop was unreadable; "
+                            "compiled again")
+            _driver_checked = True
+        return _run_driver(*args)
 
     def apply(self, name: str, arrays: dict, step: int, dt: float) -> None:
         binding = self._apply_bindings[name]
