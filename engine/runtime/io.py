@@ -68,6 +68,7 @@ import io as _io
 import os
 import re
 import tempfile
+import zipfile
 import zlib
 
 import numpy as np
@@ -295,7 +296,37 @@ class _Bad(Exception):
     """A problem found in a file; turned into NetworkFileError with the file name."""
 
 
-def _read(path: str) -> dict:
+def _state_budget(net) -> int:
+    """The most bytes a file of this network's state can hold uncompressed: its
+    arrays (population and synaptic state, connectivity, delays), with room
+    to spare. A larger archive is refused before it is inflated (zip bombs)."""
+    total = 0
+    for p in net._populations:
+        total += sum(a.nbytes for a in p._arrays.values())
+        total += sum(a.nbytes for a in p._internals.values())
+        total += 8 * p.size * 4   # delay buffers not allocated yet, other precisions
+    for j in net._projections:
+        total += sum(a.nbytes for a in j._arrays.values())
+        n = 0 if getattr(j, "_col", None) is None else j._col.size
+        total += 8 * n * 4 + 8 * (j.post_population.size + j.pre_population.size + 2) * 4
+    return 2 * total + (16 << 20)
+
+
+def _read_limited(fh, limit: int) -> bytes:
+    """All of a gzip stream, refusing it as soon as it passes ``limit`` bytes."""
+    chunks, size = [], 0
+    while True:
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise _Bad(f"it inflates to more than {limit / 2**20:.0f} MB, more than this "
+                       "network's state can take (a damaged or hostile file?)")
+        chunks.append(chunk)
+
+
+def _read(path: str, limit: int = 1 << 62) -> dict:
     if path.lower().endswith(".mat"):
         raise _Bad("'.mat' files are written for analysis (MATLAB, scipy.io.loadmat) and "
                    "cannot be loaded back, as in ANNarchy: save to a '.npz' file to reload")
@@ -306,7 +337,7 @@ def _read(path: str) -> dict:
                 fh.seek(0)
                 try:
                     with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-                        raw = gz.read()
+                        raw = _read_limited(gz, limit)
                 except (OSError, EOFError, zlib.error) as exc:
                     raise _Bad(f"corrupt or truncated gzip data ({exc})") from None
                 source = _io.BytesIO(raw)
@@ -326,6 +357,14 @@ def _read(path: str) -> dict:
             raise _Bad("the file is empty")
         raise _Bad("not a network file written by neuroworkbench's save() (not a .npz "
                    "archive, nor a gzip-compressed one)")
+    try:
+        with zipfile.ZipFile(source if isinstance(source, str) else _io.BytesIO(raw)) as zf:
+            declared = sum(info.file_size for info in zf.infolist())
+    except Exception as exc:  # BadZipFile, OSError...
+        raise _Bad(f"corrupt or truncated archive ({type(exc).__name__}: {exc})") from None
+    if declared > limit:
+        raise _Bad(f"its entries declare {declared / 2**20:.0f} MB, more than this network's "
+                   f"state can take ({limit / 2**20:.0f} MB; a damaged or hostile file?)")
     try:
         with np.load(source, allow_pickle=False) as z:
             data = {k: z[k] for k in z.files}
@@ -530,6 +569,35 @@ class _Plan:
                 container[key] = np.array(src, dtype=src.dtype)
 
 
+def _check_spike_indices(who, size, saved, internals):
+    """Integers that compiled code uses as indices must be in range: the
+    neurons that spiked (``spk``, ``nspk``) and the spike history of delayed
+    projections (``hist``, ``hist_n``). A file that is wrong there would make
+    the loop read and write outside the arrays."""
+    def bad(what):
+        raise _Bad(f"{who}: {what} (a damaged file?)")
+
+    nspk, spk = saved.get("nspk"), saved.get("spk")
+    if nspk is not None and spk is not None:
+        n = int(nspk.reshape(-1)[0]) if nspk.size else -1
+        if not 0 <= n <= min(size, spk.size):
+            bad(f"the count of spiking neurons is {n}, outside [0, {size}]")
+        if n and (spk[:n].min() < 0 or spk[:n].max() >= size):
+            bad(f"a spiking neuron's rank is outside [0, {size})")
+    hist_n, hist = saved.get("hist_n"), saved.get("hist")
+    dest = internals.get("hist")
+    if hist_n is not None and hist is not None and dest is not None \
+            and hist.shape == dest.shape and hist.ndim == 2:
+        if hist_n.min(initial=0) < 0 or hist_n.max(initial=0) > min(size, hist.shape[1]):
+            bad(f"a count of the spike history is outside [0, {size}]")
+        for slot, n in enumerate(hist_n.tolist()):
+            if n and (hist[slot, :n].min() < 0 or hist[slot, :n].max() >= size):
+                bad(f"a rank in the spike history is outside [0, {size})")
+    refr = saved.get("refr")
+    if refr is not None and refr.size and refr.min() < 0:
+        bad("a refractory countdown is negative")
+
+
 def _plan_populations(net, plan, pops, projs):
     _same_names("population(s)", [p.name for p in pops], [p.name for p in net._populations])
     loaded_r = {}
@@ -571,6 +639,7 @@ def _plan_populations(net, plan, pops, projs):
                 raise _Bad(f"the file has an internal state '{name}' for {who} that this "
                            "network does not use")
             plan.add(pop._internals, name, src, f"internal state '{name}' of {who}")
+        _check_spike_indices(who, pop.size, rec.internals, pop._internals)
     # synaptic events in flight (per-synapse delays) follow the clock
     saved = {j.name: j for j in projs}
     for proj in net._projections:
@@ -639,7 +708,7 @@ def load(net, filename, populations: bool = True, projections: bool = True,
     """
     path = os.fspath(filename)
     try:
-        head, pops, projs = _parse(_read(path))
+        head, pops, projs = _parse(_read(path, _state_budget(net)))
         if abs(head["dt"] - net.dt) > 1e-12 * max(1.0, net.dt):
             raise _Bad(f"saved with dt = {head['dt']} ms, the network has dt = {net.dt} ms")
         plan = _Plan(net)

@@ -379,3 +379,59 @@ def test_saving_an_unconnected_projection_is_refused(tmp_path):
         net.save(tmp_path / "x.npz")
     assert not (tmp_path / "x.npz").exists()
     net.save(tmp_path / "x.npz", projections=False)
+
+
+# -- integers that compiled code uses as indices (issue Engine VI, class 2) -----------------
+def _tampered(src, dest, **changes):
+    with np.load(src) as z:
+        data = {k: z[k] for k in z.files}
+    for key, fn in changes.items():
+        data[key.replace("__", "/")] = fn(data[key.replace("__", "/")].copy())
+    np.savez(dest, **data)
+    return dest
+
+
+def _set(index, value):
+    def fn(a):
+        a[index] = value
+        return a
+    return fn
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"pop__0__internal__nspk": _set(0, 10**6)}, "count of spiking neurons is 1000000"),
+    ({"pop__0__internal__nspk": _set(0, -3)}, "count of spiking neurons is -3"),
+    ({"pop__0__internal__nspk": _set(0, 2), "pop__0__internal__spk": _set(1, 40)},
+     "spiking neuron's rank is outside"),
+    ({"pop__0__internal__nspk": _set(0, 1), "pop__0__internal__spk": _set(0, -1)},
+     "spiking neuron's rank is outside"),
+    ({"pop__0__internal__hist_n": _set(0, 41)}, "count of the spike history"),
+    ({"pop__0__internal__hist_n": _set(1, 1),
+      "pop__0__internal__hist": _set((1, 0), 10**9)}, "rank in the spike history"),
+    ({"pop__0__internal__refr": _set(3, -(2**30))}, "refractory countdown is negative"),
+], ids=["count-huge", "count-negative", "rank-high", "rank-negative", "history-count",
+        "history-rank", "refractory"])
+def test_out_of_range_indices_are_refused_before_they_reach_compiled_code(tmp_path, changes,
+                                                                          match):
+    net, pop, proj, m = build(delays=0.5)     # a uniform delay: a spike history
+    net.simulate(30.0)
+    net.save(tmp_path / "good.npz")
+    bad = _tampered(tmp_path / "good.npz", tmp_path / "bad.npz", **changes)
+    _refused(net, bad, match)
+
+
+def test_archives_that_inflate_beyond_the_network_are_refused_before_reading(tmp_path):
+    net, *_ = build()
+    net.simulate(2.0)
+    net.save(tmp_path / "good.npz")
+    with np.load(tmp_path / "good.npz") as z:
+        data = {k: z[k] for k in z.files}
+    data["padding"] = np.zeros(64 << 20, dtype=np.uint8)       # 64 MB of zeros, tiny zipped
+    np.savez_compressed(tmp_path / "bomb.npz", **data)
+    assert (tmp_path / "bomb.npz").stat().st_size < 2 << 20
+    _refused(net, tmp_path / "bomb.npz", "entries declare 6[0-9] MB")
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress((tmp_path / "bomb.npz").read_bytes()))
+    _refused(net, tmp_path / "bomb.gz", "entries declare")
+    raw = np.zeros(64 << 20, dtype=np.uint8).tobytes()
+    (tmp_path / "raw.gz").write_bytes(gzip.compress(raw, compresslevel=1))
+    _refused(net, tmp_path / "raw.gz", "inflates to more than")
