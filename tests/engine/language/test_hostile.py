@@ -136,7 +136,9 @@ def test_inlined_functions_cannot_blow_up():
         start = time.perf_counter()
         with pytest.raises(EquationError) as info:
             Neuron(functions="\n".join(functions), equations=f"r = {call}\nv = 1")
-        assert time.perf_counter() - start < 1.0
+        # unguarded, these trees take hours; guarded, about 0.3 s (a generous
+        # bound: the CI machine may be loaded)
+        assert time.perf_counter() - start < 10.0
         assert any("too large" in d.message for d in info.value.diagnostics)
 
 
