@@ -18,6 +18,9 @@ letting compiled code read memory as the wrong type.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -28,7 +31,14 @@ from engine.codegen.driver import run as _run_driver
 from engine.codegen.kernel_abi import KERNEL_SIGNATURE, SLOTS_PER_ARRAY
 from engine.codegen.network_code import ROLE_BODY, GeneratedCode, Kernel
 
-__all__ = ["CompiledKernels", "KernelMismatch", "compile_kernel", "terminal_progress"]
+__all__ = ["CompiledKernels", "KernelMismatch", "compile_kernel", "compile_files",
+           "terminal_progress"]
+
+#: with this many kernels to compile (not cached), a second process compiles
+#: some of them meanwhile (it starts in about 2 s: import, Numba's set-up)
+HELPER_MIN_KERNELS = 5
+#: seconds a helper process's start costs, in units of an average kernel
+_HELPER_START_KERNELS = 2.5
 
 log = logging.getLogger("engine.compile")
 _driver_checked = False   # the driver loaded (or compiled) once in this process
@@ -114,8 +124,75 @@ class _Binding:
         return table
 
 
+def _needs_compiling(kernel: Kernel) -> bool:
+    """Neither in this process nor (by its index file) in Numba's disk cache."""
+    module, _ = load_source(kernel.source)
+    fn = module.kernel
+    if KERNEL_SIGNATURE.args in fn.overloads:
+        return False
+    index = getattr(getattr(fn._cache, "_cache_file", None), "_index_path", None)
+    return index is None or not os.path.exists(index)
+
+
+def compile_files(paths) -> None:
+    """Compile the kernel modules at ``paths`` into Numba's disk cache (what a
+    helper process runs)."""
+    import importlib.util
+
+    for path in paths:
+        path = Path(path)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+        module.kernel.compile(KERNEL_SIGNATURE.args)
+
+
+_HELPER_CODE = ("import sys; from engine.runtime.kernels import compile_files; "
+                "compile_files(sys.argv[1:])")
+
+
+def _start_helper(kernels: list[Kernel]):
+    """A process compiling ``kernels`` into the disk cache, or None."""
+    paths = [str(load_source(k.source)[1]) for k in kernels]
+    try:
+        return subprocess.Popen([sys.executable, "-c", _HELPER_CODE, *paths],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+    except OSError as exc:  # no process could be started: compile everything here
+        log.debug("no helper process (%s)", exc)
+        return None
+
+
+def _split_for_helper(pending: list[Kernel]) -> list[Kernel]:
+    """The kernels to give a helper: the heaviest (by text length) until its
+    share, start-up included, matches what this process keeps."""
+    if len(pending) < HELPER_MIN_KERNELS or (os.cpu_count() or 1) < 2:
+        return []
+    weights = {id(k): len(k.source) for k in pending}
+    mean = sum(weights.values()) / len(pending)
+    helper, here = [], list(pending)
+    load_helper, load_here = _HELPER_START_KERNELS * mean, sum(weights.values())
+    for k in sorted(pending, key=lambda k: -weights[id(k)]):
+        w = weights[id(k)]
+        if load_helper + w > load_here - w:
+            continue
+        helper.append(k)
+        here.remove(k)
+        load_helper += w
+        load_here -= w
+    return helper
+
+
 class CompiledKernels:
-    """Every kernel of one network, compiled, with their addresses."""
+    """Every kernel of one network, compiled, with their addresses.
+
+    Kernels already compiled (in this process or in Numba's disk cache) are
+    loaded. When many are new, a helper process compiles the heaviest of
+    them into the disk cache while this process compiles the others (Numba
+    compiles one function at a time in a process; the machine has two
+    cores); this process then loads the helper's work from the cache.
+    """
 
     def __init__(self, code: GeneratedCode, progress=None):
         self.code = code
@@ -124,19 +201,35 @@ class CompiledKernels:
         self._functions = {}
         self.paths = {}               # kernel source -> its file in the cache
         #: how many kernels were found in memory, loaded from disk, compiled
-        self.counts = {"memory": 0, "disk": 0, "compiled": 0}
+        self.counts = {"memory": 0, "disk": 0, "compiled": 0, "helper": 0}
         addresses = []
         everything = kernels + list(code.applies.values())
-        for n, k in enumerate(everything):
+        distinct = list({k.source: k for k in everything}.values())
+        share = _split_for_helper([k for k in distinct if _needs_compiling(k)])
+        helper = _start_helper(share) if share else None
+        later = {k.source for k in share} if helper is not None else set()
+        if helper is not None:
+            log.info("a helper process compiles %d of the new kernels", len(share))
+        # this process's kernels first, the helper's last (loaded from the cache)
+        order = [k for k in everything if k.source not in later] + \
+            [k for k in everything if k.source in later]
+        done = {}
+        for n, k in enumerate(order):
+            if k.source in later and helper is not None:
+                _wait(helper)
+                helper = None
             fn, address, path, how, seconds = compile_kernel(k)
+            if k.source in later and how == "disk":
+                how = "helper"
             self._functions[k.source] = fn   # keeps the machine code alive
             self.paths[k.source] = path
             self.counts[how] += 1
-            addresses.append(address)
+            done[id(k)] = address
             log.debug("kernel %d/%d (%s, %s): %s, %.3f s", n + 1, len(everything), k.label,
                       k.owner, how, seconds)
             if progress is not None:
                 progress(n + 1, len(everything), k)
+        addresses = [done[id(k)] for k in everything]
         self.seconds = time.perf_counter() - t0
         self.addresses = np.array(addresses[:len(kernels)], dtype=np.int64)
         self._apply_addresses = dict(zip(code.applies, addresses[len(kernels):]))
@@ -169,3 +262,19 @@ class CompiledKernels:
         table = binding.fill(arrays)
         fn = self._functions[self.code.applies[name].source]
         fn(np.int64(step), float(dt), table, np.int64(0))
+
+
+def _wait(helper, timeout: float = 600.0) -> None:
+    """Wait for a helper process; whatever it failed to compile, this process
+    compiles (its kernels are simply not in the cache)."""
+    try:
+        _, err = helper.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        helper.kill()
+        helper.communicate()
+        log.warning("the helper process compiling kernels took too long; stopped")
+        return
+    if helper.returncode != 0:
+        log.warning("the helper process compiling kernels failed (%s); compiling here",
+                    (err or b"").decode(errors="replace").strip().splitlines()[-1:] or "?")
+

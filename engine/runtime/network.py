@@ -507,11 +507,13 @@ class Network:
         t2 = _time.perf_counter()
         self.timings.update(codegen=t1 - t0, load=0.0, jit=t2 - t1,
                             kernels=len(code.kernels), unique_kernels=kernels.unique,
-                            kernels_compiled=kernels.counts["compiled"],
+                            kernels_compiled=kernels.counts["compiled"]
+                            + kernels.counts["helper"],
                             kernels_from_disk=kernels.counts["disk"])
-        log.info("%d kernels (%d distinct: %d compiled, %d from the disk cache) in %.2f s; "
-                 "code generation %.2f s", total, kernels.unique, kernels.counts["compiled"],
-                 kernels.counts["disk"], t2 - t1, t1 - t0)
+        log.info("%d kernels (%d distinct: %d compiled, %d of them by a helper process, %d "
+                 "from the disk cache) in %.2f s; code generation %.2f s", total,
+                 kernels.unique, kernels.counts["compiled"] + kernels.counts["helper"],
+                 kernels.counts["helper"], kernels.counts["disk"], t2 - t1, t1 - t0)
 
     def _array_types(self) -> dict:
         """``name -> (dtype, ndim)`` of every array the kernels may take."""

@@ -142,3 +142,38 @@ def test_spike_buffers_grow_between_steps_without_losing_a_spike():
     spikes = m.get("spike")
     for rank in range(3):
         assert spikes[rank] == list(range(2000))
+
+
+def test_a_helper_process_compiles_part_of_many_new_kernels(monkeypatch):
+    import engine.runtime.kernels as kernels_module
+
+    monkeypatch.setattr(kernels_module, "HELPER_MIN_KERNELS", 3)
+    monkeypatch.setattr(kernels_module, "_HELPER_START_KERNELS", 0.0)
+    models = [_fresh_model(f"m{k}") for k in range(4)]
+    net = Network(dt=1.0)
+    pops = [net.create(2, m) for m in models]
+    net.compile()
+    module = net._module
+    assert module.counts["helper"] >= 1 and module.counts["compiled"] >= 1
+    assert net.timings["kernels_compiled"] == 4
+    net.simulate(5.0)
+    for pop in pops:           # the helper's kernels run like the others
+        assert np.all(pop.v > 0.0)
+
+
+def test_the_helper_gets_the_heaviest_kernels_and_only_when_it_pays():
+    import engine.runtime.kernels as kernels_module
+    from engine.runtime.kernels import _split_for_helper
+
+    class K:
+        def __init__(self, n):
+            self.source = "x" * n
+
+    few = [K(100) for _ in range(3)]
+    assert _split_for_helper(few) == []
+    many = [K(1000)] + [K(300) for _ in range(8)]
+    share = _split_for_helper(many)
+    assert [len(k.source) for k in share] == [1000]      # the heaviest one
+    kept = sum(len(k.source) for k in many) - 1000
+    start = kernels_module._HELPER_START_KERNELS * sum(len(k.source) for k in many) / len(many)
+    assert 1000 + start <= kept        # the helper's share, start included, is no longer
