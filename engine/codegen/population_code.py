@@ -129,7 +129,7 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
         if pl.refractory_from_array and not replaced:
             # the refractory period of the neurons that spiked (see _emit_neuron_update)
             w(f"                {pc.arr('refr')}[_i] = "
-              f"int(math.floor({pc.arr('refractory')}[_i] / _dt + 0.5))")
+              f"{refractory_steps(pc.arr('refractory') + '[_i]')}")
         w("                _ns += 1")
         w(f"{pc.arr('nspk')}[0] = _ns")
     if pl.spike_history:
@@ -205,7 +205,7 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
             # division and a floor per spike instead of per neuron and step
             steps = "0"
         else:
-            steps = f"int(math.floor(({P(ir.refractory)}) / _dt + 0.5))"
+            steps = refractory_steps(P(ir.refractory))
         w(f"_r = {steps} if _sp else (_r - 1 if _ref else _r)")
         w(f"{pc.arr('flag')}[_i] = _sp")
         for e in pc.reset_all:
@@ -401,6 +401,20 @@ def _inline_draw(w, kind, params, rng):
         a, b = params
         w(f"_lo = math.floor({a})")
         w(f"_x = _lo + math.floor(_u * (math.floor({b}) - _lo + 1.0))")
+
+
+#: the refractory countdown is an int32
+_MAX_REFRACTORY_STEPS = 2**31 - 1
+
+
+def refractory_steps(period: str) -> str:
+    """Code of the refractory period ``period`` (ms) in whole steps, saturated:
+    a negative or NaN period gives 0 steps, one beyond the int32 countdown its
+    largest value (over 200 days at dt = 0.01 ms), never a wrapped integer."""
+    x = f"(({period}) / _dt + 0.5)"
+    big = float(_MAX_REFRACTORY_STEPS)
+    return (f"(int(math.floor({x})) if 0.0 <= {x} < {big!r} else "
+            f"({_MAX_REFRACTORY_STEPS} if {x} >= {big!r} else 0))")
 
 
 def size_expr(pc: PopulationCode) -> str:

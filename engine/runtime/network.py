@@ -216,7 +216,21 @@ class Network:
             raise NetworkError("connect() needs pre and post populations and a target")
         return Projection(pre, post, target, synapse, name, network=self)
 
+    @staticmethod
+    def _check_name(kind: str, name) -> None:
+        """A name is text a file and a message can hold: a non-empty str of
+        printable characters (quotes are fine: names never reach code)."""
+        if name is None:
+            return
+        if not isinstance(name, str):
+            raise NetworkError(f"the name of a {kind} is text, got {type(name).__name__} "
+                               f"{name!r}: write name={str(name)!r}")
+        if not name.strip() or len(name) > 200 or not name.isprintable():
+            raise NetworkError(f"{kind} name {name!r}: use 1 to 200 printable characters "
+                               "(no line breaks or tabs)")
+
     def _register_projection(self, proj, name) -> int:
+        self._check_name("projection", name)
         if self._compiled:
             raise NetworkError("cannot add a projection after compile()")
         if name is not None and any(p.name == name for p in self._projections):
@@ -229,6 +243,7 @@ class Network:
         return len(self._projections) - 1
 
     def _register_population(self, pop, name) -> int:
+        self._check_name("population", name)
         if self._compiled:
             raise NetworkError("cannot add a population after compile()")
         if name is not None and any(p.name == name for p in self._populations):
@@ -255,6 +270,7 @@ class Network:
         return Monitor(obj, variables, period, period_offset, start, name, network=self)
 
     def _register_monitor(self, mon, name) -> int:
+        self._check_name("monitor", name)
         if name is not None and any(m.name == name for m in self._monitors):
             raise NetworkError(f"a monitor named {name!r} already exists")
         self._monitors.append(mon)

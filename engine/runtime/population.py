@@ -276,14 +276,26 @@ class Population(_AttributeAccess):
                 )
             vals = coerce_values(self._owner(), name, value, 1, (1,), arr.dtype.type,
                                  self._init_rng)
+            self._check_refractory(name, vals)
             arr[0] = vals[0]
             return
         n = self.size if isinstance(index, slice) else len(index)
         geom = self.geometry if isinstance(index, slice) else (n,)
         vals = coerce_values(self._owner(), name, value, n, geom, arr.dtype.type, self._init_rng)
-        if name == "refractory" and (vals < 0).any():
-            raise AttributeAssignmentError(f"{self._owner()}: refractory periods must be >= 0 ms")
+        self._check_refractory(name, vals)
         arr[index] = vals
+
+    def _check_refractory(self, name, vals):
+        """A refractory period (``pop.refractory``, or the parameter the model's
+        refractory period is) is a finite number of ms, >= 0."""
+        ref = self.ir.refractory
+        if not (name == "refractory" or (ref is not None and getattr(ref, "name", None) == name)):
+            return
+        vals = np.asarray(vals, dtype=float)
+        if (vals < 0).any() or not np.isfinite(vals).all():
+            raise AttributeAssignmentError(
+                f"{self._owner()}: refractory periods are finite numbers of ms, >= 0; got "
+                f"{float(vals[~((vals >= 0) & np.isfinite(vals))][0])!r} for '{name}'")
 
     def get(self, name):
         """Value of an attribute (same as ``getattr(pop, name)``)."""

@@ -58,6 +58,15 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
             f"{owner}: NaN assigned to '{name}' "
             f"(at index {int(np.flatnonzero(np.isnan(arr))[0])}); give finite numbers"
         )
+    if dtype is not None and np.dtype(dtype).kind in "iu" and arr.dtype.kind == "f":
+        # a float stored into an integer attribute must fit (else it wraps silently)
+        info = np.iinfo(dtype)
+        bad = ~((arr >= info.min) & (arr <= info.max))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise AttributeAssignmentError(
+                f"{owner}: '{name}' holds integers from {info.min} to {info.max}; "
+                f"got {float(arr[i])!r} (at index {i})")
     return arr
 
 

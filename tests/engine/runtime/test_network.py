@@ -585,3 +585,28 @@ def test_single_variable_and_comment_first_lines():
     net.compile()
     net.simulate(10.0)
     assert m.get("spike")[0] == [1, 4, 7]
+
+
+def test_names_are_checked_once_at_creation(tmp_path):
+    """Names reach files and messages, never code: any printable text, no
+    other type (issue Engine VI, class 8)."""
+    from engine import Izhikevich, NetworkError
+
+    net = Network(dt=1.0)
+    for bad, match in ((123, "is text, got int 123: write name='123'"),
+                       ("", "1 to 200 printable characters"),
+                       ("a\nb", "no line breaks"), ("x" * 201, "1 to 200")):
+        with pytest.raises(NetworkError, match=match):
+            net.create(2, Izhikevich, name=bad)
+    assert net.get_populations() == []          # nothing half-registered
+    pop = net.create(2, Izhikevich, name='x"""\\ y')
+    proj = net.connect(pop, pop, "exc", name="it's")
+    proj.one_to_one(weights=1.0)
+    with pytest.raises(NetworkError, match="monitor name"):
+        net.monitor(pop, "v", name="\t")
+    m = net.monitor(pop, "v", name='m"1')
+    net.compile()
+    net.simulate(2.0)
+    net.save(tmp_path / "quoted.npz")
+    net.load(tmp_path / "quoted.npz")
+    assert m.get("v").shape == (2, 2) and net.get_population('x"""\\ y') is pop
