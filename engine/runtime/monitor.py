@@ -137,6 +137,11 @@ class Monitor:
     # -- layout ---------------------------------------------------------------
     def _resolve_period(self):
         dt = self.network.dt
+        for what, value in (("period", self.period), ("period_offset", self.period_offset)):
+            if value is not None and not (isinstance(value, (int, float, np.number))
+                                          and np.isfinite(value) and value >= 0):
+                raise NetworkError(f"monitor {what} must be a finite number of ms >= 0, "
+                                   f"got {value!r}")
         if self.period is not None:
             steps = int(round(self.period / dt))
             if steps < 1 or abs(steps * dt - self.period) > 1e-9 * max(1.0, self.period):

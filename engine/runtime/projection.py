@@ -222,6 +222,11 @@ class Projection:
 
     def _install(self, csr):
         """Map the connector's (view) rank space onto whole populations and store."""
+        # delays first: a refused delay leaves the projection unconnected
+        delays_ms = np.asarray(csr.delay, dtype=float)
+        if delays_ms.size:
+            self._to_steps(float(np.max(delays_ms)), self.network.dt)
+            self._to_steps(float(np.min(delays_ms)), self.network.dt)
         pre, post = self.pre_population, self.post_population
         row_map = self._pre_ranks if self.rows == "pre" else self._post_ranks
         col_map = self._post_ranks if self.rows == "pre" else self._pre_ranks
@@ -260,18 +265,25 @@ class Projection:
             self._delay_steps = self._to_steps(float(csr.delay), dt)
             self._delays = None
         else:
-            steps = np.maximum(1, np.rint(np.asarray(csr.delay) / dt)).astype(np.int32)
+            steps = np.maximum(1, np.rint(delays_ms / dt)).astype(np.int32)
             if steps.size and steps.min() == steps.max():
                 self._delay_steps, self._delays = int(steps[0]), None
             else:
                 self._delays = steps
                 self._delay_steps = int(steps.max()) if steps.size else 1
 
+    #: delays are counted in int32 steps
+    MAX_DELAY_STEPS = 2**31 - 1
+
     @staticmethod
     def _to_steps(delay_ms, dt):
-        if delay_ms < 0:
-            raise NetworkError(f"delays must be >= 0 ms, got {delay_ms}")
-        return max(1, int(round(delay_ms / dt)))
+        if not np.isfinite(delay_ms) or delay_ms < 0:
+            raise NetworkError(f"delays must be finite and >= 0 ms, got {delay_ms}")
+        steps = round(delay_ms / dt)
+        if steps > Projection.MAX_DELAY_STEPS:
+            raise NetworkError(f"a delay of {delay_ms} ms is {steps:.3g} steps of dt = {dt} ms, "
+                               f"above the limit of {Projection.MAX_DELAY_STEPS} steps")
+        return max(1, int(steps))
 
     @property
     def uniform_delay(self) -> bool:

@@ -30,10 +30,18 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
         Wrong shape, non-numeric values, or NaN.
     """
     if isinstance(value, RandomDistribution):
-        arr = value.sample(rng, size)
+        try:
+            arr = value.sample(rng, size)
+        except (ValueError, OverflowError) as exc:   # numpy's check of the parameters
+            raise AttributeAssignmentError(
+                f"{owner}: cannot draw '{name}' from {value!r}: {exc}") from None
     else:
         try:
             arr = np.asarray(value, dtype=float if dtype not in (np.int64, np.bool_) else None)
+        except OverflowError:
+            raise AttributeAssignmentError(
+                f"{owner}: {value!r:.40} is too large for '{name}' (a float holds up to "
+                "about 1.8e308)") from None
         except (TypeError, ValueError) as exc:
             raise AttributeAssignmentError(
                 f"{owner}: cannot assign {type(value).__name__} {value!r:.60} to '{name}': "

@@ -1,0 +1,53 @@
+"""Bad arguments get the engine's errors, never raw numpy/Python ones, and the
+objects stay usable (issue Engine VI, classes 4 and 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import Izhikevich, Network, NetworkError, Normal, Uniform
+from engine.errors import AttributeAssignmentError
+
+
+@pytest.fixture
+def net():
+    net = Network(dt=1.0, seed=1)
+    net.pop = net.create(4, Izhikevich)
+    return net
+
+
+@pytest.mark.parametrize("period", [float("nan"), float("inf"), -1.0, "10"])
+def test_monitor_periods_are_finite_numbers(net, period):
+    with pytest.raises(NetworkError, match="monitor period must be a finite number"):
+        net.monitor(net.pop, "v", period=period)
+    with pytest.raises(NetworkError, match="monitor period_offset must be a finite number"):
+        net.monitor(net.pop, "v", period_offset=period)
+    m = net.monitor(net.pop, "v")          # the network takes a good monitor after
+    net.compile()
+    net.simulate(3.0)
+    assert m.get("v").shape == (3, 4)
+
+
+@pytest.mark.parametrize("value,match", [
+    (10**400, "too large for 'i_offset'"),
+    (Normal(0.0, -1.0), "cannot draw 'i_offset' from Normal"),
+    ([1.0, 2.0, 10**400, 3.0], "too large"),
+])
+def test_attribute_values_that_numpy_refuses(net, value, match):
+    before = net.pop.i_offset.copy()
+    with pytest.raises(AttributeAssignmentError, match=match):
+        net.pop.i_offset = value
+    np.testing.assert_array_equal(net.pop.i_offset, before)
+
+
+@pytest.mark.parametrize("delays", [1e12, float("inf"), float("nan"), -1.0,
+                                    Uniform(1.0, 1e12)])
+def test_delays_beyond_the_int32_step_counter_are_refused(net, delays):
+    proj = net.connect(net.pop, net.pop, "exc")
+    with pytest.raises(NetworkError, match="delay"):
+        proj.all_to_all(weights=1.0, delays=delays)
+    proj.all_to_all(weights=1.0, delays=2.0)   # still unconnected: a good connector works
+    assert proj.max_delay_steps == 2
+    net.compile()
+    net.simulate(5.0)
