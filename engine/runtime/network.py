@@ -40,6 +40,9 @@ __all__ = ["Network"]
 
 log = logging.getLogger("engine.compile")
 
+#: steps are counted in int64 (2**62: room for arithmetic on them)
+_MAX_STEPS = 2**62
+
 _DEFAULTS = {
     "dt": 1.0,
     "seed": None,
@@ -776,6 +779,9 @@ class Network:
         steps = int(round(duration / self.dt))
         if abs(steps * self.dt - duration) > 1e-6 * self.dt:
             steps = int(np.ceil(duration / self.dt))
+        if self.current_step + steps >= _MAX_STEPS:
+            raise NetworkError(f"{duration} ms is {steps:.3g} steps of dt = {self.dt} ms: the "
+                               f"step counter holds at most {_MAX_STEPS:.3g} steps")
         return steps
 
     def simulate(self, duration, measure_time=False, report=None, report_period=1.0):

@@ -51,3 +51,15 @@ def test_delays_beyond_the_int32_step_counter_are_refused(net, delays):
     assert proj.max_delay_steps == 2
     net.compile()
     net.simulate(5.0)
+
+
+@pytest.mark.parametrize("dt,duration", [(1e-300, 1.0), (1.0, 1e300)])
+def test_durations_beyond_the_step_counter_are_refused(dt, duration):
+    net = Network(dt=dt)
+    pop = net.create(2, Izhikevich)
+    net.compile()
+    with pytest.raises(NetworkError, match="the step counter holds at most"):
+        net.simulate(duration)
+    assert net.current_step == 0
+    net.simulate(3 * dt)
+    assert net.current_step == 3 and np.all(np.isfinite(pop.v))
