@@ -259,7 +259,7 @@ class Projection:
                 arr[:] = sample_init(spec.init, shape, np.random.default_rng(
                     np.random.SeedSequence([self.network.seed, 3, self.id])), known)
             self._arrays[spec.name] = arr
-            known[spec.name] = arr if shape > 1 else arr[0]
+            known[spec.name] = arr[0] if shape == 1 else arr   # (no synapses: shape 0)
         dt = self.network.dt
         if np.ndim(csr.delay) == 0:
             self._delay_steps = self._to_steps(float(csr.delay), dt)

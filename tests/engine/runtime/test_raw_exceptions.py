@@ -63,3 +63,17 @@ def test_durations_beyond_the_step_counter_are_refused(dt, duration):
     assert net.current_step == 0
     net.simulate(3 * dt)
     assert net.current_step == 3 and np.all(np.isfinite(pop.v))
+
+
+def test_a_projection_that_draws_no_synapse_compiles_and_runs():
+    # fixed_probability may draw no synapse at all (small populations); the
+    # synapse model's initial values must not assume one
+    from engine import STDP
+
+    net = Network(dt=1.0, seed=3)
+    pop = net.create(3, Izhikevich)
+    proj = net.connect(pop, pop, "exc", synapse=STDP).fixed_probability(1e-9, weights=0.5)
+    assert proj.nb_synapses == 0
+    net.compile()
+    net.simulate(5.0)
+    assert np.all(np.isfinite(pop.v))
