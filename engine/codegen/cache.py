@@ -34,6 +34,7 @@ __all__ = ["cache_dir", "load_source", "source_key"]
 
 
 _FALLBACK: dict[str, Path] = {}   # unwritable folder -> the private one used instead
+_USABLE: set[str] = set()          # folders found writable in this process
 
 
 def cache_dir() -> Path:
@@ -48,10 +49,13 @@ def cache_dir() -> Path:
     fallback = _FALLBACK.get(str(path))
     if fallback is not None:
         return fallback
+    if str(path) in _USABLE and path.is_dir():
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=path, suffix=".probe", delete=True)
         probe.close()
+        _USABLE.add(str(path))
         return path
     except OSError as exc:
         fallback = Path(tempfile.mkdtemp(prefix="neuroworkbench-cache-"))
@@ -87,6 +91,23 @@ def source_key(source: str) -> str:
     return h.hexdigest()[:24]
 
 
+def _write_if_needed(path: Path, source: str, warn: bool) -> None:
+    """Make ``path`` hold exactly ``source`` (atomic write)."""
+    try:
+        intact = path.read_text(encoding="utf-8") == source
+    except (OSError, UnicodeDecodeError):
+        intact = False
+    if intact:
+        return
+    if warn and path.exists():
+        warnings.warn(f"cached module {path.name} did not hold the code it is named after "
+                      "(edited or damaged); it was written again", RuntimeWarning, stacklevel=4)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(source)
+    os.replace(tmp, path)
+
+
 def load_source(source: str) -> tuple[ModuleType, Path]:
     """Write ``source`` to the cache (if new) and import it as a module."""
     with _LOCK:
@@ -96,24 +117,14 @@ def load_source(source: str) -> tuple[ModuleType, Path]:
 def _load_locked(source: str) -> tuple[ModuleType, Path]:
     key = source_key(source)
     modname = f"nwb_{key}"
-    if modname in sys.modules:
-        mod = sys.modules[modname]
-        return mod, Path(mod.__file__)
     folder = cache_dir()
     path = folder / f"{modname}.py"
-    try:
-        intact = path.read_text(encoding="utf-8") == source
-    except (OSError, UnicodeDecodeError):
-        intact = False
-    if not intact:
-        if path.exists():
-            warnings.warn(f"cached module {path.name} did not hold the code it is named after "
-                          "(edited or damaged); it was written again", RuntimeWarning,
-                          stacklevel=3)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
+    if modname in sys.modules:
+        # already imported (perhaps from another cache folder): the current
+        # folder still gets the file, so it holds the code of every network
+        _write_if_needed(path, source, warn=False)
+        return sys.modules[modname], path
+    _write_if_needed(path, source, warn=True)
     spec = importlib.util.spec_from_file_location(modname, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[modname] = mod

@@ -108,3 +108,17 @@ def test_model_names_with_quotes_do_not_break_generated_code():
     net.simulate(4.0)
     # the sums read r of the previous step (0 before the first update)
     np.testing.assert_allclose(b.v, (4 - 1) * 2 * 0.5)
+
+
+def test_the_cache_folder_of_a_network_holds_all_its_code(tmp_path, monkeypatch):
+    # kernels already imported from another folder are written to this one too
+    model, rate = _model()
+    monkeypatch.setenv("NEUROWORKBENCH_CACHE_DIR", str(tmp_path / "first"))
+    _run(model)
+    monkeypatch.setenv("NEUROWORKBENCH_CACHE_DIR", str(tmp_path / "second"))
+    v, net = _run(model)
+    np.testing.assert_allclose(v, 5 * rate)
+    folder = Path(net.directory)
+    assert folder == tmp_path / "second"
+    texts = {p.read_text() for p in folder.glob("nwb_*.py")}
+    assert all(k.source in texts for k in net._code.kernels)
