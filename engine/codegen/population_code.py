@@ -316,7 +316,7 @@ def _emit_draws_first(w, pc: PopulationCode, n_expr: str, scratch):
         needed |= syms
     P = NumbaPrinter(names, rng=pc.arr("rng")).doprint
     rng = pc.arr("rng")
-    size_of = pc.arr("refr") if ir.spiking else n_expr.split(".shape")[0]
+    size_of = pc.arr("refr") if ir.spiking else size_array(pc)
     for k in range(len(sites)):
         scratch[f"{prefix}{k}"] = ("float64", size_of)
     w("# random draws of the update below, in its order; the generator state in registers")
@@ -417,11 +417,14 @@ def refractory_steps(period: str) -> str:
             f"({_MAX_REFRACTORY_STEPS} if {x} >= {big!r} else 0))")
 
 
+def size_array(pc: PopulationCode) -> str | None:
+    """The array whose length is the population's size (a per-neuron one), if any."""
+    return next((pc.arr(v.name) for v in pc.ir.variables if v.locality != "global"), None)
+
+
 def size_expr(pc: PopulationCode) -> str:
-    for v in pc.ir.variables:
-        if v.locality != "global":
-            return f"{pc.arr(v.name)}.shape[0]"
-    return "1"
+    array = size_array(pc)
+    return "1" if array is None else f"{array}.shape[0]"
 
 
 def emit_stop(w, pc: PopulationCode, pl: PopulationLayout):

@@ -197,7 +197,6 @@ class CompiledKernels:
     def __init__(self, code: GeneratedCode, progress=None):
         self.code = code
         kernels = code.kernels
-        t0 = time.perf_counter()
         self._functions = {}
         self.paths = {}               # kernel source -> its file in the cache
         #: how many kernels were found in memory, loaded from disk, compiled
@@ -230,9 +229,7 @@ class CompiledKernels:
             if progress is not None:
                 progress(n + 1, len(everything), k)
         addresses = [done[id(k)] for k in everything]
-        self.seconds = time.perf_counter() - t0
         self.addresses = np.array(addresses[:len(kernels)], dtype=np.int64)
-        self._apply_addresses = dict(zip(code.applies, addresses[len(kernels):]))
         self.n_body = code.count(ROLE_BODY)
         self._binding = _Binding(kernels)
         self._apply_bindings = {name: _Binding([k]) for name, k in code.applies.items()}
