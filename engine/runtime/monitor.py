@@ -202,6 +202,7 @@ class Monitor:
         self._spk_committed = int(self._spk_n[0])   # spikes of whole steps only
         n = int(self._rows[0])
         if not self._current:
+            self._committed_step = self.network.current_step
             return
         for v, buf in self._current.items():
             if n:
@@ -216,6 +217,14 @@ class Monitor:
                 self._chunk_steps[v].append(steps)
         self._current = {}
         self._rows[0] = 0
+        self._committed_step = self.network.current_step
+
+    @property
+    def committed_time(self) -> float:
+        """The time (ms) up to which recordings are complete: a
+        :meth:`read_new` called after reading this property has returned
+        every record and spike before it (a live plot bins up to here)."""
+        return getattr(self, "_committed_step", 0) * self.network.dt
 
     def _ensure_spike_room(self):
         """Room for one more step of spikes of the whole population (the

@@ -903,6 +903,8 @@ class Network:
                 if m._active[0]:
                     m._intervals.append([0.0, None])
         self.current_step = 0
+        for m in self._monitors:
+            m._committed_step = 0
         self._live.emit(self, "reset")
 
     def clear(self):

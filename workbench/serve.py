@@ -1,0 +1,51 @@
+"""Serve the web app: ``python -m workbench.serve [--port N] [--address A] [--show]``.
+
+The same as ``panel serve apps/workbench.py`` with the settings the app
+needs: bound to localhost by default (the app runs user simulations: do
+not expose it to a network you do not trust), the websocket origin set to
+match, a liveness endpoint for scripts and tests, and the Numba threading
+layer that does not stall on small machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "apps" / "workbench.py"
+
+
+def panel_argv(port: int, address: str, show: bool) -> list[str]:
+    """The ``panel serve`` command line for the app."""
+    host = "localhost" if address in ("127.0.0.1", "localhost") else address
+    origins = {f"{host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
+    argv = ["panel", "serve", str(APP), "--port", str(port), "--address", address,
+            "--liveness", "--num-procs", "1"]
+    for origin in sorted(origins):
+        argv += ["--allow-websocket-origin", origin]
+    if show:
+        argv.append("--show")
+    return argv
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m workbench.serve", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5006)))
+    parser.add_argument("--address", default="127.0.0.1",
+                        help="interface to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--show", action="store_true", help="open a browser tab")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    print(f"neuroworkbench: open http://{args.address}:{args.port}/workbench "
+          "(Ctrl-C stops the server)", flush=True)
+    from panel.command import main as panel_main
+
+    sys.argv = panel_argv(args.port, args.address, args.show)
+    panel_main()
+
+
+if __name__ == "__main__":
+    main()

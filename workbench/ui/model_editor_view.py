@@ -1,0 +1,227 @@
+"""The Models tab: the session's model list and an editor per block.
+
+State lives in :class:`~workbench.ui.model_library.ModelLibrary` and
+:class:`~workbench.ui.model_editor.ModelEditor`; this module only shows them.
+Each block is a code editor; typing re-parses the model through the engine's
+safe parser (``value_input`` updates as the user types; a parse takes a few
+milliseconds, so no extra debounce is needed) and the editor marks each
+error at its line and column.
+"""
+
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from engine import Network, NeuroWorkbenchError
+from workbench.ui.model_editor import BLOCKS, ModelEditor
+from workbench.ui.model_library import ModelLibrary
+from workbench.ui.try_neuron import TryNeuron, TryNeuronView
+
+__all__ = ["ModelEditorView", "generated_code_of"]
+
+_BLOCK_HELP = {
+    "parameters": "name = value : flags, one per line",
+    "equations": "dv/dt = ... or x = ..., one per line",
+    "spike": "spike condition, e.g. v >= v_th",
+    "reset": "statements after a spike",
+    "refractory": "ms, or a parameter name",
+    "functions": "f(x) = expression",
+    "psp": "rate-coded transmission, e.g. w * pre.r",
+    "pre_spike": "on a pre-synaptic spike, e.g. g_target += w",
+    "post_spike": "on a post-synaptic spike",
+}
+_BLOCK_HEIGHT = {"parameters": 130, "equations": 130, "functions": 70}
+
+
+def generated_code_of(model) -> str:
+    """The Numba source the engine generates for a neuron ``model`` (one
+    population of it), or a line saying why there is none."""
+    from engine import Neuron
+
+    if not isinstance(model, Neuron):
+        return "# a synapse's code is generated with the projection that uses it"
+    try:
+        net = Network(dt=0.1)
+        pop = net.create(1, model)
+        return net.generated_code(of=pop)
+    except NeuroWorkbenchError as exc:
+        return f"# no code: {exc}"
+
+
+class ModelEditorView(pn.viewable.Viewer):
+    """A model list beside the editor of the selected model."""
+
+    library = param.ClassSelector(class_=ModelLibrary)
+    editor = param.ClassSelector(class_=ModelEditor)
+
+    def __init__(self, library: ModelLibrary | None = None, **params):
+        library = library or ModelLibrary()
+        editor = params.pop("editor", None) or ModelEditor(library.spec("Izhikevich"))
+        super().__init__(library=library, editor=editor, **params)
+        self._models = pn.widgets.Select(name="Models", options=self._options(), size=14,
+                                         value="Izhikevich", width=230)
+        self._new_neuron = pn.widgets.Button(name="New neuron", width=110)
+        self._new_synapse = pn.widgets.Button(name="New synapse", width=110)
+        self._copy = pn.widgets.Button(name="Copy", width=110)
+        self._delete = pn.widgets.Button(name="Delete", width=110, button_type="danger")
+        self._save = pn.widgets.Button(name="Save model", button_type="primary", width=150)
+        self._name = pn.widgets.TextInput.from_param(self.editor.param.model_name, name="Name")
+        self._status = pn.pane.Alert("", alert_type="success", margin=(5, 10))
+        self._latex = pn.Column(sizing_mode="stretch_width")
+        self._code = pn.widgets.CodeEditor(language="python", readonly=True, height=300,
+                                           sizing_mode="stretch_width")
+        self._code_card = pn.Card(self._code, title="Generated Numba code", collapsed=True,
+                                  sizing_mode="stretch_width")
+        self._code_card.param.watch(lambda e: self._refresh_code(), "collapsed")
+        self._try_view = None
+        self._try_card = pn.Card(title="Try it: one neuron under a current step, its f-I curve",
+                                 collapsed=True, sizing_mode="stretch_width")
+        self._try_card.param.watch(self._open_try, "collapsed")
+        self._editors = {}
+        self._editor_column = pn.Column(sizing_mode="stretch_width")
+        self._models.param.watch(self._select, "value")
+        self._new_neuron.on_click(lambda e: self._new("neuron"))
+        self._new_synapse.on_click(lambda e: self._new("synapse"))
+        self._copy.on_click(self._copy_model)
+        self._delete.on_click(self._delete_model)
+        self._save.on_click(self._save_model)
+        self.editor.param.watch(self._show_state, ["annotations", "message", "model"])
+        self.editor.param.watch(self._rebuild_editors, "kind")
+        self._rebuild_editors()
+        self._show_state()
+
+    # -- the list -----------------------------------------------------------------
+    def _options(self) -> dict:
+        out = {}
+        for name in self.library.names():
+            kind = self.library.spec(name)["kind"]
+            tag = "built-in" if self.library.is_builtin(name) else "yours"
+            out[f"{name}  ({kind}, {tag})"] = name
+        return out
+
+    def _refresh_list(self, value=None):
+        self._models.options = self._options()
+        if value is not None:
+            self._models.value = value
+
+    def _select(self, event):
+        if event.new:
+            self.editor.load(self.library.spec(event.new))
+            self._sync_editors()
+
+    def _new(self, kind):
+        base = "MyNeuron" if kind == "neuron" else "MySynapse"
+        name = base if base not in self.library.names() else self.library.copy_name(base)
+        spec = {"kind": kind, "name": name}
+        if kind == "neuron":
+            spec.update(parameters="tau = 10.0\nv_th = 1.0\nI = 1.5",
+                        equations="tau * dv/dt = -v + I", spike="v >= v_th", reset="v = 0.0")
+        else:
+            spec.update(parameters="", pre_spike="g_target += w")
+        self.editor.load(spec)
+        self._sync_editors()
+        self._status.object = f"new {kind} {name!r}: edit it, then Save model"
+
+    def _copy_model(self, event):
+        spec = self.editor.to_spec()
+        spec["name"] = self.library.copy_name(self.editor.model_name or "model")
+        self.editor.load(spec)
+        self._sync_editors()
+
+    def _delete_model(self, event):
+        name = self._models.value
+        try:
+            self.library.remove(name)
+        except NeuroWorkbenchError as exc:
+            self._status.object, self._status.alert_type = str(exc), "warning"
+            return
+        self._refresh_list("Izhikevich")
+
+    def _save_model(self, event):
+        name = self.editor.model_name
+        try:
+            self.library.add(self.editor.to_spec(), replace=name in self.library.user_models)
+        except NeuroWorkbenchError as exc:
+            self._status.object, self._status.alert_type = html.escape(str(exc)), "danger"
+            return
+        self._refresh_list(name)
+        self._status.object, self._status.alert_type = f"saved {name!r}", "success"
+
+    # -- the editors ----------------------------------------------------------------
+    def _rebuild_editors(self, *_):
+        self._editors = {}
+        cards = []
+        for block in BLOCKS[self.editor.kind]:
+            ed = pn.widgets.CodeEditor(
+                value=getattr(self.editor, block), language="python", theme="chrome",
+                height=_BLOCK_HEIGHT.get(block, 50), sizing_mode="stretch_width",
+                name=block, margin=(0, 5, 8, 5))
+            ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value_input")
+            ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value")
+            self._editors[block] = ed
+            cards.append(pn.pane.Markdown(f"**{block}** <small>{_BLOCK_HELP[block]}</small>",
+                                          margin=(0, 5)))
+            cards.append(ed)
+        self._editor_column.objects = cards
+
+    def _sync_editors(self):
+        for block, ed in self._editors.items():
+            text = getattr(self.editor, block)
+            if ed.value != text:
+                ed.value = text
+
+    def _typed(self, block, text):
+        if text is not None and getattr(self.editor, block) != text:
+            setattr(self.editor, block, text)
+
+    def _show_state(self, *_):
+        for block, ed in self._editors.items():
+            ed.annotations = list(self.editor.annotations.get(block, []))
+        ok = self.editor.model is not None
+        self._status.alert_type = "success" if ok else "danger"
+        lines = [html.escape(self.editor.message)]
+        for d in self.editor.diagnostics[:6]:
+            where = f"{d.block}, line {d.line}, column {d.col}" if d.line else d.block
+            hint = f" <i>{html.escape(d.hint)}</i>" if d.hint else ""
+            lines.append(f"- {where}: {html.escape(d.message)}{hint}")
+        self._status.object = "\n".join(lines)
+        items = []
+        for block, stmts in self.editor.latex().items():
+            items.append(pn.pane.Markdown(f"**{block}**", margin=(4, 5, 0, 5)))
+            items.extend(pn.pane.LaTeX(f"${s}$", renderer="katex", margin=(0, 10),
+                                       styles={"font-size": "15px"}) for s in stmts)
+        self._latex.objects = items
+        if not self._code_card.collapsed:
+            self._refresh_code()
+        if self._try_view is not None and self.editor.model is not None:
+            self._try_view.state.use(self.editor.model)
+
+    def _open_try(self, event):
+        """The explorer is made (and its neuron compiled) when first opened."""
+        if event.new or self._try_view is not None:
+            return
+        state = TryNeuron()
+        if self.editor.model is not None:
+            state.use(self.editor.model)
+        self._try_view = TryNeuronView(state=state)
+        self._try_card.objects = [self._try_view]
+
+    def _refresh_code(self):
+        if not self._code_card.collapsed and self.editor.model is not None:
+            self._code.value = generated_code_of(self.editor.model)
+
+    def __panel__(self):
+        left = pn.Column(
+            self._models,
+            pn.Row(self._new_neuron, self._new_synapse),
+            pn.Row(self._copy, self._delete), width=250)
+        middle = pn.Column(
+            pn.Row(self._name, self._save), self._status, self._editor_column,
+            sizing_mode="stretch_width", min_width=420)
+        right = pn.Column(pn.pane.Markdown("#### Parsed equations"), self._latex,
+                          self._code_card, sizing_mode="stretch_width", min_width=320)
+        return pn.Column(pn.Row(left, middle, right, sizing_mode="stretch_width"),
+                         self._try_card, sizing_mode="stretch_width")
