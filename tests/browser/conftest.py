@@ -110,9 +110,12 @@ def offline_page(page):
     assert not outside, f"requests left localhost: {outside[:5]}"
 
 
-def shot(page, name: str) -> Path:
-    """Save a screenshot under build/screenshots (looked at by people)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+@pytest.fixture
+def shot():
+    """``shot(page, name)`` saves a screenshot under build/screenshots (for people)."""
+    def save(page, name: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, timeout=90_000)
+        return path
+    return save

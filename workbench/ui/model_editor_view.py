@@ -61,14 +61,14 @@ class ModelEditorView(pn.viewable.Viewer):
         library = library or ModelLibrary()
         editor = params.pop("editor", None) or ModelEditor(library.spec("Izhikevich"))
         super().__init__(library=library, editor=editor, **params)
-        self._models = pn.widgets.Select(name="Models", options=self._options(), size=14,
+        self._models = pn.widgets.Select(label="Models", options=self._options(), size=14,
                                          value="Izhikevich", width=230)
-        self._new_neuron = pn.widgets.Button(name="New neuron", width=110)
-        self._new_synapse = pn.widgets.Button(name="New synapse", width=110)
-        self._copy = pn.widgets.Button(name="Copy", width=110)
-        self._delete = pn.widgets.Button(name="Delete", width=110, button_type="danger")
-        self._save = pn.widgets.Button(name="Save model", button_type="primary", width=150)
-        self._name = pn.widgets.TextInput.from_param(self.editor.param.model_name, name="Name")
+        self._new_neuron = pn.widgets.Button(label="New neuron", width=110)
+        self._new_synapse = pn.widgets.Button(label="New synapse", width=110)
+        self._copy = pn.widgets.Button(label="Copy", width=110)
+        self._delete = pn.widgets.Button(label="Delete", width=110, color="danger")
+        self._save = pn.widgets.Button(label="Save model", color="primary", width=150)
+        self._name = pn.widgets.TextInput.from_param(self.editor.param.model_name, label="Name")
         self._status = pn.pane.Alert("", alert_type="success", margin=(5, 10))
         self._latex = pn.Column(sizing_mode="stretch_width")
         self._code = pn.widgets.CodeEditor(language="python", readonly=True, height=300,
@@ -158,7 +158,7 @@ class ModelEditorView(pn.viewable.Viewer):
             ed = pn.widgets.CodeEditor(
                 value=getattr(self.editor, block), language="python", theme="chrome",
                 height=_BLOCK_HEIGHT.get(block, 50), sizing_mode="stretch_width",
-                name=block, margin=(0, 5, 8, 5))
+                label=block, margin=(0, 5, 8, 5))
             ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value_input")
             ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value")
             self._editors[block] = ed

@@ -114,9 +114,9 @@ class NetworkView(pn.viewable.Viewer):
         self._form = pn.Column(sizing_mode="stretch_width")
         self._form_message = pn.pane.Alert("", alert_type="danger", visible=False,
                                            sizing_mode="stretch_width")
-        self._add_pop = pn.widgets.Button(name="+ Population", button_type="primary")
-        self._add_input = pn.widgets.Button(name="+ Input")
-        self._add_proj = pn.widgets.Button(name="+ Projection")
+        self._add_pop = pn.widgets.Button(label="+ Population", color="primary")
+        self._add_input = pn.widgets.Button(label="+ Input")
+        self._add_proj = pn.widgets.Button(label="+ Projection")
         self._add_pop.on_click(lambda e: self._add("population"))
         self._add_input.on_click(lambda e: self._add("input"))
         self._add_proj.on_click(lambda e: self._add("projection"))
@@ -149,7 +149,7 @@ class NetworkView(pn.viewable.Viewer):
 
     def _table(self, name):
         return pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                    sizing_mode="stretch_width", height=150, name=name,
+                                    sizing_mode="stretch_width", height=150, label=name,
                                     selectable=1)
 
     # -- refresh from the spec ---------------------------------------------------------------
@@ -247,8 +247,8 @@ class NetworkView(pn.viewable.Viewer):
         builder = {"population": self._population_form, "input": self._input_form,
                    "projection": self._projection_form}[kind]
         widgets, read = builder(item)
-        apply = pn.widgets.Button(name="Apply", button_type="primary", width=90)
-        delete = pn.widgets.Button(name="Delete", button_type="danger", width=90)
+        apply = pn.widgets.Button(label="Apply", color="primary", width=90)
+        delete = pn.widgets.Button(label="Delete", color="danger", width=90)
         apply.on_click(lambda e: self._apply(kind, name, read))
         delete.on_click(lambda e: self._delete(kind, name))
         own = self.spec.problems().get(f"{kind}:{name}", [])
@@ -260,12 +260,12 @@ class NetworkView(pn.viewable.Viewer):
 
     # -- forms --------------------------------------------------------------------------
     def _population_form(self, item):
-        name = pn.widgets.TextInput(name="Name", value=item["name"])
-        model = pn.widgets.Select(name="Model", options=self.spec.library.names("neuron"),
+        name = pn.widgets.TextInput(label="Name", value=item["name"])
+        model = pn.widgets.Select(label="Model", options=self.spec.library.names("neuron"),
                                   value=item["model"])
-        size = pn.widgets.IntInput(name="Neurons", value=int(item["size"]), start=1)
+        size = pn.widgets.IntInput(label="Neurons", value=int(item["size"]), start=1)
         values = pn.widgets.TextAreaInput(
-            name="Values (name = number or distribution, one per line)",
+            label="Values (name = number or distribution, one per line)",
             value=format_assignments(item.get("values", {})), height=110,
             placeholder="a = 0.02\nv = Uniform(-70, -60)")
 
@@ -282,12 +282,12 @@ class NetworkView(pn.viewable.Viewer):
         return [name, model, size, values], read
 
     def _input_form(self, item):
-        name = pn.widgets.TextInput(name="Name", value=item["name"])
+        name = pn.widgets.TextInput(label="Name", value=item["name"])
         kind = item["kind"]
         widgets = [name, pn.pane.Markdown(f"kind: **{kind}**")]
         if kind == "poisson":
-            size = pn.widgets.IntInput(name="Neurons", value=int(item["size"]), start=1)
-            rates = pn.widgets.TextInput(name="Rate (Hz)", value=_value_text(item["rates"]))
+            size = pn.widgets.IntInput(label="Neurons", value=int(item["size"]), start=1)
+            rates = pn.widgets.TextInput(label="Rate (Hz)", value=_value_text(item["rates"]))
             widgets += [size, rates]
 
             def read():
@@ -311,14 +311,14 @@ class NetworkView(pn.viewable.Viewer):
                 return {"name": name.value.strip(), "spike_times": rows or [[]]}
         else:
             pops = [p["name"] for p in self.spec.populations]
-            pop = pn.widgets.Select(name="Population", options=pops,
+            pop = pn.widgets.Select(label="Population", options=pops,
                                     value=item["population"] if item["population"] in pops
                                     else (pops[0] if pops else None))
-            variable = pn.widgets.TextInput(name="Parameter", value=item["variable"])
-            amplitude = pn.widgets.FloatInput(name="Amplitude (added)",
+            variable = pn.widgets.TextInput(label="Parameter", value=item["variable"])
+            amplitude = pn.widgets.FloatInput(label="Amplitude (added)",
                                               value=float(item["amplitude"]))
-            start = pn.widgets.FloatInput(name="Start (ms)", value=float(item["start"]))
-            stop = pn.widgets.FloatInput(name="Stop (ms, empty: never)",
+            start = pn.widgets.FloatInput(label="Start (ms)", value=float(item["start"]))
+            stop = pn.widgets.FloatInput(label="Stop (ms, empty: never)",
                                          value=None if item["stop"] is None
                                          else float(item["stop"]))
             widgets += [pop, variable, amplitude, start, stop]
@@ -333,23 +333,23 @@ class NetworkView(pn.viewable.Viewer):
         sources = [p["name"] for p in self.spec.populations] + \
             [i["name"] for i in self.spec.inputs if i["kind"] != "current_step"]
         posts = [p["name"] for p in self.spec.populations]
-        name = pn.widgets.TextInput(name="Name", value=item["name"])
-        pre = pn.widgets.Select(name="Pre", options=sources,
+        name = pn.widgets.TextInput(label="Name", value=item["name"])
+        pre = pn.widgets.Select(label="Pre", options=sources,
                                 value=item["pre"] if item["pre"] in sources else None)
-        post = pn.widgets.Select(name="Post", options=posts,
+        post = pn.widgets.Select(label="Post", options=posts,
                                  value=item["post"] if item["post"] in posts else None)
-        target = pn.widgets.TextInput(name="Target", value=item["target"])
+        target = pn.widgets.TextInput(label="Target", value=item["target"])
         synapses = ["(static)"] + self.spec.library.names("synapse")
-        synapse = pn.widgets.Select(name="Synapse", options=synapses,
+        synapse = pn.widgets.Select(label="Synapse", options=synapses,
                                     value=item.get("synapse") or "(static)")
-        connector = pn.widgets.Select(name="Connector", options=list(CONNECTORS),
+        connector = pn.widgets.Select(label="Connector", options=list(CONNECTORS),
                                       value=item["connector"])
-        params = pn.widgets.TextInput(name="Connector parameters",
+        params = pn.widgets.TextInput(label="Connector parameters",
                                       value=format_assignments(item.get("params", {}))
                                       .replace("\n", "; "),
                                       placeholder="probability = 0.1")
-        weights = pn.widgets.TextInput(name="Weights", value=_value_text(item["weights"]))
-        delays = pn.widgets.TextInput(name="Delays (ms)", value=_value_text(item["delays"]))
+        weights = pn.widgets.TextInput(label="Weights", value=_value_text(item["weights"]))
+        delays = pn.widgets.TextInput(label="Delays (ms)", value=_value_text(item["delays"]))
 
         def read():
             return {"name": name.value.strip(), "pre": pre.value, "post": post.value,

@@ -26,8 +26,13 @@ __all__ = ["RunView", "LivePlots", "UPDATE_MS"]
 
 #: how often the page pulls new data (10 updates per second)
 UPDATE_MS = 100
-#: points kept per plot source (older ones roll out of the browser)
-RASTER_ROLLOVER = 200_000
+#: points kept per plot source at most (older ones roll out of the browser);
+#: a raster keeps about two windows' worth of its recent spikes, fewer when
+#: they are dense, so the browser redraws what is seen and little more
+RASTER_ROLLOVER = 50_000
+RASTER_MIN_ROLLOVER = 2_000
+#: neurons a raster draws at most (every k-th neuron above this)
+RASTER_NEURONS = 500
 LINE_ROLLOVER = 20_000
 #: width of the population-rate bins (ms)
 RATE_BIN_MS = 10.0
@@ -40,15 +45,12 @@ class LivePlots:
 
     def __init__(self, window_ms: float = WINDOW_MS):
         self.window = window_ms
-        self.raster_source = ColumnDataSource({"t": [], "y": [], "color": []},
-                                              name="raster_source")
+        self.raster_sources: dict[str, ColumnDataSource] = {}
         self.rate_sources: dict[str, ColumnDataSource] = {}
         self.trace_sources: dict[str, ColumnDataSource] = {}
-        self.raster = figure(height=300, sizing_mode="stretch_width", title="Spikes",
+        self.raster = figure(height=300, sizing_mode="stretch_width", title="Spikes", output_backend="webgl",
                              x_axis_label="t (ms)", y_axis_label="neuron",
                              tools="xpan,xwheel_zoom,reset,save", name="raster")
-        self.raster.scatter("t", "y", source=self.raster_source, color="color", size=2,
-                            marker="square", line_alpha=0)
         self.rates = figure(height=200, sizing_mode="stretch_width", title="Population rates",
                             x_axis_label="t (ms)", y_axis_label="rate (Hz)",
                             tools="xpan,xwheel_zoom,reset,save", name="rates",
@@ -63,22 +65,40 @@ class LivePlots:
         self._colors: dict[str, str] = {}
         self._bins: dict[str, dict[int, int]] = {}
         self._sizes: dict[str, int] = {}
+        self._strides: dict[str, int] = {}
         self._rate_until = 0.0
         self.generation = None
         self.points_streamed = 0
+        self._shown_per_ms: dict[str, float] = {}
+        self._last_until = 0.0
 
     # -- layout of a new network ---------------------------------------------------------
     def setup(self, session: RunSession) -> None:
         """Sources and glyphs for the session's populations (after a load)."""
         built = session._built
         pops = built.populations if built is not None else {}
-        self._offsets, self._colors, self._sizes = {}, {}, {}
+        self._offsets, self._colors, self._sizes, self._strides = {}, {}, {}, {}
+        spiking = [n for n in pops if n in session.spiking]
+        total = sum(pops[n].size for n in spiking)
+        # a raster cannot show more neurons than it has pixel rows: above
+        # RASTER_NEURONS, every k-th neuron is drawn (rates use every spike)
+        stride = max(1, -(-total // RASTER_NEURONS))
+        self.raster.renderers = []
+        self.raster_sources = {}
         offset = 0
-        for i, name in enumerate(n for n in pops if n in session.spiking):
+        for i, name in enumerate(spiking):
             self._offsets[name] = offset
             self._sizes[name] = pops[name].size
+            self._strides[name] = stride
             self._colors[name] = Category10_10[i % 10]
-            offset += pops[name].size
+            src = ColumnDataSource({"t": [], "y": []}, name=f"raster_{name}")
+            self.raster.scatter("t", "y", source=src, color=self._colors[name], size=2,
+                                marker="square", line_alpha=0)
+            self.raster_sources[name] = src
+            offset += -(-pops[name].size // stride)
+        self.raster.title.text = "Spikes" if stride == 1 else \
+            f"Spikes (every {stride}th neuron shown; rates count all)"
+        self.raster.yaxis.axis_label = "neuron" if stride == 1 else f"neuron / {stride}"
         self.raster.y_range = Range1d(-0.5, max(offset, 1) - 0.5)
         self.raster.yaxis.major_label_overrides = {}
         self.raster.yaxis.ticker = [self._offsets[n] for n in self._offsets] or [0]
@@ -112,13 +132,16 @@ class LivePlots:
         self.clear()
 
     def clear(self) -> None:
-        self.raster_source.data = {"t": [], "y": [], "color": []}
+        for src in self.raster_sources.values():
+            src.data = {"t": [], "y": []}
         for src in self.rate_sources.values():
             src.data = {"t": [], "rate": []}
         for src in self.trace_sources.values():
             src.data = {k: [] for k in src.data}
         self._bins = {name: {} for name in self._offsets}
         self._rate_until = 0.0
+        self._shown_per_ms = {name: 0.0 for name in self._offsets}
+        self._last_until = 0.0
 
     # -- new data ---------------------------------------------------------------------
     def push(self, new) -> int:
@@ -127,22 +150,29 @@ class LivePlots:
             self.generation = new.generation
             self.clear()
         sent = 0
-        ts, ys, cs = [], [], []
         for name, (t, ranks) in new.spikes.items():
             if name not in self._offsets or not t.size:
                 continue
-            ts.append(t)
-            ys.append(ranks + self._offsets[name])
-            cs.append(np.full(t.size, self._colors[name], dtype=object))
             bins = self._bins[name]
             idx, counts = np.unique((t // RATE_BIN_MS).astype(np.int64), return_counts=True)
             for i, c in zip(idx.tolist(), counts.tolist()):
                 bins[i] = bins.get(i, 0) + c
-        if ts:
-            t = np.concatenate(ts)
-            self.raster_source.stream({"t": t, "y": np.concatenate(ys),
-                                       "color": np.concatenate(cs)}, rollover=RASTER_ROLLOVER)
-            sent += t.size
+            stride = self._strides[name]
+            if stride > 1:
+                keep = ranks % stride == 0
+                t, ranks = t[keep], ranks[keep] // stride
+            span = new.complete_until - self._last_until
+            if span > 0:
+                rate = t.size / span
+                self._shown_per_ms[name] = rate if not self._shown_per_ms.get(name) else \
+                    0.8 * self._shown_per_ms[name] + 0.2 * rate
+            if t.size:
+                keep = int(2 * self.window * self._shown_per_ms.get(name, 0.0))
+                self.raster_sources[name].stream(
+                    {"t": t, "y": ranks + self._offsets[name]},
+                    rollover=min(RASTER_ROLLOVER, max(RASTER_MIN_ROLLOVER, keep)))
+                sent += t.size
+        self._last_until = max(self._last_until, new.complete_until)
         sent += self._push_rates(new.complete_until)
         for name, (t, values) in new.traces.items():
             src = self.trace_sources.get(name)
@@ -182,22 +212,22 @@ class RunView(pn.viewable.Viewer):
         self._build = build
         s = self.session
         self.plots = LivePlots()
-        self._compile = pn.widgets.Button(name="Build & compile", button_type="primary",
+        self._compile = pn.widgets.Button(label="Build & compile", color="primary",
                                           width=140)
-        self._run = pn.widgets.Button(name="Run", button_type="success", width=80)
-        self._pause = pn.widgets.Button(name="Pause", width=80)
-        self._stop = pn.widgets.Button(name="Stop", button_type="warning", width=80)
-        self._reset = pn.widgets.Button(name="Reset", width=80)
-        self._duration = pn.widgets.FloatInput.from_param(s.param.duration, name="Duration (ms)",
+        self._run = pn.widgets.Button(label="Run", color="success", width=80)
+        self._pause = pn.widgets.Button(label="Pause", width=80)
+        self._stop = pn.widgets.Button(label="Stop", color="warning", width=80)
+        self._reset = pn.widgets.Button(label="Reset", width=80)
+        self._duration = pn.widgets.FloatInput.from_param(s.param.duration, label="Duration (ms)",
                                                           width=130, step=100.0)
         self._progress = pn.indicators.Progress(value=0, max=1000, width=300, bar_color="info")
         self._status = pn.pane.Alert(s.message, alert_type="secondary", margin=(5, 5),
                                      sizing_mode="stretch_width")
-        self._clock = pn.pane.Markdown("", name="clock", margin=(5, 10))
-        self._change_pop = pn.widgets.Select(name="Population", width=140)
-        self._change_attr = pn.widgets.Select(name="Parameter", width=140)
-        self._change_value = pn.widgets.FloatInput(name="Value", width=110)
-        self._change_apply = pn.widgets.Button(name="Set", width=60, align="end")
+        self._clock = pn.pane.Markdown("", name="clock", margin=(5, 10), width=300, height=28)
+        self._change_pop = pn.widgets.Select(label="Population", width=140)
+        self._change_attr = pn.widgets.Select(label="Parameter", width=140)
+        self._change_value = pn.widgets.FloatInput(label="Value", width=110)
+        self._change_apply = pn.widgets.Button(label="Set", width=60, align="end")
         self._change_msg = pn.pane.Markdown("", margin=(5, 10))
         self._download_npz = pn.widgets.FileDownload(
             callback=lambda: io.BytesIO(self.session.recordings_npz()),

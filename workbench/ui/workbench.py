@@ -52,7 +52,7 @@ class Workbench(pn.viewable.Viewer):
         self.run = RunView(session=self.session, build=self.build)
         self._message = pn.pane.Alert("", alert_type="info", visible=False,
                                       sizing_mode="stretch_width")
-        self._upload = pn.widgets.FileInput(accept=".json", name="Open a workspace (.json)",
+        self._upload = pn.widgets.FileInput(accept=".json", label="Open a workspace (.json)",
                                             multiple=False, width=230)
         self._upload.param.watch(self._uploaded, "value")
         self._save = pn.widgets.FileDownload(callback=self._workspace_file,
@@ -92,7 +92,7 @@ class Workbench(pn.viewable.Viewer):
     def _labs(self):
         cards = []
         for key, lab in LABS.items():
-            button = pn.widgets.Button(name="Load this lab", button_type="primary", width=140)
+            button = pn.widgets.Button(label="Load this lab", color="primary", width=140)
             button.on_click(lambda e, k=key: self.load_lab(k))
             cards.append(pn.Card(pn.pane.Markdown(lab.instructions), button, title=lab.title,
                                  collapsed=False, width=440, margin=8))

@@ -1,0 +1,129 @@
+"""The web app in headless Chromium, as a user drives it.
+
+Each test looks at what the page shows (text, the editor's error markers,
+the plots' data sources in the browser's Bokeh document) after clicks and
+typing; screenshots go to build/screenshots for people to look at.
+"""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+RASTER_END = """() => {
+  for (const doc of Bokeh.documents) {
+    const src = doc.get_model_by_name('raster_exc');
+    if (src && src.data.t.length) return src.data.t[src.data.t.length - 1];
+  }
+  return -1;
+}"""
+
+
+def _tab(page, name):
+    page.locator(".bk-tab", has_text=re.compile(f"^{name}$")).first.click()
+
+
+def _wait_text(page, pattern, timeout=120_000):
+    """Wait for text matching ``pattern`` (Panel renders in shadow DOM, which
+    playwright's text locators pierce and ``document.body.innerText`` does not)."""
+    expect(page.get_by_text(re.compile(pattern)).first).to_be_visible(timeout=timeout)
+
+
+def _compile(page):
+    _tab(page, "Run")
+    page.get_by_role("button", name="Build & compile").click()
+    _wait_text(page, r"compiled in [0-9.]+ s")
+
+
+def test_app_loads_offline_with_its_tabs(offline_page, app_url, shot):
+    page = offline_page
+    page.goto(app_url)
+    expect(page.get_by_text("neuroworkbench").first).to_be_visible(timeout=30_000)
+    for name in ("Labs", "Models", "Network", "Run"):
+        expect(page.locator(".bk-tab", has_text=name).first).to_be_visible()
+    expect(page.get_by_role("button", name="Load this lab").first).to_be_visible()
+    shot(page, "app_labs")
+
+
+def test_a_lab_compiles_runs_streams_and_stops(offline_page, app_url, shot):
+    page = offline_page
+    page.goto(app_url)
+    page.get_by_role("button", name="Load this lab").nth(2).click()     # COBA
+    _wait_text(page, "Lab loaded")
+    expect(page.get_by_text("ready to run")).to_be_visible()
+    shot(page, "app_network_coba")
+    _compile(page)
+    duration = page.get_by_label("Duration (ms)")
+    duration.fill("1000000")
+    duration.press("Enter")
+    page.get_by_role("button", name="Run").click()
+    _wait_text(page, "running to t")
+    page.wait_for_function(f"() => ({RASTER_END})() > 50", timeout=60_000)
+    first = page.evaluate(RASTER_END)
+    time.sleep(1.0)
+    second = page.evaluate(RASTER_END)
+    assert second > first, "spikes stopped arriving during the run"
+    shot(page, "app_run_coba")
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Stop").click()
+    _wait_text(page, r"stopped at t = [0-9.]+ ms", timeout=10_000)
+    assert time.perf_counter() - t0 < 5.0
+    expect(page.get_by_role("button", name="Run")).to_be_enabled()
+    # the page still answers: back to the network, then a reset
+    page.get_by_role("button", name="Reset").click()
+    _wait_text(page, "reset to t = 0 ms")
+
+
+def test_a_broken_equation_is_marked_at_its_line(offline_page, app_url, shot):
+    page = offline_page
+    page.goto(app_url)
+    _tab(page, "Models")
+    page.get_by_role("button", name="New neuron").click()
+    _wait_text(page, "new neuron")
+    editor = page.locator(".ace_editor").nth(1)              # the equations block
+    editor.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("du/dt = (v - u / 10.0")             # line 2: a missing ')'
+    _wait_text(page, r"problem", timeout=10_000)
+    gutter_error = editor.locator(".ace_gutter-cell.ace_error")
+    expect(gutter_error).to_have_count(1, timeout=10_000)
+    expect(gutter_error).to_have_text("2")
+    expect(page.get_by_text(re.compile(r"equations, line 2"))).to_be_visible()
+    shot(page, "app_model_error")
+    # fixing the line clears the marker and renders the equations
+    page.keyboard.type(")")
+    expect(gutter_error).to_have_count(0, timeout=10_000)
+    _wait_text(page, "OK", timeout=10_000)
+
+
+def test_two_sessions_do_not_see_each_other(browser, app_url):
+    one = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    two = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        one.goto(app_url)
+        two.goto(app_url)
+        one.get_by_role("button", name="Load this lab").nth(2).click()   # COBA
+        _wait_text(one, "Lab loaded")
+        _compile(one)
+        duration = one.get_by_label("Duration (ms)")
+        duration.fill("1000000")
+        duration.press("Enter")
+        one.get_by_role("button", name="Run").click()
+        _wait_text(one, "running to t")
+        # the second session keeps its own network and answers during the run
+        _tab(two, "Network")
+        t0 = time.perf_counter()
+        expect(two.get_by_text("5 populations")).to_be_visible(timeout=10_000)
+        assert time.perf_counter() - t0 < 5.0
+        assert "exc" not in two.locator(".tabulator").first.inner_text()
+        _tab(two, "Run")
+        expect(two.get_by_role("button", name="Run")).to_be_disabled()
+        one.get_by_role("button", name="Stop").click()
+        _wait_text(one, "stopped at t")
+    finally:
+        one.context.close()
+        two.context.close()
