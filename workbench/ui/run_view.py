@@ -34,6 +34,8 @@ RASTER_MIN_ROLLOVER = 2_000
 #: neurons a raster draws at most (every k-th neuron above this)
 RASTER_NEURONS = 500
 LINE_ROLLOVER = 20_000
+#: windows of line data kept (a trace keeps about 2 windows of its records)
+KEEP_WINDOWS = 2.0
 #: width of the population-rate bins (ms)
 RATE_BIN_MS = 10.0
 #: the time window the plots follow (ms)
@@ -179,7 +181,10 @@ class LivePlots:
             if src is None or not t.size:
                 continue
             data = {"t": t} | {f"n{k}": values[:, k] for k in range(values.shape[1])}
-            src.stream(data, rollover=LINE_ROLLOVER)
+            span = max(float(t[-1] - t[0]), 1e-9) if t.size > 1 else 1.0
+            per_ms = t.size / span if t.size > 1 else 1.0
+            keep = int(KEEP_WINDOWS * self.window * per_ms) + 1
+            src.stream(data, rollover=max(100, min(LINE_ROLLOVER, keep)))
             sent += t.size * values.shape[1]
         self.points_streamed += sent
         return sent
@@ -310,9 +315,12 @@ class RunView(pn.viewable.Viewer):
         if s.generation != self._layout_generation and s._built is not None:
             self.plots.setup(s)
             self._layout_generation = s.generation
-        if s._built is not None and s.network.compiled:
-            self.plots.push(s.read_new())
-        self._refresh()
+        # one websocket message per tick (not one per source): the browser
+        # then redraws the linked plots once
+        with pn.io.hold():
+            if s._built is not None and s.network.compiled:
+                self.plots.push(s.read_new())
+            self._refresh()
         if not s.busy and self._callback is not None and s.status != "running":
             self._callback.stop()
 

@@ -223,3 +223,18 @@ def test_run_view_reports_a_build_error():
     view._on_compile()
     assert view._status.alert_type == "danger" and "1 problem" in view._status.object
     assert view.session.status == "empty"
+
+
+def test_the_python_blocks_of_docs_app_run_on_their_own():
+    """docs/app.md's examples are copied by newcomers one block at a time."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "app.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        namespace = {}
+        exec(compile(block, "docs/app.md", "exec"), namespace)   # our own documentation
+    assert namespace["wb"].session.status == "finished"
+    assert namespace["wb"].session.sim_time == pytest.approx(200.0)
