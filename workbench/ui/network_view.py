@@ -149,7 +149,7 @@ class NetworkView(pn.viewable.Viewer):
 
     def _table(self, name):
         return pn.widgets.Tabulator(pd.DataFrame(), disabled=True, show_index=False,
-                                    sizing_mode="stretch_width", height=150, label=name,
+                                    sizing_mode="stretch_width", height=210, label=name,
                                     selectable=1)
 
     # -- refresh from the spec ---------------------------------------------------------------
@@ -359,6 +359,8 @@ class NetworkView(pn.viewable.Viewer):
                     "params": parse_assignments(params.value, what="connector parameters"),
                     "weights": _value_from_text(weights.value),
                     "delays": _value_from_text(delays.value)}
+        for w in (pre, post, target, synapse, connector, params, weights, delays):
+            w.width = 200
         return [name, pn.Row(pre, post), pn.Row(target, synapse), pn.Row(connector, params),
                 pn.Row(weights, delays)], read
 

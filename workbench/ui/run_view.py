@@ -225,6 +225,10 @@ class RunView(pn.viewable.Viewer):
         self._reset = pn.widgets.Button(label="Reset", width=80)
         self._duration = pn.widgets.FloatInput.from_param(s.param.duration, label="Duration (ms)",
                                                           width=130, step=100.0)
+        self._traced = pn.widgets.IntInput.from_param(
+            s.param.trace_neurons, label="Traced neurons", width=110,
+            description="Membrane traces of the first N neurons of each population "
+                        "(applies at the next Build & compile)")
         self._progress = pn.indicators.Progress(value=0, max=1000, width=300, bar_color="info")
         self._status = pn.pane.Alert(s.message, alert_type="secondary", margin=(5, 5),
                                      sizing_mode="stretch_width")
@@ -345,7 +349,7 @@ class RunView(pn.viewable.Viewer):
         self._reset.disabled = busy or s.status in ("empty", "compiling")
 
     def __panel__(self):
-        controls = pn.Row(self._compile, self._duration, self._run, self._pause, self._stop,
+        controls = pn.Row(self._compile, self._traced, self._duration, self._run, self._pause, self._stop,
                           self._reset, pn.Column(self._progress, self._clock),
                           sizing_mode="stretch_width")
         change = pn.Card(pn.Row(self._change_pop, self._change_attr, self._change_value,
