@@ -32,7 +32,9 @@ import param
 from engine import ModelError
 from workbench.errors import WorkspaceError
 from workbench.ui.model_library import ModelLibrary
-from workbench.ui.network_spec import BuiltNetwork, NetworkSpec, _check_name, _hint
+from workbench.ui.network_checks import _check_name
+from workbench.ui.network_spec import BuiltNetwork, NetworkSpec
+from workbench.ui.network_values import _hint
 
 __all__ = ["Workspace", "FORMAT", "MAX_BYTES", "check_run", "DEFAULT_RUN"]
 
