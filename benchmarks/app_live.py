@@ -23,26 +23,30 @@ What it does:
    timestamps from ``performance.now()``) every stream into the raster's
    source, every clock text ("t = ... ms  N.NNx real time") and the status
    and button states; a capture-phase click listener timestamps clicks;
-5. every ``--probe-every`` seconds it clicks Pause (answered when the status
-   says "paused" and Run is enabled), Run (status "running", Pause enabled)
-   and the parameter card's Set button (its message appears), and times each
-   from the click event to the model change in the browser, and to the
-   next animation frame after it;
-6. every ``--sample-every`` seconds: the server's resident memory and CPU
-   (main thread = Tornado's event loop, where the periodic callback and the
-   serialisation run; the other threads = the simulation), the renderer
-   processes' memory and CPU, the page's JS heap and the renderer's
-   main-thread busy time (CDP ``Runtime.getHeapUsage``,
-   ``Performance.getMetrics``), the points held by the raster source;
-7. prints a table (measure | value | target | met?) and the memory samples,
-   then stops the server and the browser (also on error or Ctrl-C).
+5. every ``--probe-every`` seconds it clicks the parameter card's Set button
+   (answered when its message appears), Pause (the status says "paused" and
+   Run is enabled) and Run ("running", Pause enabled), and times each from
+   the click event to the model change in the page, and to the next
+   animation frame after it (not answered within 30 s: unanswered); at the
+   end Stop, whose answer also tells how far behind the run the page was;
+6. a thread samples every ``--sample-every`` seconds the server's resident
+   memory and CPU (main thread = Tornado's event loop, where the periodic
+   callback and the serialisation run; the other threads = the simulation)
+   and the Chromium processes' (renderer, and the others: GPU, network); the
+   main loop asks the page for its JS heap and main-thread busy time (CDP
+   ``Runtime.getHeapUsage``, ``Performance.getMetrics``), the points its
+   raster holds, and the time spent applying the server's messages;
+7. prints a table (measure | value | target | met?), the memory samples
+   (start, middle, end, least-squares slopes) and the CPU shares, then stops
+   the server and the browser (also on error, Ctrl-C or SIGTERM).
 
-The real-time factor is measured in the page: simulated time advanced
-(clock texts) over the wall time between them, counted only within running
-segments (the Pause probes are left out); the server's own figure (the
-"N.NNx" of the clock) is shown alongside. Updates per second: raster
-streams received per second of running, in 1-second bins (first 3 s after
-each Run left out).
+The real-time factor is the server's own figure (the "N.NNx" of the page's
+clock, median); next to it, the simulated time the page shows per wall
+second, counted within running segments from the clock texts: lower means
+the page falls behind the run. Updates per second: streams received into the
+raster's busiest source (one per population) per second of running, in
+1-second bins (3 s after each Run left out). ``--source DIR`` serves another
+checkout (a ``git archive`` of a commit, a patched copy) with this script.
 
 Never downloads a browser: it uses Debian's ``/usr/bin/chromium``.
 """
@@ -61,6 +65,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -73,6 +78,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 MAX_DURATION_MS = 3_600_000.0          # RunSession's bound on one Run
+
+#: s a click may take to be answered before it counts as unanswered
+PROBE_TIMEOUT = 30.0
+#: the same for the final Stop (it measures how far behind the page is)
+STOP_TIMEOUT = 180.0
 
 # targets of the issue
 TARGET_RTF = 1.0
@@ -233,7 +243,7 @@ HOOKS = r"""() => {
   const isButton = (m) => String(m.type || '').endsWith('.Button');
   const button = (label) => models.find((m) => isButton(m) && m.label === label);
   const W = window.__live = {
-    streams: [], clock: [], status: [], texts: [], events: 0, frames: 0,
+    streams: [], clock: [], status: [], texts: [], tags: [], events: 0, frames: 0,
     longtasks: [], probe: null, probes: [], paint_after_stream: [],
     run: button('Run'), pause: button('Pause'), stop: button('Stop'), set: button('Set'),
     statusModel: models.find((m) => typeof m.text === 'string' && m.text.includes('compiled')),
@@ -271,6 +281,8 @@ HOOKS = r"""() => {
     if (e.kind === 'ColumnsStreamed' && W.rasters.includes(e.model)) {
       W.streams.push([now, colLength(e.data, 't'), W.rasters.indexOf(e.model)]);
       requestAnimationFrame(() => W.paint_after_stream.push(performance.now() - now));
+    } else if (e.kind === 'ModelChanged' && e.attr === 'tags') {
+      W.tags.push([now, String(e.model.name), e.sync === false ? 'in' : 'out']);
     } else if (e.kind === 'ModelChanged' && e.attr === 'text' && typeof e.value === 'string') {
       const m = e.value.match(clockRe);
       if (m) W.clock.push([now, parseFloat(m[1].replace(/,/g, '')), parseFloat(m[2])]);
@@ -297,6 +309,7 @@ HOOKS = r"""() => {
       pause: () => txt().includes('paused at') && !W.run.disabled,
       run: () => txt().includes('running to') && !W.pause.disabled,
       set: () => models.some((m) => typeof m.text === 'string' && m.text.includes(token)),
+      stop: () => txt().includes('stopped at') && !W.run.disabled,
     };
     W.probe = {kind, token, t0: null, done: null, paint: null, pred: preds[kind]};
     return true;
@@ -304,7 +317,10 @@ HOOKS = r"""() => {
   W.result = () => {
     const p = W.probe;
     if (!p) return null;
-    if (p.done === null && p.t0 !== null && p.pred()) { p.done = performance.now(); }
+    if (p.done === null && p.t0 !== null && p.pred()) {
+      p.done = performance.now();
+      requestAnimationFrame(() => { p.paint = performance.now(); });
+    }
     return {kind: p.kind, t0: p.t0, done: p.done, paint: p.paint};
   };
   return 'ok';
@@ -320,7 +336,8 @@ class Live:
         self.proc = None
         self.port = args.port or free_port()
         self.log = workdir / "serve.log"
-        self.samples: list[dict] = []
+        self.samples: list[dict] = []          # processes (sampler thread)
+        self.page_samples: list[dict] = []     # the page (main loop)
         self.probes: list[dict] = []
         self.ws_bytes = 0
         self.ws_frames = 0
@@ -333,47 +350,82 @@ class Live:
         return f"http://127.0.0.1:{self.port}/workbench"
 
     # one memory / CPU sample
-    def sample(self, page, cdp, t0: float) -> dict:
-        heap = cdp.send("Runtime.getHeapUsage")
-        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    def sample_processes(self, t0: float) -> dict:
+        """Memory and CPU of the server and of Chromium (any thread)."""
         renderers, others = chromium_processes()
         r_rss, r_cpu = procs_rss_cpu(renderers)
-        o_rss, o_cpu = procs_rss_cpu(others)
+        _, o_cpu = procs_rss_cpu(others)
         main, other = thread_cpu(self.proc.pid)
-        held = page.evaluate("() => window.__live.held()")
         s = {"t": time.monotonic() - t0, "server_rss": rss_mb(self.proc.pid),
              "server_main_cpu": main, "server_other_cpu": other,
              "renderer_rss": r_rss, "renderer_cpu": r_cpu, "chromium_other_cpu": o_cpu,
+             "load1": os.getloadavg()[0]}
+        self.samples.append(s)
+        return s
+
+    def sampler(self, t0: float, stop: threading.Event) -> threading.Thread:
+        """A thread sampling the processes every --sample-every s (the page
+        may be too busy to answer on time; this does not wait for it)."""
+        def loop():
+            while not stop.is_set():
+                self.sample_processes(t0)
+                stop.wait(self.args.sample_every)
+        th = threading.Thread(target=loop, name="app_live-sampler", daemon=True)
+        th.start()
+        return th
+
+    def sample_page(self, page, cdp, t0: float) -> dict:
+        """The page's heap, main-thread time and held points (asks the page)."""
+        heap = cdp.send("Runtime.getHeapUsage")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        info = page.evaluate("() => ({held: window.__live.held(), patches: window.__live.patches,"
+                             " patch_ms: window.__live.patch_ms})")
+        s = {"t": time.monotonic() - t0,
              "js_heap": heap["usedSize"] / 2**20, "js_heap_total": heap["totalSize"] / 2**20,
              "task_s": metrics.get("TaskDuration", float("nan")),
              "script_s": metrics.get("ScriptDuration", float("nan")),
              "layout_s": metrics.get("LayoutDuration", float("nan")) +
              metrics.get("RecalcStyleDuration", float("nan")),
-             "raster_points": held, "ws_bytes": self.ws_bytes, "ws_frames": self.ws_frames,
-             **page.evaluate("() => ({patches: window.__live.patches, "
-                             "patch_ms: window.__live.patch_ms})"),
-             "load1": os.getloadavg()[0]}
-        self.samples.append(s)
+             "raster_points": info["held"], "patches": info["patches"],
+             "patch_ms": info["patch_ms"], "ws_bytes": self.ws_bytes,
+             "ws_frames": self.ws_frames}
+        self.page_samples.append(s)
         return s
 
     # one click, timed in the page
-    def probe(self, page, kind: str, locator, token: str = "", before=None) -> dict:
+    def probe(self, page, kind: str, locator, token: str = "", before=None,
+              timeout: float = 0.0) -> dict:
+        """Click ``locator`` and time the answer in the page (click event ->
+        the model change the ``kind`` predicate waits for, and -> the next
+        frame). No answer within ``timeout`` (default PROBE_TIMEOUT) s:
+        ``click_ms`` is inf."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        timeout = timeout or PROBE_TIMEOUT
         page.evaluate("([k, tok]) => window.__live.arm(k, tok)", [kind, token])
         if before is not None:
             before()
+        out = {"kind": kind, "click_ms": float("nan"), "paint_ms": float("nan"),
+               "at": time.monotonic()}
+        try:               # waits until the button is enabled (an earlier answer is late)
+            locator.click(timeout=timeout * 1000)
+        except PlaywrightError:
+            out["error"] = f"{kind}: not clickable within {timeout:g} s"
+            self.probes.append(out)
+            return out
         wall = time.monotonic()
-        locator.click()
         res = None
-        while time.monotonic() - wall < 15.0:
+        while time.monotonic() - wall < timeout:
             res = page.evaluate("() => window.__live.result()")
             if res and res["done"] is not None and res["paint"] is not None:
                 break
             time.sleep(0.02)
-        out = {"kind": kind, "click_ms": float("nan"), "paint_ms": float("nan")}
         if res and res["t0"] is not None and res["done"] is not None:
             out["click_ms"] = res["done"] - res["t0"]
             if res["paint"] is not None:
                 out["paint_ms"] = res["paint"] - res["t0"]
+        elif res and res["t0"] is not None:
+            out["click_ms"] = out["paint_ms"] = float("inf")     # no answer in time
         self.probes.append(out)
         return out
 
@@ -442,53 +494,70 @@ class Live:
         total = args.minutes * 60.0
         probe_every = args.probe_every or max(15.0, total / 4)
         t0 = time.monotonic()
-        self.probe(page, "run", run_btn)
+        stop = threading.Event()
+        sampler = self.sampler(t0, stop)
         runs = [0.0]
-        next_sample, next_probe = 0.0, probe_every
-        set_k = 0
-        while True:
-            now = time.monotonic() - t0
-            if now >= total:
-                break
-            if now >= next_sample:
-                s = self.sample(page, cdp, t0)
-                print(f"  t={s['t']:6.1f} s  server {s['server_rss']:7.1f} MB  renderer "
-                      f"{s['renderer_rss']:7.1f} MB  JS heap {s['js_heap']:6.1f} MB  "
-                      f"raster points {s['raster_points']:>7}  load {s['load1']:.1f}",
-                      flush=True)
-                next_sample += args.sample_every
-            if now >= next_probe and now < total - 5:
-                set_k += 1
-                token = f"{5.0 + set_k / 100:g}"
-                value = f"exc.noise = {token} (at the next chunk)"
+        try:
+            self.sample_page(page, cdp, t0)
+            self.probe(page, "run", run_btn)
+            next_page, next_probe = args.sample_every, probe_every
+            set_k = 0
+            while True:
+                now = time.monotonic() - t0
+                if now >= total:
+                    break
+                if now >= next_page:
+                    q = self.sample_page(page, cdp, t0)
+                    s = self.samples[-1]
+                    print(f"  t={q['t']:6.1f} s  server {s['server_rss']:7.1f} MB  renderer "
+                          f"{s['renderer_rss']:7.1f} MB  JS heap {q['js_heap']:6.1f} MB  raster "
+                          f"points {q['raster_points']:>7}  load {s['load1']:.1f}", flush=True)
+                    next_page = now + args.sample_every
+                if now >= next_probe and now < total - 5:
+                    set_k += 1
+                    token = f"{5.0 + set_k / 100:g}"
+                    message = f"exc.noise = {token} (at the next chunk)"
 
-                def fill(token=token):
-                    value_input.fill(token)
-                    value_input.press("Enter")
+                    def fill(token=token):
+                        value_input.fill(token)
+                        value_input.press("Enter")
+                        time.sleep(0.3)
+                    p = self.probe(page, "set", set_btn, message, before=fill)
+                    q = self.probe(page, "pause", pause_btn)
                     time.sleep(0.3)
-                p = self.probe(page, "set", set_btn, value, before=fill)
-                q = self.probe(page, "pause", pause_btn)
-                time.sleep(0.3)
-                r = self.probe(page, "run", run_btn)
-                runs.append(time.monotonic() - t0)
-                print(f"  clicks at t={now:.0f} s: Set {p['click_ms']:.0f} ms, Pause "
-                      f"{q['click_ms']:.0f} ms, Run {r['click_ms']:.0f} ms", flush=True)
-                next_probe += probe_every
-            text = page.evaluate("() => window.__live.statusText()")
-            if "finished at" in text:        # a very fast run ends: run again
-                self.notes.append(f"the run finished at t={now:.0f} s; Run clicked again")
-                run_btn.click()
-                runs.append(time.monotonic() - t0)
-            time.sleep(0.5)
-        self.sample(page, cdp, t0)
+                    r = self.probe(page, "run", run_btn)
+                    runs.append(time.monotonic() - t0)
+                    print(f"  clicks at t={now:.0f} s: Set {p['click_ms']:.0f} ms, Pause "
+                          f"{q['click_ms']:.0f} ms, Run {r['click_ms']:.0f} ms", flush=True)
+                    next_probe = time.monotonic() - t0 + probe_every
+                text = page.evaluate("() => window.__live.statusText()")
+                if "finished at" in text:        # a very fast run ends: run again
+                    self.notes.append(f"the run finished at t={now:.0f} s; Run clicked again")
+                    run_btn.click()
+                    runs.append(time.monotonic() - t0)
+                time.sleep(0.5)
+        finally:
+            stop.set()
+            sampler.join(30)
+        self.sample_processes(t0)
+        self.sample_page(page, cdp, t0)
         if args.screenshot:
             page.screenshot(path=args.screenshot, full_page=True)
+        # Stop: how long the answer takes, and how far behind the run the page was
+        loop_end = page.evaluate("() => performance.now()")
+        shown = page.evaluate("() => { const c = window.__live.clock; "
+                              "return c.length ? c[c.length - 1][1] : null; }")
+        stop_probe = self.probe(page, "stop", page.get_by_role("button", name="Stop"),
+                                timeout=STOP_TIMEOUT)
         log = page.evaluate("""() => { const W = window.__live; return {
             streams: W.streams, clock: W.clock, status: W.status, frames: W.frames,
-            longtasks: W.longtasks, paint_after_stream: W.paint_after_stream,
-            events: W.events, now: performance.now()}; }""")
-        page.get_by_role("button", name="Stop").click()
-        return {"compile_s": compile_s, "log": log, "runs": runs, "total": total}
+            longtasks: W.longtasks, paint_after_stream: W.paint_after_stream, tags: W.tags,
+            events: W.events, now: performance.now(), final: W.statusText()}; }""")
+        m = re.search(r"stopped at t = ([\d.e+]+) ms", log["final"])
+        stopped_at = float(m.group(1)) if m else float("nan")
+        return {"compile_s": compile_s, "log": log, "runs": runs, "total": total,
+                "loop_end_ms": loop_end,
+                "stop": stop_probe, "shown_at_stop": shown, "stopped_at": stopped_at}
 
 
 # -- analysis ------------------------------------------------------------------------------
@@ -507,9 +576,11 @@ def _segments(status: list, end_ms: float) -> list[tuple[float, float]]:
     return segs
 
 
-def analyse(res: dict, samples: list[dict], probes: list[dict], skip_s: float = 3.0) -> dict:
+def analyse(res: dict, samples: list[dict], page_samples: list[dict], probes: list[dict],
+            skip_s: float = 3.0) -> dict:
     log = res["log"]
-    segs = _segments(log["status"], log["now"])
+    end = min(log["now"], res.get("loop_end_ms") or log["now"])    # the final Stop left out
+    segs = [(a, min(b, end)) for a, b in _segments(log["status"], log["now"]) if a < end]
     entries = np.array(log["streams"], dtype=float).reshape(-1, 3)
     # a raster update: a stream into the raster's busiest source (with one
     # source per population, one server update streams into each)
@@ -558,12 +629,21 @@ def analyse(res: dict, samples: list[dict], probes: list[dict], skip_s: float = 
         paints = [p["paint_ms"] for p in probes if p["kind"] == kind and p is not probes[0]]
         out[f"{kind}_ms"] = vals
         out[f"{kind}_paint_ms"] = paints
+    out["first_run_ms"] = probes[0]["click_ms"] if probes else float("nan")
+    probes = [p for p in probes if p["kind"] != "stop"]
+    out["unclickable"] = [p.get("error") for p in probes if p.get("error")]
     # CPU shares over the sampled window
     if len(samples) >= 2:
         a, b = samples[0], samples[-1]
         dt = b["t"] - a["t"]
         for key in ("server_main_cpu", "server_other_cpu", "renderer_cpu",
-                    "chromium_other_cpu", "task_s", "script_s", "layout_s"):
+                    "chromium_other_cpu"):
+            out[key + "_share"] = (b[key] - a[key]) / dt if dt > 0 else float("nan")
+        out["load_median"] = statistics.median(s["load1"] for s in samples)
+    if len(page_samples) >= 2:
+        a, b = page_samples[0], page_samples[-1]
+        dt = b["t"] - a["t"]
+        for key in ("task_s", "script_s", "layout_s"):
             out[key + "_share"] = (b[key] - a[key]) / dt if dt > 0 else float("nan")
         out["ws_mb_per_s"] = (b["ws_bytes"] - a["ws_bytes"]) / dt / 2**20
         out["ws_frames_per_s"] = (b["ws_frames"] - a["ws_frames"]) / dt
@@ -583,22 +663,23 @@ def slope_mb_per_min(samples: list[dict], key: str, skip_s: float = 0.0) -> floa
     return float(np.polyfit(t / 60.0, y, 1)[0])
 
 
-def fmt_ms(vals) -> str:
+def fmt_ms(vals, limit: float = PROBE_TIMEOUT) -> str:
+    late = sum(1 for v in vals if v == float("inf"))
     vals = [v for v in vals if math.isfinite(v)]
+    tail = f"; {late} not answered within {limit:g} s" if late else ""
     if not vals:
-        return "n/a"
+        return ("none answered" + tail) if late else "n/a"
     if len(vals) == 1:
-        return f"{vals[0]:.0f} ms"
-    return f"median {statistics.median(vals):.0f} ms, max {max(vals):.0f} ms (n={len(vals)})"
+        return f"{vals[0]:.0f} ms{tail}"
+    return f"median {statistics.median(vals):.0f} ms, max {max(vals):.0f} ms (n={len(vals)}){tail}"
 
 
-def report(args, res: dict, a: dict, samples: list[dict], notes: list[str]) -> str:
+def report(args, res: dict, a: dict, samples: list[dict], page_samples: list[dict],
+           notes: list[str]) -> str:
     lines = []
-    mid = samples[len(samples) // 2]
-    first, last = samples[0], samples[-1]
     warm = min(60.0, 0.25 * res["total"])
     s_server = slope_mb_per_min(samples, "server_rss", warm)
-    s_heap = slope_mb_per_min(samples, "js_heap", warm)
+    s_heap = slope_mb_per_min(page_samples, "js_heap", warm)
     s_rend = slope_mb_per_min(samples, "renderer_rss", warm)
 
     def met(ok):
@@ -608,14 +689,18 @@ def report(args, res: dict, a: dict, samples: list[dict], notes: list[str]) -> s
     worst = max(clicks) if clicks else float("nan")
     flat = 5.0     # MB per minute counted as "flat"
     lines.append(f"{args.neurons} Izhikevich neurons, dt {args.dt:g} ms, "
-                 f"{args.minutes:g} min of running ({a['running_s']:.0f} s running, "
+                 f"{args.minutes:g} min of running asked ({a['running_s']:.0f} s running, the "
+                 f"clicks' waits included; "
                  f"{a['sim_s']:.0f} s simulated); build + compile {res['compile_s']:.1f} s")
     lines.append("")
     lines.append("| measure | value | target | met? |")
     lines.append("|---|---|---|---|")
-    lines.append(f"| real-time factor (page clock) | {a['rtf']:.2f}x (server's figure: median "
-                 f"{a['server_speed_median']:.2f}x) | >= {TARGET_RTF:g}x | "
-                 f"{met(a['rtf'] >= TARGET_RTF)} |")
+    lines.append(f"| real-time factor of the run (the server's figure, median) | "
+                 f"{a['server_speed_median']:.2f}x | >= {TARGET_RTF:g}x | "
+                 f"{met(a['server_speed_median'] >= TARGET_RTF)} |")
+    lines.append(f"| simulated time the page shows per wall second | {a['rtf']:.2f}x | as above "
+                 f"(else the page falls behind) | "
+                 f"{met(a['rtf'] >= 0.9 * a['server_speed_median'])} |")
     lines.append(f"| raster updates received per second | mean {a['updates_mean']:.1f}, "
                  f"10th pct {a['updates_p10']:.0f}, min {a['updates_min']:.0f} "
                  f"({a['bins']} one-second bins) | >= {TARGET_UPDATES:g}/s | "
@@ -629,7 +714,9 @@ def report(args, res: dict, a: dict, samples: list[dict], notes: list[str]) -> s
     lines.append(f"| Set click -> its message | {fmt_ms(a['set_ms'])} | "
                  f"<= {TARGET_CLICK_MS:g} ms | "
                  f"{met(all(v <= TARGET_CLICK_MS for v in a['set_ms']) and a['set_ms'])} |")
-    lines.append(f"| browser JS heap slope (after {warm:.0f} s) | {s_heap:+.2f} MB/min | flat "
+    heap = f"{s_heap:+.2f} MB/min" if math.isfinite(s_heap) else \
+        f"n/a ({len(page_samples)} page samples: the page was too busy to ask)"
+    lines.append(f"| browser JS heap slope (after {warm:.0f} s) | {heap} | flat "
                  f"(<= {flat:g} MB/min) | {met(abs(s_heap) <= flat)} |")
     lines.append(f"| renderer RSS slope (after {warm:.0f} s) | {s_rend:+.2f} MB/min | flat | "
                  f"{met(abs(s_rend) <= flat)} |")
@@ -638,14 +725,27 @@ def report(args, res: dict, a: dict, samples: list[dict], notes: list[str]) -> s
     lines.append("")
     lines.append(f"Clicks including the next frame: Pause {fmt_ms(a['pause_paint_ms'])}; Run "
                  f"{fmt_ms(a['run_paint_ms'])}; Set {fmt_ms(a['set_paint_ms'])}; worst "
-                 f"click {worst:.0f} ms.")
+                 f"click {worst:.0f} ms; the first Run (nothing running yet) "
+                 f"{fmt_ms([a['first_run_ms']])}.")
+    st = res.get("stop") or {}
+    if st:
+        shown = res["shown_at_stop"] if res["shown_at_stop"] is not None else float("nan")
+        behind = (f"the run stopped at t = {res['stopped_at']:,.0f} ms: the page was "
+                  f"{(res['stopped_at'] - shown) / 1000:,.1f} s of simulated time behind"
+                  if math.isfinite(res["stopped_at"]) else "where the run stopped never showed")
+        lines.append(f"Stop at the end: answered in "
+                     f"{fmt_ms([st.get('click_ms', float('nan'))], STOP_TIMEOUT)}; the page "
+                     f"showed t = {shown:,.0f} ms when it was clicked; {behind}.")
+    if a["unclickable"]:
+        lines.append(f"Probes not made: {len(a['unclickable'])} ({a['unclickable'][0]})")
     lines.append(f"Raster: {a['points_per_s']:,.0f} points/s received into "
                  f"{a['raster_sources']} source(s); a stream reaches the next animation frame "
                  f"after {a['paint_after_stream_ms']:.0f} ms (median); page frames "
                  f"{a['fps']:.1f}/s.")
-    if "server_main_cpu_share" in a:
+    if "server_main_cpu_share" in a and "task_s_share" in a:
         lines.append(
-            f"CPU (cores, whole run): server event loop {a['server_main_cpu_share']:.2f}, "
+            f"CPU (cores, whole run; machine load average median {a['load_median']:.1f}): "
+            f"server event loop {a['server_main_cpu_share']:.2f}, "
             f"server simulation threads {a['server_other_cpu_share']:.2f}, Chromium renderer "
             f"{a['renderer_cpu_share']:.2f}, other Chromium {a['chromium_other_cpu_share']:.2f}; "
             f"renderer main thread busy {a['task_s_share']:.2f} (script "
@@ -654,18 +754,26 @@ def report(args, res: dict, a: dict, samples: list[dict], notes: list[str]) -> s
             f"{a['patch_ms_share']:.2f}); websocket to the page {a['ws_mb_per_s']:.2f} MB/s in "
             f"{a['ws_frames_per_s']:.0f} frames/s ({a['patches_per_s']:.0f} messages/s).")
     lines.append("")
-    lines.append("Memory samples (MB):")
+    lines.append(f"Memory samples (MB; {len(samples)} process samples, {len(page_samples)} "
+                 "page samples; slopes by least squares):")
     lines.append("")
     lines.append("| when | t (s) | server RSS | renderer RSS | JS heap used | raster points "
                  "held | load avg |")
     lines.append("|---|---|---|---|---|---|---|")
-    for name, s in (("start", first), ("middle", mid), ("end", last)):
+
+    def near(rows, t):
+        return min(rows, key=lambda r: abs(r["t"] - t))
+    for name, s in (("start", samples[0]), ("middle", samples[len(samples) // 2]),
+                    ("end", samples[-1])):
+        q = near(page_samples, s["t"])
         lines.append(f"| {name} | {s['t']:.0f} | {s['server_rss']:.0f} | "
-                     f"{s['renderer_rss']:.0f} | {s['js_heap']:.1f} | {s['raster_points']} | "
-                     f"{s['load1']:.1f} |")
+                     f"{s['renderer_rss']:.0f} | {q['js_heap']:.1f} (t={q['t']:.0f}) | "
+                     f"{q['raster_points']} | {s['load1']:.1f} |")
     lines.append(f"| slope, whole run | | {slope_mb_per_min(samples, 'server_rss'):+.2f}/min | "
                  f"{slope_mb_per_min(samples, 'renderer_rss'):+.2f}/min | "
-                 f"{slope_mb_per_min(samples, 'js_heap'):+.2f}/min | | |")
+                 f"{slope_mb_per_min(page_samples, 'js_heap'):+.2f}/min | | |")
+    lines.append(f"| slope after {warm:.0f} s | | {s_server:+.2f}/min | {s_rend:+.2f}/min | "
+                 f"{s_heap:+.2f}/min | | |")
     for n in notes:
         lines.append(f"- {n}")
     return "\n".join(lines)
@@ -727,18 +835,21 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         res = live.run()
-        a = analyse(res, live.samples, live.probes)
+        a = analyse(res, live.samples, live.page_samples, live.probes)
         print()
         print(f"code: {code_state(args.source)}; {os.cpu_count()} CPUs; "
               f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-        print(report(args, res, a, live.samples, live.notes))
+        print(report(args, res, a, live.samples, live.page_samples, live.notes))
         errors = server_errors(live.log)
         if errors:
             print(f"\nThe server logged {len(errors)} traceback(s): " + "; ".join(errors[:5]))
         if args.json:
             Path(args.json).write_text(json.dumps(
                 {"args": vars(args), "analysis": a, "samples": live.samples,
+                 "page_samples": live.page_samples,
                  "probes": live.probes, "compile_s": res["compile_s"], "notes": live.notes,
+                 "loop_end_ms": res["loop_end_ms"], "shown_at_stop": res["shown_at_stop"],
+                 "stopped_at": res["stopped_at"],
                  "page_log": res["log"]}, indent=1, default=float))
         return 0
     finally:

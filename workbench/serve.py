@@ -22,7 +22,9 @@ def panel_argv(port: int, address: str, show: bool) -> list[str]:
     host = "localhost" if address in ("127.0.0.1", "localhost") else address
     origins = {f"{host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
     argv = ["panel", "serve", str(APP), "--port", str(port), "--address", address,
-            "--liveness", "--num-procs", "1"]
+            "--liveness", "--num-procs", "1",
+            # a closed tab's session (and its run) goes within ~5 s
+            "--check-unused-sessions", "2000", "--unused-session-lifetime", "3000"]
     for origin in sorted(origins):
         argv += ["--allow-websocket-origin", origin]
     if show:

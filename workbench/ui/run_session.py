@@ -151,7 +151,9 @@ class RunSession(param.Parameterized):
                 spikes[name] = net.monitor(pop, ["spike"], name=f"{name}_spikes")
             names = [v.name for v in pop.ir.variables
                      if v.kind == "variable" and v.locality == "local" and v.dtype == "float"]
-            var = next((v for v in ("v", "r") if v in names), names[0] if names else None)
+            # a membrane potential or a rate; nothing for inputs (their
+            # variables are random draws, not something to watch)
+            var = next((v for v in ("v", "r") if v in names), None)
             if var is not None and self.trace_neurons > 0:
                 n = min(self.trace_neurons, pop.size)
                 traces[name] = net.monitor(pop[0:n], [var], period=self.trace_period or None,

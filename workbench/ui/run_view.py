@@ -14,7 +14,7 @@ import io
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Range1d
+from bokeh.models import ColumnDataSource, Legend, LegendItem, Range1d
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
@@ -50,7 +50,7 @@ class LivePlots:
         self.raster_sources: dict[str, ColumnDataSource] = {}
         self.rate_sources: dict[str, ColumnDataSource] = {}
         self.trace_sources: dict[str, ColumnDataSource] = {}
-        self.raster = figure(height=300, sizing_mode="stretch_width", title="Spikes", output_backend="webgl",
+        self.raster = figure(height=300, sizing_mode="stretch_width", title="Spikes",
                              x_axis_label="t (ms)", y_axis_label="neuron",
                              tools="xpan,xwheel_zoom,reset,save", name="raster")
         self.rates = figure(height=200, sizing_mode="stretch_width", title="Population rates",
@@ -60,6 +60,14 @@ class LivePlots:
         self.traces = figure(height=220, sizing_mode="stretch_width", title="Traces",
                              x_axis_label="t (ms)", tools="xpan,xwheel_zoom,reset,save",
                              name="traces", x_range=self.raster.x_range)
+        # legends made once, with the figures (a legend added to a figure that
+        # is already on the page has no view in the browser)
+        self._rate_legend = Legend(location="top_left", click_policy="hide",
+                                   label_text_font_size="8pt")
+        self._trace_legend = Legend(location="top_left", click_policy="hide",
+                                    label_text_font_size="8pt")
+        self.rates.add_layout(self._rate_legend)
+        self.traces.add_layout(self._trace_legend)
         self.raster.x_range.follow = "end"
         self.raster.x_range.follow_interval = window_ms
         self.raster.x_range.range_padding = 0.0
@@ -107,9 +115,11 @@ class LivePlots:
         self.raster.yaxis.major_label_overrides = {v: k for k, v in self._offsets.items()}
         self.rates.renderers = []
         self.rate_sources = {}
+        rate_items, trace_items = [], []
         for name, color in self._colors.items():
             src = ColumnDataSource({"t": [], "rate": []}, name=f"rate_{name}")
-            self.rates.line("t", "rate", source=src, color=color, legend_label=name)
+            r = self.rates.line("t", "rate", source=src, color=color)
+            rate_items.append(LegendItem(label=name, renderers=[r]))
             self.rate_sources[name] = src
         self.traces.renderers = []
         self.trace_sources = {}
@@ -123,14 +133,13 @@ class LivePlots:
             for k in range(n):
                 self.traces.line("t", f"n{k}", source=src, line_width=1,
                                  color=Category10_10[palette_i % 10],
-                                 legend_label=f"{name}[{k}].{var}")
+                                 )
+                trace_items.append(LegendItem(label=f"{name}[{k}].{var}",
+                                              renderers=[self.traces.renderers[-1]]))
                 palette_i += 1
             self.trace_sources[name] = src
-        for fig in (self.rates, self.traces):
-            if fig.legend:
-                fig.legend.location = "top_left"
-                fig.legend.click_policy = "hide"
-                fig.legend.label_text_font_size = "8pt"
+        self._rate_legend.items = rate_items
+        self._trace_legend.items = trace_items
         self.clear()
 
     def clear(self) -> None:
@@ -317,14 +326,18 @@ class RunView(pn.viewable.Viewer):
         """Pull progress and new recordings (UI thread, every UPDATE_MS)."""
         s = self.session
         if s.generation != self._layout_generation and s._built is not None:
+            # a new layout goes out alone; its data follows at the next tick
+            # (sent together, new sources could receive their first points twice)
             self.plots.setup(s)
             self._layout_generation = s.generation
-        # one websocket message per tick (not one per source): the browser
-        # then redraws the linked plots once
-        with pn.io.hold():
-            if s._built is not None and s.network.compiled:
-                self.plots.push(s.read_new())
+            self._change_pop.options = list(s._built.populations)
             self._refresh()
+            return
+        # (not under pn.io.hold(): Bokeh's document lock paces the updates
+        # to what the page can take; benchmarks/app_live.py)
+        if s._built is not None and s.network.compiled:
+            self.plots.push(s.read_new())
+        self._refresh()
         if not s.busy and self._callback is not None and s.status != "running":
             self._callback.stop()
 

@@ -97,7 +97,16 @@ def test_stop_outside_a_run_does_not_block_the_next_one():
 
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="SIGINT goes to the main thread")
-def test_ctrl_c_returns_quickly_with_a_consistent_network():
+@pytest.fixture
+def default_sigint():
+    """Python's own SIGINT handler, as in a plain script (other tests' tools,
+    such as the browser driver, may have installed theirs)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_returns_quickly_with_a_consistent_network(default_sigint):
     net, pop, m = _net()
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     t0 = time.perf_counter()
