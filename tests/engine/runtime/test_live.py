@@ -95,8 +95,6 @@ def test_stop_outside_a_run_does_not_block_the_next_one():
     assert net.current_step == 101
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
-                    reason="SIGINT goes to the main thread")
 @pytest.fixture
 def default_sigint():
     """Python's own SIGINT handler, as in a plain script (other tests' tools,
@@ -106,6 +104,8 @@ def default_sigint():
     signal.signal(signal.SIGINT, before)
 
 
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="SIGINT goes to the main thread")
 def test_ctrl_c_returns_quickly_with_a_consistent_network(default_sigint):
     net, pop, m = _net()
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
