@@ -60,17 +60,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from workbench.serve import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -125,24 +125,8 @@ def izhikevich_workspace(n: int = 1000, dt: float = 1.0, seed: int = 42,
 
 # -- the server ----------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def wait_http(url: str, proc, timeout: float = 120.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 def start_server(port: int, log_path: Path, source: Path = ROOT):
@@ -286,7 +270,7 @@ HOOKS = r"""() => {
     } else if (e.kind === 'ModelChanged' && e.attr === 'text' && typeof e.value === 'string') {
       const m = e.value.match(clockRe);
       if (m) W.clock.push([now, parseFloat(m[1].replace(/,/g, '')), parseFloat(m[2])]);
-      else if (e.model === W.statusModel) W.status.push([now, e.value.slice(0, 120)]);
+      else if (e.model === W.statusModel) W.status.push([now, e.value.slice(0, 400)]);
       else if (e.value.length) W.texts.push([now, e.value.slice(0, 120)]);
     }
     check(now);
@@ -303,13 +287,15 @@ HOOKS = r"""() => {
     }).observe({type: 'longtask', buffered: false});
   } catch (err) { W.no_longtasks = String(err); }
   W.statusText = () => W.statusModel.text;
+  // a button is offered when enabled and not styled off (run_view._offer)
+  W.offered = (b) => !b.disabled && !(b.css_classes || []).includes('nwb-off');
   W.arm = (kind, token) => {
     const txt = () => W.statusModel.text;
     const preds = {
-      pause: () => txt().includes('paused at') && !W.run.disabled,
-      run: () => txt().includes('running to') && !W.pause.disabled,
+      pause: () => txt().includes('paused at') && W.offered(W.run),
+      run: () => txt().includes('running to') && W.offered(W.pause),
       set: () => models.some((m) => typeof m.text === 'string' && m.text.includes(token)),
-      stop: () => txt().includes('stopped at') && !W.run.disabled,
+      stop: () => txt().includes('stopped at') && W.offered(W.run),
     };
     W.probe = {kind, token, t0: null, done: null, paint: null, pred: preds[kind]};
     return true;
@@ -346,7 +332,7 @@ class Live:
     # the server
     def serve(self):
         self.proc = start_server(self.port, self.log, Path(self.args.source or ROOT))
-        wait_http(f"http://127.0.0.1:{self.port}/liveness", self.proc)
+        wait_http(f"http://127.0.0.1:{self.port}/liveness", self.proc, timeout=120.0)
         return f"http://127.0.0.1:{self.port}/workbench"
 
     # one memory / CPU sample
@@ -553,8 +539,8 @@ class Live:
             streams: W.streams, clock: W.clock, status: W.status, frames: W.frames,
             longtasks: W.longtasks, paint_after_stream: W.paint_after_stream, tags: W.tags,
             events: W.events, now: performance.now(), final: W.statusText()}; }""")
-        m = re.search(r"stopped at t = ([\d.e+]+) ms", log["final"])
-        stopped_at = float(m.group(1)) if m else float("nan")
+        m = re.search(r"stopped at t = ([\d,.e+]+) ms", log["final"])
+        stopped_at = float(m.group(1).replace(",", "")) if m else float("nan")
         return {"compile_s": compile_s, "log": log, "runs": runs, "total": total,
                 "loop_end_ms": loop_end,
                 "stop": stop_probe, "shown_at_stop": shown, "stopped_at": stopped_at}

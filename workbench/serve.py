@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "apps" / "workbench.py"
@@ -30,6 +33,29 @@ def panel_argv(port: int, address: str, show: bool) -> list[str]:
     if show:
         argv.append("--show")
     return argv
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free now (for a server a script or test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc, timeout: float = 90.0, what: str = "the app server") -> None:
+    """Wait until ``url`` answers 200 while the process ``proc`` (a
+    ``subprocess.Popen``) lives; raise if it exits or ``timeout`` s pass."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 def main(argv=None) -> None:

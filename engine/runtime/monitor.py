@@ -367,6 +367,20 @@ class Monitor:
                 out[n] = (np.zeros(0), np.zeros((0,) + width))
         return out
 
+    def drain(self, variables=None) -> dict:
+        """What was recorded since the last ``read_new()``/``drain()``, in
+        the form :meth:`read_new` returns, and forget all of it.
+
+        For a consumer that keeps its own copy (a live app bounding its
+        memory): the monitor's buffers stay the size of one chunk however
+        long the run. Call it between chunks (from a ``chunk`` listener, on
+        the thread that simulates) or while the network is idle: during a
+        chunk, the compiled loop writes into the buffers being emptied.
+        """
+        out = self.read_new(variables)
+        self._clear_data(list(out))
+        return out
+
     def _spike_dict(self) -> dict[int, np.ndarray]:
         n = int(self._spk_n[0])
         times, idx = self._spk_t[:n], self._spk_i[:n]

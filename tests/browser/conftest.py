@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from workbench.serve import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -50,30 +49,14 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_http(url: str, proc, timeout: float = 90.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     """``panel serve apps/workbench.py`` on a free port; killed afterwards."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("server") / "serve.log"
     env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue", "OMP_WAIT_POLICY": "passive"}
     with open(log, "w") as out:
@@ -81,7 +64,7 @@ def app_url(tmp_path_factory):
             [sys.executable, "-m", "workbench.serve", "--port", str(port)],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        _wait_http(f"http://127.0.0.1:{port}/liveness", proc)
+        wait_http(f"http://127.0.0.1:{port}/liveness", proc)
         yield f"http://127.0.0.1:{port}/workbench"
     finally:
         proc.terminate()

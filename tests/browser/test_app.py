@@ -57,7 +57,7 @@ def test_a_lab_compiles_runs_streams_and_finishes(offline_page, app_url, shot):
     shot(page, "app_network_stdp")
     _compile(page)
     duration = page.get_by_label("Duration (ms)")
-    duration.fill("60000")
+    duration.fill("3600000")                   # an hour of model time: Stop ends it
     duration.press("Enter")
     page.get_by_role("button", name="Run").click()
     _wait_text(page, "running to t")
@@ -67,12 +67,21 @@ def test_a_lab_compiles_runs_streams_and_finishes(offline_page, app_url, shot):
     second = page.evaluate(RASTER_END)
     assert second > first, "spikes stopped arriving during the run"
     shot(page, "app_run_stdp")
-    # Stop is tested on the state (tests/workbench/ui/test_run_session.py): a
-    # click during a dense run can wait seconds in a loaded headless browser
-    # (issue 10's notes; benchmarks/app_live.py measures it)
-    _wait_text(page, r"finished at t = 60000 ms", timeout=180_000)
+    # clicks during the run are answered with the new state (their latency is
+    # measured in benchmarks/app_live.py; here only generous bounds, for a
+    # loaded CI machine); Run goes on, Stop ends the run
+    page.get_by_role("button", name="Pause").click()
+    _wait_text(page, r"paused at t = ", timeout=15_000)
+    paused_at = page.evaluate(RASTER_END)
+    time.sleep(0.5)
+    assert page.evaluate(RASTER_END) == paused_at, "spikes arrive while paused"
+    page.get_by_role("button", name="Run").click()
+    _wait_text(page, "running to t = 3,600,000 ms", timeout=15_000)
+    page.wait_for_function(f"() => ({RASTER_END})() > {paused_at}", timeout=30_000)
+    page.get_by_role("button", name="Stop").click()
+    _wait_text(page, r"stopped at t = [0-9,.]+ ms", timeout=15_000)
     expect(page.get_by_role("button", name="Run")).to_be_enabled()
-    # the page still answers: back to the network, then a reset
+    # the page still answers: a reset
     page.get_by_role("button", name="Reset").click()
     _wait_text(page, "reset to t = 0 ms")
 
@@ -87,12 +96,19 @@ def test_a_broken_equation_is_reported_then_cleared(offline_page, app_url, shot)
     editor.click()
     page.keyboard.press("End")
     page.keyboard.press("Enter")
-    page.keyboard.type("du/dt = (v - u / 10.0")             # line 2: a missing ')'
+    # line 2 ends with an operator (the editor closes brackets as one types,
+    # so a missing ')' is not a mistake one can type)
+    page.keyboard.type("du/dt = (v - u) / 10.0 +")
     _wait_text(page, r"problem", timeout=10_000)
+    # the editor marks the line in its gutter (Ace's error annotation)
+    marker = editor.locator(".ace_gutter-cell.ace_error, .ace_gutter-cell .ace_error")
+    expect(marker.first).to_be_visible(timeout=10_000)
+    assert marker.first.inner_text().strip() in ("2", "")
     shot(page, "app_model_error")
-    # fixing the line clears the marker and renders the equations
-    page.keyboard.type(")")
+    # finishing the line clears the marker and renders the equations
+    page.keyboard.type(" 1.0")
     _wait_text(page, "OK", timeout=10_000)
+    expect(marker).to_have_count(0, timeout=10_000)
 
 
 def test_two_sessions_do_not_see_each_other(browser, app_url):
@@ -115,7 +131,7 @@ def test_two_sessions_do_not_see_each_other(browser, app_url):
         assert "inputs" not in two.locator(".tabulator").first.inner_text()
         _tab(two, "Run")
         expect(two.get_by_role("button", name="Run")).to_be_disabled()
-        _wait_text(one, "finished at t = 30000 ms", timeout=180_000)
+        _wait_text(one, "finished at t = 30,000 ms", timeout=180_000)
     finally:
         one.context.close()
         two.context.close()

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from workbench.serve import free_port, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,24 +58,8 @@ KATEX_SOURCES = """(root) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_http(url: str, proc, timeout: float = 90.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
 # the time (ms) of the last point of the exc population-rate line in the page
@@ -100,7 +85,7 @@ def lab_url(tmp_path_factory):
         path = home / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NUMBA_THREADING_LAYER": "workqueue", "OMP_WAIT_POLICY": "passive",
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
@@ -115,7 +100,7 @@ def lab_url(tmp_path_factory):
              "--ServerApp.port_retries=0"],
             cwd=root, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        _wait_http(f"http://127.0.0.1:{port}/api/status", proc)
+        wait_http(f"http://127.0.0.1:{port}/api/status", proc, what="JupyterLab")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -90,6 +90,9 @@ class ModelEditorView(pn.viewable.Viewer):
         self._save.on_click(self._save_model)
         self.editor.param.watch(self._show_state, ["annotations", "message", "model"])
         self.editor.param.watch(self._rebuild_editors, "kind")
+        # a block set from Python (a notebook cell, a lab) shows in its editor
+        self.editor.param.watch(lambda e: self._sync_editors(),
+                                list(dict.fromkeys(BLOCKS["neuron"] + BLOCKS["synapse"])))
         self._rebuild_editors()
         self._show_state()
 
@@ -170,7 +173,8 @@ class ModelEditorView(pn.viewable.Viewer):
     def _sync_editors(self):
         for block, ed in self._editors.items():
             text = getattr(self.editor, block)
-            if ed.value != text:
+            # not while the text came from this editor (typing would jump)
+            if text not in (ed.value, ed.value_input):
                 ed.value = text
 
     def _typed(self, block, text):

@@ -12,11 +12,17 @@ Threads, and who touches what:
 - parameter changes asked for while a run is in progress
   (:meth:`set_value`) are queued and applied by the worker between two
   chunks, when the state is consistent;
+- after every chunk the worker drains the monitors into the session's
+  :class:`~workbench.ui.recording_store.RecordingStore` (whole steps,
+  within :attr:`RunSession.keep_mb`: the oldest batches are dropped, so a
+  long run does not grow the server's memory);
 - the view polls :meth:`read_new` from the UI thread (a periodic callback):
-  the monitors' cursors hand over only what is new, in whole steps, so a
-  plot receives only new data and is never torn.
+  the store hands over only what is new, so a plot receives only new data
+  and is never torn.
 
-The view never waits on the worker: every method here returns at once.
+The view never waits long on the worker: :meth:`pause` and :meth:`stop`
+wait for the current chunk (about 50 ms) so their answer is the new state;
+every other method returns at once.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import param
 
 from engine.errors import NeuroWorkbenchError
 from workbench.errors import WorkbenchError
+from workbench.ui.recording_store import RecordingStore
 
 __all__ = ["RunSession", "NewData", "STATUSES"]
 
@@ -38,6 +45,8 @@ STATUSES = ("empty", "compiling", "ready", "running", "paused", "finished", "err
 
 #: the longest single run the app accepts (ms of simulated time)
 MAX_DURATION_MS = 3_600_000.0
+#: how long pause() and stop() wait for the worker's current chunk (s)
+STOP_WAIT_S = 0.25
 
 
 @dataclass
@@ -75,6 +84,9 @@ class RunSession(param.Parameterized):
                                   doc="How many neurons of each population are traced.")
     trace_period = param.Number(default=1.0, bounds=(0.0, 1000.0),
                                 doc="Sampling period of the traces (ms; 0: every step).")
+    keep_mb = param.Number(default=256.0, bounds=(1.0, 4096.0),
+                           doc="Memory the recordings may take (MB); beyond it the "
+                               "oldest are dropped (downloads hold the newest part).")
     sim_time = param.Number(default=0.0, constant=True, doc="The network's time (ms).")
     end_time = param.Number(default=0.0, constant=True, doc="Where the current run ends (ms).")
     speed = param.Number(default=0.0, constant=True,
@@ -96,6 +108,8 @@ class RunSession(param.Parameterized):
         self._worker: threading.Thread | None = None
         self._generation = 0
         self._stop_kind = None
+        self._scales: dict[str, float] = {}
+        self._store = RecordingStore(int(self.keep_mb * 2**20))
 
     # -- state helpers ---------------------------------------------------------------
     def _set(self, **values):
@@ -142,6 +156,9 @@ class RunSession(param.Parameterized):
         :attr:`trace_neurons` neurons.
         """
         self._require_idle("load a network")
+        self._load(built, schedule)
+
+    def _load(self, built, schedule) -> None:
         net = built.net
         if net.compiled:
             raise WorkbenchError("RunSession.load: give a network that is not compiled yet")
@@ -166,12 +183,38 @@ class RunSession(param.Parameterized):
         self._before_schedule = {(p, a): np.array(getattr(built.populations[p], a), copy=True)
                                  for _, p, a, _ in self._schedule}
         self._overrides = {}
+        self._scales = {}
         self._pending = []
         self._generation += 1
+        self._store = RecordingStore(int(self.keep_mb * 2**20))
         net.on("compiling", self._on_compiling)
         net.on("chunk", self._on_chunk)
         self._set(status="empty", sim_time=0.0, end_time=0.0, speed=0.0, compile_stage="",
                   message=f"network with {len(built.populations)} populations: compile it")
+
+    def build_and_compile(self, make, wait: bool = False) -> None:
+        """``make()`` -> ``(built, schedule)``, then :meth:`load` and
+        :meth:`compile`, all on the worker thread: building a network of a
+        million synapses takes seconds, and the page stays live meanwhile.
+
+        ``make`` may raise :class:`WorkbenchError`,
+        :class:`~engine.errors.NeuroWorkbenchError` or ``ValueError``: the
+        status becomes "error" and the message says why ("cannot build: ...").
+        """
+        self._require_idle("build a network")
+        self._set(status="compiling", compile_stage="build", compile_done=0, compile_total=0,
+                  message="building the network...")
+        self._start(lambda: self._build_worker(make), wait)
+
+    def _build_worker(self, make):
+        try:
+            built, schedule = make()
+            self._load(built, schedule)
+        except (WorkbenchError, NeuroWorkbenchError, ValueError) as exc:
+            self._set(status="error", compile_stage="", message=f"cannot build: {exc}")
+            return
+        self._set(status="compiling", message="generating code...")
+        self._compile_worker()
 
     def _on_compiling(self, event):
         self._set(compile_stage=event.stage or "",
@@ -207,6 +250,8 @@ class RunSession(param.Parameterized):
         """Run for :attr:`duration` ms (or what is left of a paused run)."""
         if self.status == "running" and self.busy:
             return
+        if self.status == "error":
+            raise WorkbenchError("cannot run after an error: Reset, or Build & compile again")
         if self.status not in ("ready", "paused", "finished"):
             raise WorkbenchError(f"cannot run: the network is {self.status}"
                                  + (" (compile it first)" if self.status == "empty" else ""))
@@ -215,22 +260,26 @@ class RunSession(param.Parameterized):
         end = self.end_time if self.status == "paused" and self.end_time > now \
             else now + self.duration
         self._stop_kind = None
-        self._set(status="running", end_time=end, message=f"running to t = {end:g} ms")
+        self._set(status="running", end_time=end, message=f"running to t = {end:,.10g} ms")
         self._start(self._run_worker, wait)
 
     def pause(self) -> None:
-        """Stop after the current chunk; :meth:`run` continues to the same end."""
+        """Stop after the current chunk; :meth:`run` continues to the same end.
+        Waits for that chunk (at most :data:`STOP_WAIT_S`), so the status
+        is "paused" on return unless the chunk is long."""
         if self.busy and self.status == "running":
             self._stop_kind = "paused"
             self.network.stop()
+            self.join(STOP_WAIT_S)
 
     def stop(self) -> None:
-        """End the run after the current chunk."""
+        """End the run after the current chunk (waited for, as :meth:`pause`)."""
         if self.busy and self.status == "running":
             self._stop_kind = "finished"
             self.network.stop()
+            self.join(STOP_WAIT_S)
         elif self.status == "paused":
-            self._set(status="finished", message=f"stopped at t = {self.network.time:g} ms")
+            self._set(status="finished", message=f"stopped at t = {self.network.time:,.10g} ms")
 
     def reset(self) -> None:
         """Back to t = 0 with the initial state; recordings are cleared."""
@@ -241,6 +290,9 @@ class RunSession(param.Parameterized):
         self._pending = []
         for (pop, attribute), value in self._overrides.items():   # the user's values stay
             setattr(pop, attribute, value)
+        for m in (*self._spike_monitors.values(), *self._trace_monitors.values()):
+            m.drain()
+        self._store.clear()
         self._generation += 1
         self._set(status="ready", sim_time=0.0, end_time=0.0, speed=0.0,
                   message="reset to t = 0 ms")
@@ -278,6 +330,7 @@ class RunSession(param.Parameterized):
                     break
                 self._apply_schedule(net.time)
         except NeuroWorkbenchError as exc:
+            self._drain()                  # what the chunks before the error recorded
             self._set(status="error", sim_time=net.time, message=f"the run stopped: {exc}")
             return
         wall = time.perf_counter() - t0
@@ -287,7 +340,7 @@ class RunSession(param.Parameterized):
         verb = "paused" if kind == "paused" else \
             ("stopped" if self._stop_kind else "finished")
         self._set(status=kind, sim_time=net.time, speed=speed,
-                  message=f"{verb} at t = {net.time:g} ms ({simulated:g} ms in "
+                  message=f"{verb} at t = {net.time:,.10g} ms ({simulated:,.10g} ms in "
                           f"{wall:.2f} s, {speed:.2f}x real time)")
 
     def _apply_schedule(self, now):
@@ -318,13 +371,7 @@ class RunSession(param.Parameterized):
         if attribute not in pop.attributes:
             raise WorkbenchError(f"population {population!r} has no attribute {attribute!r} "
                                  f"(its attributes are {', '.join(pop.attributes)})")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise WorkbenchError(f"{population}.{attribute}: give a number, got {value!r}") \
-                from None
-        if not np.isfinite(value):
-            raise WorkbenchError(f"{population}.{attribute}: give a finite number, got {value}")
+        value = _finite_number(value, f"{population}.{attribute}")
         with self._lock:
             self._overrides[(pop, attribute)] = value
             if self.busy and self.status == "running":
@@ -335,47 +382,101 @@ class RunSession(param.Parameterized):
         except NeuroWorkbenchError as exc:
             raise WorkbenchError(str(exc)) from None
 
+    @property
+    def projections(self) -> list[str]:
+        """The projections whose weights :meth:`scale_weights` can scale."""
+        return list(getattr(self._built, "projections", None) or {})
+
+    def weight_scale(self, projection: str) -> float:
+        """The factor the projection's weights carry now (1: as built)."""
+        return self._scales.get(projection, 1.0)
+
+    def scale_weights(self, projection: str, factor) -> None:
+        """Make the weights of ``projection`` ``factor`` times those built
+        (during a run, at the next chunk). What plasticity has learnt is
+        kept: the weights are multiplied by the ratio to the current scale.
+        A reset keeps the weights (and so the scale), as ``net.reset()`` does."""
+        if self._built is None:
+            raise WorkbenchError("build a network first")
+        if projection not in self.projections:
+            raise WorkbenchError(f"no projection named {projection!r} (the projections are "
+                                 f"{', '.join(self.projections) or 'none'})")
+        factor = _finite_number(factor, f"{projection}'s weight scale")
+        if factor <= 0:
+            raise WorkbenchError(f"{projection}: a weight scale must be a finite number > 0 "
+                                 f"(got {factor:g}; a small one nearly silences it)")
+        proj = self._built.projections[projection]
+        with self._lock:
+            ratio = factor / self._scales.get(projection, 1.0)
+            self._scales[projection] = factor
+            if self.busy and self.status == "running":
+                self._pending.append((proj, None, ratio))
+                return
+        proj.scale("w", ratio)
+
     def _on_chunk(self, event):
+        self._drain()
         with self._lock:
             pending, self._pending = self._pending, []
-        for pop, attribute, value in pending:
+        for target, attribute, value in pending:
             try:
-                setattr(pop, attribute, value)
-            except NeuroWorkbenchError as exc:          # checked in set_value already
-                self._set(message=f"{pop.name}.{attribute} not changed: {exc}")
+                if attribute is None:                   # a weight scale's ratio
+                    target.scale("w", value)
+                else:
+                    setattr(target, attribute, value)
+            except NeuroWorkbenchError as exc:          # checked when asked already
+                self._set(message=f"{target.name}.{attribute or 'w'} not changed: {exc}")
+
+    def _drain(self):
+        """Move the monitors' new records into the store (worker thread,
+        between chunks)."""
+        spikes = {name: m.drain("spike")["spike"] for name, m in self._spike_monitors.items()}
+        traces = {name: m.drain(var)[var] for (name, m), var in
+                  zip(self._trace_monitors.items(), self._trace_variables.values())}
+        self._store.add(self.network.time, spikes, traces)
 
     # -- recordings ---------------------------------------------------------------------
     def read_new(self) -> NewData:
-        """What the monitors recorded since the previous call (any thread)."""
-        monitors = list(self._spike_monitors.values()) + list(self._trace_monitors.values())
-        until = min((m.committed_time for m in monitors), default=0.0)
-        out = NewData(self._generation, until)
-        for name, m in self._spike_monitors.items():
-            out.spikes[name] = m.read_new("spike")["spike"]
-        for name, m in self._trace_monitors.items():
-            var = self._trace_variables[name]
-            out.traces[name] = m.read_new(var)[var]
+        """What was recorded since the previous call (any thread); every
+        spiking and traced population has an entry, empty if nothing is new."""
+        generation = self._generation
+        until, spikes, traces = self._store.read_new()
+        out = NewData(generation, until)
+        for name in self._spike_monitors:
+            out.spikes[name] = spikes.get(name, (np.zeros(0), np.zeros(0, np.int32)))
+        for name in self._trace_monitors:
+            n = self._trace_monitors[name].ranks.size
+            out.traces[name] = traces.get(name, (np.zeros(0), np.zeros((0, n))))
         return out
 
+    @property
+    def kept_from(self) -> float:
+        """The recordings (downloads) cover the run from this time (ms) on:
+        0 unless :attr:`keep_mb` made the session drop the oldest."""
+        return self._store.kept_from
+
+    @property
+    def recorded_until(self) -> float:
+        """The recordings are complete up to this time (ms)."""
+        return self._store.complete_until
+
     def recordings(self) -> dict[str, np.ndarray]:
-        """Everything recorded so far, as flat arrays named ``pop.spike_times``,
-        ``pop.spike_ranks``, ``pop.<var>_times``, ``pop.<var>`` (not drained)."""
+        """Everything kept (see :attr:`kept_from`), as flat arrays named
+        ``pop.spike_times``, ``pop.spike_ranks`` (sorted by time, then
+        rank), ``pop.<var>_times`` and ``pop.<var>`` (records, neurons)."""
         if self._built is None:
             return {}
-        dt = self.network.dt
+        spikes, traces = self._store.arrays()
         out = {}
-        for name, m in self._spike_monitors.items():
-            data = m.get("spike", keep=True)
-            ranks = np.concatenate([np.full(len(t), r, dtype=np.int64)
-                                    for r, t in data.items()] or [np.zeros(0, np.int64)])
-            times = np.concatenate([np.asarray(t, dtype=float) for t in data.values()]
-                                   or [np.zeros(0)]) * dt
+        for name in self._spike_monitors:
+            times, ranks = spikes.get(name, (np.zeros(0), np.zeros(0, np.int32)))
             order = np.lexsort((ranks, times))
-            out[f"{name}.spike_times"], out[f"{name}.spike_ranks"] = times[order], ranks[order]
-        for name, m in self._trace_monitors.items():
-            var = self._trace_variables[name]
-            out[f"{name}.{var}"] = np.asarray(m.get(var, keep=True))
-            out[f"{name}.{var}_times"] = m.recorded_times()
+            out[f"{name}.spike_times"] = times[order]
+            out[f"{name}.spike_ranks"] = ranks[order].astype(np.int64)
+        for name, var in self._trace_variables.items():
+            n = self._trace_monitors[name].ranks.size
+            times, values = traces.get(name, (np.zeros(0), np.zeros((0, n))))
+            out[f"{name}.{var}"], out[f"{name}.{var}_times"] = values, times
         return out
 
     def recordings_npz(self) -> bytes:
@@ -385,13 +486,28 @@ class RunSession(param.Parameterized):
         return buf.getvalue()
 
     def spikes_csv(self) -> str:
-        """All recorded spikes as CSV text: ``population,rank,time_ms``."""
-        lines = ["population,rank,time_ms"]
+        """The kept spikes as CSV text: ``population,rank,time_ms``."""
         rec = self.recordings()
+        out = io.StringIO()
+        out.write("population,rank,time_ms\n")
         for name in self._spike_monitors:
-            for r, t in zip(rec[f"{name}.spike_ranks"], rec[f"{name}.spike_times"]):
-                lines.append(f"{name},{int(r)},{t:.6g}")
-        return "\n".join(lines) + "\n"
+            ranks, times = rec[f"{name}.spike_ranks"], rec[f"{name}.spike_times"]
+            if ranks.size:
+                rows = np.empty((ranks.size, 3), dtype=object)
+                rows[:, 0], rows[:, 1], rows[:, 2] = name, ranks, times
+                np.savetxt(out, rows, fmt=["%s", "%d", "%.6g"], delimiter=",")
+        return out.getvalue()
+
+
+def _finite_number(value, what: str) -> float:
+    """``value`` as a float, or a WorkbenchError naming ``what``."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise WorkbenchError(f"{what}: give a number, got {value!r}") from None
+    if not np.isfinite(value):
+        raise WorkbenchError(f"{what}: give a finite number, got {value}")
+    return value
 
 
 def _compile_message(event) -> str:

@@ -19,7 +19,7 @@ from workbench.errors import WorkbenchError
 from workbench.ui.labs import LABS, load_lab
 from workbench.ui.model_editor_view import ModelEditorView
 from workbench.ui.network_view import NetworkView
-from workbench.ui.run_session import RunSession
+from workbench.ui.run_session import MAX_DURATION_MS, RunSession
 from workbench.ui.run_view import RunView
 from workbench.ui.workspace import Workspace
 
@@ -46,7 +46,7 @@ class Workbench(pn.viewable.Viewer):
         if workspace is None:
             workspace = load_lab(lab) if lab else Workspace()
         super().__init__(workspace=workspace, session=RunSession(), **params)
-        self.session.duration = workspace.run["duration"]
+        self._take_duration()
         self.models = ModelEditorView(library=workspace.library)
         self.network = NetworkView(workspace.network)
         self.run = RunView(session=self.session, build=self.build)
@@ -82,9 +82,8 @@ class Workbench(pn.viewable.Viewer):
             raise WorkbenchError(f"the network has {sum(map(len, problems.values()))} "
                                  f"problem(s); first: {first[0]}: {first[1][0]} "
                                  "(see the Network tab)")
-        ws.network.check_size(self.memory_limit)
-        self.session.duration = ws.run["duration"] if self.session.status == "empty" \
-            else self.session.duration
+        # the session's recordings (RunSession.keep_mb) take their part of the limit
+        ws.network.check_size(max(0, int(self.memory_limit - self.session.keep_mb * 2**20)))
         built = ws.network.build()
         return built, built.schedule()
 
@@ -117,8 +116,20 @@ class Workbench(pn.viewable.Viewer):
             self.session.stop()
             self.session.join(5)
         self.workspace.replace_from(other)
-        self.session.duration = self.workspace.run["duration"]
+        note = self._take_duration()
         self.models._refresh_list()
+        return note
+
+    def _take_duration(self) -> str:
+        """The workspace's run duration for the Run tab; one Run covers at
+        most MAX_DURATION_MS (a longer one is split: press Run again).
+        Returns a note for the user when the duration was shortened."""
+        wanted = float(self.workspace.run["duration"])
+        self.session.duration = min(wanted, MAX_DURATION_MS)
+        if wanted <= MAX_DURATION_MS:
+            return ""
+        return (f" Its run lasts {wanted:,.10g} ms; one Run covers at most "
+                f"{MAX_DURATION_MS:,.10g} ms: press Run again to go on.")
 
     # -- files ---------------------------------------------------------------------------
     def _workspace_file(self):
@@ -140,8 +151,9 @@ class Workbench(pn.viewable.Viewer):
         except (WorkbenchError, NeuroWorkbenchError, ValueError) as exc:
             self._say(f"not opened: {html.escape(str(exc))}", "danger")
             return
-        self._replace(other)
-        self._say(f"opened {html.escape(self._upload.filename or 'the workspace')}", "success")
+        note = self._replace(other)
+        self._say(f"opened {html.escape(self._upload.filename or 'the workspace')}.{note}",
+                  "success")
 
     def _say(self, text: str, kind: str = "info") -> None:
         self._message.object, self._message.alert_type = text, kind

@@ -224,6 +224,41 @@ def test_read_new_follows_get_and_reset():
         m.read_new("v")
 
 
+def test_drain_in_chunk_listener_hands_over_everything_once_and_keeps_buffers_small():
+    """Drained between chunks, the pieces add up to what one get() returns
+    for the same run, and the monitor holds at most a chunk's data."""
+    kept = {"t": [], "i": [], "ct": [], "clock": []}
+    net, pop, m = _net(n=200, dt=0.1)
+    capacity = []
+
+    def take(event):
+        new = m.drain()
+        kept["t"].append(new["spike"][0])
+        kept["i"].append(new["spike"][1])
+        kept["ct"].append(new["clock"][0])
+        kept["clock"].append(new["clock"][1])
+        capacity.append(int(m._spk_n[0]) + sum(len(c) for c in m._chunks.values()))
+
+    net.on("chunk", take)
+    net.simulate(300.0)
+    assert len(capacity) > 1 and max(capacity) == 0          # nothing left behind
+    net2, pop2, m2 = _net(n=200, dt=0.1)
+    net2.simulate(300.0)
+    ref = m2.get()
+    ref_t, ref_i = [], []
+    for rank, steps in ref["spike"].items():
+        ref_t += [s * 0.1 for s in steps]
+        ref_i += [rank] * len(steps)
+    order = np.lexsort((ref_i, ref_t))
+    t, i = np.concatenate(kept["t"]), np.concatenate(kept["i"])
+    order2 = np.lexsort((i, t))
+    np.testing.assert_allclose(t[order2], np.asarray(ref_t)[order])
+    np.testing.assert_array_equal(i[order2], np.asarray(ref_i)[order])
+    np.testing.assert_allclose(np.concatenate(kept["ct"]), np.arange(300.0))
+    np.testing.assert_allclose(np.concatenate(kept["clock"]), ref["clock"])
+    assert m.get("clock").shape == (0, 200)
+
+
 def test_two_threads_using_the_global_style_never_meet():
     """Each thread (a web session, a worker) has its own default network."""
     import engine

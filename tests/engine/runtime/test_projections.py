@@ -256,3 +256,24 @@ def test_delivery_form_must_match_the_pre_synaptic_kind():
     with pytest.raises(NetworkError, match="does not use sum\\(exc\\), where a rate-coded "
                                            "population's input arrives.*CurrentInjection"):
         net.connect(rate, spiking_post, "exc")
+
+
+def test_scale_multiplies_every_weight_in_place_and_checks_its_input():
+    from engine.errors import AttributeAssignmentError
+
+    weights = [[1.0, 2.0], [3.0, 0.5]]
+    _, proj = _received(5.0, weights)
+    proj.scale("w", 1.5)
+    np.testing.assert_allclose(proj.connectivity_matrix(), np.multiply(weights, 1.5))
+    with pytest.raises(AttributeAssignmentError, match="did you mean 'w'"):
+        proj.scale("ww", 2.0)
+    with pytest.raises(AttributeAssignmentError, match="finite number"):
+        proj.scale("w", float("nan"))
+    with pytest.raises(AttributeAssignmentError, match="by a number"):
+        proj.scale("w", "double")
+    np.testing.assert_allclose(proj.connectivity_matrix(), np.multiply(weights, 1.5))
+    # a run after scaling delivers the scaled weights
+    tot, proj = _received(5.0, [[2.0]], n_steps=0)
+    proj.scale("w", 3.0)
+    proj.network.simulate(10)
+    assert proj.post_population.tot[0] == pytest.approx(6.0)      # one spike at step 5

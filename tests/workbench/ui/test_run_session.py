@@ -71,8 +71,7 @@ def test_pause_and_continue_reach_the_same_end_with_the_same_spikes():
     s.run()
     time.sleep(0.05)
     s.pause()
-    s.join()
-    assert s.status == "paused"
+    assert s.status == "paused" and not s.busy     # pause() waits for the chunk
     paused_at = s.sim_time
     assert 0 < paused_at < 20000.0
     s.run(wait=True)
@@ -88,7 +87,7 @@ def test_stop_ends_the_run_and_reset_rewinds():
     time.sleep(0.05)
     t0 = time.perf_counter()
     s.stop()
-    s.join(5)
+    assert s.status == "finished" and not s.busy   # answered, not merely asked
     assert time.perf_counter() - t0 < 1.0          # a chunk is ~50 ms of wall time
     assert s.status == "finished" and 0 < s.sim_time < 1e6
     s.reset()
@@ -191,3 +190,69 @@ def test_downloads_hold_the_spikes():
     import io
     data = np.load(io.BytesIO(s.recordings_npz()))
     assert data["exc.spike_times"].size == len(csv) - 1
+    # each row is the same spike as the npz holds, in time order
+    first = csv[1].split(",")
+    assert first[0] == "exc" and int(first[1]) == data["exc.spike_ranks"][0]
+    assert float(first[2]) == pytest.approx(data["exc.spike_times"][0])
+
+
+def test_recordings_are_bounded_and_keep_the_newest_part_exactly():
+    """keep_mb bounds the server's memory; what is kept is the tail of
+    the run, identical to one direct run's spikes from kept_from on."""
+    s = RunSession(duration=20000.0, keep_mb=1.0)      # ~2.5 MB of spikes and traces
+    s.load(_built())
+    s.compile(wait=True)
+    s.run(wait=True)
+    assert s.status == "finished"
+    rec = s.recordings()
+    kept = sum(a.nbytes for a in rec.values())
+    assert s._store.nbytes <= 2**20 + 64 * 1024           # the limit, plus the newest batch
+    assert s._store.dropped_bytes > 0 and 0 < s.kept_from < 20000.0
+    assert kept < 2 * 2**20
+    reference = [(t, r) for t, r in _reference_spikes(20000.0)
+                 if t * 0.1 >= s.kept_from - 1e-9]
+    got = sorted(zip(np.round(rec["exc.spike_times"] / 0.1).astype(int).tolist(),
+                     rec["exc.spike_ranks"].tolist()))
+    assert got == reference
+    assert s.recorded_until == pytest.approx(20000.0)
+    np.testing.assert_allclose(rec["exc.v_times"][[0, -1]], [np.ceil(s.kept_from), 19999.0])
+    # the monitors themselves hold at most a chunk
+    m = s._spike_monitors["exc"]
+    assert int(m._spk_n[0]) == 0
+    s.reset()
+    assert s.kept_from == 0.0 and s.recordings()["exc.spike_times"].size == 0
+
+
+
+def test_weight_scale_multiplies_the_built_weights_and_keeps_its_value(two_populations):
+    s = RunSession(duration=20.0)
+    s.load(two_populations(2.0))
+    s.compile(wait=True)
+    assert s.projections == ["dc"] and s.weight_scale("dc") == 1.0
+    s.run(wait=True)                     # spikes at 4, 9, 14 (delivered at 5, 10, 15): 3 x 2
+    counter = s._built.populations["counter"]
+    np.testing.assert_allclose(counter.tot, 6.0)
+    s.scale_weights("dc", 1.5)
+    s.scale_weights("dc", 0.5)           # relative to those built, not compounded
+    assert s.weight_scale("dc") == 0.5
+    s.run(wait=True)                     # deliveries at 20, 25, 30, 35 of weight 1
+    np.testing.assert_allclose(counter.tot, 10.0)
+    for bad, match in ((0.0, "> 0"), (float("inf"), "finite number"), ("big", "give a number")):
+        with pytest.raises(WorkbenchError, match=match):
+            s.scale_weights("dc", bad)
+    with pytest.raises(WorkbenchError, match="no projection named 'cd'"):
+        s.scale_weights("cd", 2.0)
+    assert s.weight_scale("dc") == 0.5
+
+
+def test_weight_scale_during_a_run_applies_between_chunks(two_populations):
+    s = RunSession(duration=1e6)
+    s.load(two_populations(1.0))
+    s.compile(wait=True)
+    s.run()
+    time.sleep(0.05)
+    s.scale_weights("dc", 3.0)
+    time.sleep(0.2)
+    s.stop()
+    w = s._built.projections["dc"].connectivity_matrix()
+    np.testing.assert_allclose(w, 3.0)

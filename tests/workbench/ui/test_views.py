@@ -62,6 +62,16 @@ def test_uploaded_workspaces_are_checked(tmp_path):
     assert [p["name"] for p in wb.workspace.network.populations] == ["exc", "inh"]
 
 
+def test_an_uploaded_run_longer_than_one_run_is_split_and_said():
+    wb = Workbench(lab=None)
+    ws = Workbench(lab="coba").workspace
+    ws.run = dict(ws.run, duration=7_200_000.0)          # valid in a file, two Runs in the app
+    wb._uploaded(type("E", (), {"new": ws.to_json().encode()})())
+    assert wb._message.alert_type == "success"
+    assert wb.session.duration == 3_600_000.0
+    assert "7,200,000 ms" in wb._message.object and "press Run again" in wb._message.object
+
+
 def test_saved_workspace_file_loads_back():
     wb = Workbench(lab="stdp_poisson")
     text = wb._workspace_file().getvalue()
@@ -153,6 +163,18 @@ def test_model_editor_view_marks_errors_and_saves():
     assert "built-in" in view._status.object and lib.is_builtin("Izhikevich")
 
 
+def test_a_block_set_from_python_shows_in_its_editor_and_typing_is_not_echoed():
+    view = ModelEditorView(library=ModelLibrary())
+    view._new("neuron")
+    view.editor.reset = "v = -0.5"                          # a notebook cell, a script
+    assert view._editors["reset"].value == "v = -0.5"
+    assert view.editor.model is not None and view._editors["reset"].annotations == []
+    ed = view._editors["spike"]
+    ed.value_input = "v >= 2.0"                              # the browser's typing
+    assert view.editor.spike == "v >= 2.0"
+    assert ed.value != "v >= 2.0"                            # nothing sent back while typing
+
+
 def test_generated_code_is_shown_for_neurons():
     lib = ModelLibrary()
     code = generated_code_of(lib.model("Izhikevich"))
@@ -216,13 +238,83 @@ def test_a_new_generation_clears_the_plots():
     assert len(plots.raster_sources["a"].data["t"]) == 0
 
 
+def test_a_fast_run_sends_the_last_window_only():
+    """3 s of spikes arrive at once (a run 30x real time): the raster gets
+    the last second (what its window shows), the rates every bin of it."""
+    plots = _plots({"a": 10})
+    t = np.arange(0.0, 3000.0, 1.0)
+    plots.push(NewData(1, 3000.0, spikes={"a": (t, np.zeros(t.size, dtype=int))}))
+    shown = np.asarray(plots.raster_sources["a"].data["t"])
+    assert shown.min() >= 3000.0 - plots.window and shown.max() == 2999.0
+    assert shown.size == int(plots.window)
+    rates = plots.rate_sources["a"].data
+    assert len(rates["t"]) == int(2 * plots.window / RATE_BIN_MS)          # two windows
+    # one spike per ms in a neuron of 10: 100 Hz in every bin
+    np.testing.assert_allclose(rates["rate"], 100.0)
+
+
+def test_a_source_rollover_never_shrinks(monkeypatch):
+    """BokehJS keeps a typed-array column's length when a stream's rollover
+    is smaller than the last one, leaving stale points at its end: the
+    rollover a source is given may grow, never shrink (until it is cleared)."""
+    from bokeh.models import ColumnDataSource
+
+    plots = _plots({"a": 10})
+    sent = []
+    original = ColumnDataSource.stream
+    monkeypatch.setattr(ColumnDataSource, "stream", lambda self, data, rollover=None: (
+        sent.append(rollover) if self.name == "raster_a" else None,
+        original(self, data, rollover)))
+    # 10 spikes/ms, then 0.05/ms: the estimate of what a window holds falls
+    dense, sparse = np.arange(0.0, 100.0, 0.1), np.arange(1000.0, 2000.0, 20.0)
+    plots.push(NewData(1, 100.0, spikes={"a": (dense, np.zeros(dense.size, dtype=int))}))
+    plots.push(NewData(1, 2000.0, spikes={"a": (sparse, np.zeros(sparse.size, dtype=int))}))
+    assert len(sent) == 2 and sent[0] > 10_000 and sent[1] == sent[0]
+    plots.push(NewData(2, 0.0))                            # cleared: may start again
+    assert plots._rollovers == {}
+
+
+def test_traces_wait_for_a_lines_update_and_lose_nothing_in_view():
+    session = type("S", (), {})()
+    session._built = _Pops({"a": 10})
+    session.spiking = ["a"]
+    session.traced = {"a": "v"}
+    session.trace_neurons = 2
+    plots = LivePlots()
+    plots.setup(session)
+    for k in range(3):
+        t = np.arange(100.0 * k, 100.0 * (k + 1))
+        values = np.column_stack([t, -t])
+        plots.push(NewData(1, t[-1] + 1, traces={"a": (t, values)}), lines=(k == 2))
+        if k < 2:
+            assert len(plots.trace_sources["a"].data["t"]) == 0        # held back
+    data = plots.trace_sources["a"].data
+    np.testing.assert_allclose(data["t"], np.arange(300.0))
+    np.testing.assert_allclose(data["n1"], -np.arange(300.0))
+
+
+def test_run_view_sends_data_only_when_the_page_has_drawn_the_last_update():
+    view = RunView(RunSession())
+    view._sent, view._acked, view._sent_at = 5, 3, 10.0
+    assert not view._page_ready(10.05)           # UPDATE_MS not passed yet
+    assert not view._page_ready(10.5)            # two updates not drawn yet
+    view._on_ack("tags", [], [4])
+    assert view._page_ready(10.5)                # one in flight is allowed
+    view._acked = 0
+    assert view._page_ready(13.0)                # an acknowledgement lost: go on
+
+
 def test_run_view_reports_a_build_error():
     def build():
         raise WorkbenchError("the network has 1 problem(s)")
     view = RunView(RunSession(), build=build)
     view._on_compile()
-    assert view._status.alert_type == "danger" and "1 problem" in view._status.object
-    assert view.session.status == "empty"
+    view.session.join()                        # built on the worker thread
+    view.update()
+    assert view.status_kind == "danger" and "1 problem" in view._status.object
+    assert view.session.status == "error" and "cannot build" in view.session.message
+    with pytest.raises(WorkbenchError, match="Build & compile again"):
+        view.session.run()
 
 
 def test_the_python_blocks_of_docs_app_run_on_their_own():
@@ -238,3 +330,20 @@ def test_the_python_blocks_of_docs_app_run_on_their_own():
         exec(compile(block, "docs/app.md", "exec"), namespace)   # our own documentation
     assert namespace["wb"].session.status == "finished"
     assert namespace["wb"].session.sim_time == pytest.approx(200.0)
+
+
+def test_run_view_changes_a_weight_scale_from_the_change_card(two_populations):
+    session = RunSession(duration=10.0)
+    session.load(two_populations(2.0))
+    view = RunView(session)
+    view.update()                                    # lays out the new network
+    assert "dc (projection)" in view._change_pop.options
+    view._change_pop.value = view._change_pop.options["dc (projection)"]
+    assert view._change_attr.options == ["weight scale"] and view._change_value.value == 1.0
+    view._change_value.value = 0.25
+    view._apply_change(None)
+    assert view._change_msg.object == "dc.weights x 0.25 of those built (now)"
+    assert session.weight_scale("dc") == 0.25
+    view._change_value.value = -1.0
+    view._apply_change(None)
+    assert "not set" in view._change_msg.object and "&gt; 0" in view._change_msg.object
