@@ -17,12 +17,13 @@ from engine.errors import (
 from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
 from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
 from engine.language.spec import model_from_spec
+from engine.language.localize import localize
 from engine.runtime import Constant, Monitor, Network, Population, PopulationView
 from engine.runtime.connectivity import LILConnectivity
 from engine.runtime.projection import Dendrite, Projection
 from engine.runtime.active import (
-    clear, compile, disable_learning, dt, enable_learning, get_constant, get_current_step,
-    get_monitors, get_population, get_populations, get_projection, get_projections, get_time,
+    active_network, clear, compile, disable_learning, dt, enable_learning, get_constant,
+    get_current_step, get_monitors, get_population, get_populations, get_projection, get_projections, get_time,
     load, reset, save, set_seed, setup, simulate, simulate_until, step,
 )
 
@@ -42,10 +43,11 @@ __all__ = [
     "LILConnectivity",
     "Neuron", "Synapse", "Parameter", "Variable", "Value", "Array", "Weight", "Equations",
     "model_from_spec",
+    "localize",
     "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
     "NeuroWorkbenchError", "ModelError", "EquationError", "NetworkError", "CompilationError",
     "SimulationError", "NumericalError", "AttributeAssignmentError",
-    "setup", "compile", "simulate", "simulate_until", "step", "reset", "clear",
+    "active_network", "setup", "compile", "simulate", "simulate_until", "step", "reset", "clear",
     "get_population", "get_populations", "get_monitors", "get_constant", "get_time",
     "get_current_step", "enable_learning", "disable_learning",
     "dt", "get_projection", "get_projections", "set_seed", "save", "load",

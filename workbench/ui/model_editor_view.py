@@ -91,7 +91,8 @@ class ModelEditorView(pn.viewable.Viewer):
         self.editor.param.watch(self._show_state, ["annotations", "message", "model"])
         self.editor.param.watch(self._rebuild_editors, "kind")
         # a block set from Python (a notebook cell, a lab) shows in its editor
-        self.editor.param.watch(lambda e: self._sync_editors(),
+        self._typing = False
+        self.editor.param.watch(self._block_set,
                                 list(dict.fromkeys(BLOCKS["neuron"] + BLOCKS["synapse"])))
         self._rebuild_editors()
         self._show_state()
@@ -173,13 +174,22 @@ class ModelEditorView(pn.viewable.Viewer):
     def _sync_editors(self):
         for block, ed in self._editors.items():
             text = getattr(self.editor, block)
-            # not while the text came from this editor (typing would jump)
-            if text not in (ed.value, ed.value_input):
+            if ed.value != text:
                 ed.value = text
+
+    def _block_set(self, event):
+        # a block set from Python shows in its editor; one set by typing in
+        # the editor is never sent back (the text would jump under the cursor)
+        if not self._typing:
+            self._sync_editors()
 
     def _typed(self, block, text):
         if text is not None and getattr(self.editor, block) != text:
-            setattr(self.editor, block, text)
+            self._typing = True
+            try:
+                setattr(self.editor, block, text)
+            finally:
+                self._typing = False
 
     def _show_state(self, *_):
         for block, ed in self._editors.items():

@@ -1,0 +1,25 @@
+"""A CompNeuroPy-style layer on the engine: experiments, protocols, monitors.
+
+Mirrors CompNeuroPy's API (``CompNeuroExp``, ``CompNeuroSim``,
+``CompNeuroMonitors``, ``current_step``..., ``rmse``) so its scripts run
+with changed imports, and so OptNeuron-style fitting can be built on top.
+Differences from CompNeuroPy are listed in each module's docstring; errors
+are :class:`CompNeuroError` instead of ``assert``/``quit()``.
+"""
+
+from workbench.compneuro.errors import CompNeuroError
+from workbench.compneuro.experiment import CompNeuroExp
+from workbench.compneuro.losses import correlation, rmse, rsse
+from workbench.compneuro.monitors import CompNeuroMonitors
+from workbench.compneuro.protocols import (
+    attr_ramp, attr_sim, attribute_step, current_ramp, current_step, current_stim,
+    increasing_attr, increasing_current,
+)
+from workbench.compneuro.recording_times import RecordingTimes
+from workbench.compneuro.simulation import CompNeuroSim, SimInfo
+
+__all__ = [
+    "CompNeuroError", "CompNeuroExp", "CompNeuroMonitors", "CompNeuroSim", "RecordingTimes",
+    "SimInfo", "attr_ramp", "attr_sim", "attribute_step", "correlation", "current_ramp",
+    "current_step", "current_stim", "increasing_attr", "increasing_current", "rmse", "rsse",
+]

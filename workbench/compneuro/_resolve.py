@@ -1,0 +1,66 @@
+"""Find the engine objects a CompNeuroPy-style call names.
+
+CompNeuroPy passes populations by *name* and acts on ANNarchy's single
+global network. The engine allows several networks, so a name is looked up
+in the active network (``with net:`` or the default one), while a
+:class:`engine.Population` given directly keeps its own network: the
+protocols then simulate that network, never another one.
+"""
+
+from __future__ import annotations
+
+import engine as ann
+from engine.errors import NetworkError
+
+from workbench.compneuro.errors import CompNeuroError
+
+__all__ = ["active_network", "population", "projection", "require_attribute"]
+
+
+def population(pop):
+    """The :class:`engine.Population` ``pop`` names (or ``pop`` itself).
+
+    Raises
+    ------
+    CompNeuroError
+        If no population of the active network has that name.
+    """
+    if isinstance(pop, ann.Population):
+        return pop
+    if isinstance(pop, ann.PopulationView):
+        return pop.population
+    if not isinstance(pop, str):
+        raise CompNeuroError(f"expected a population or its name, got {type(pop).__name__}")
+    try:
+        return ann.get_population(pop)
+    except NetworkError as exc:
+        names = [p.name for p in ann.get_populations()]
+        raise CompNeuroError(
+            f"no population named {pop!r} in the active network "
+            f"(it has: {', '.join(names) or 'no populations'})") from exc
+
+
+def projection(proj):
+    """The :class:`engine.Projection` ``proj`` names (or ``proj`` itself)."""
+    if isinstance(proj, ann.Projection):
+        return proj
+    try:
+        return ann.get_projection(proj)
+    except NetworkError as exc:
+        raise CompNeuroError(f"no projection named {proj!r} in the active network") from exc
+
+
+def require_attribute(pop, attr: str, who: str):
+    """Check that population ``pop`` has attribute ``attr`` before a
+    protocol changes anything (the engine's own error would come after the
+    first half of a step protocol had already run)."""
+    if attr not in pop.attributes:
+        raise CompNeuroError(
+            f"{who}: population {pop.name!r} has no attribute {attr!r} "
+            f"(its attributes: {', '.join(pop.attributes)}); "
+            f"add e.g. '{attr} = 0' to the neuron's parameters")
+
+
+def active_network():
+    """The network ``ann.simulate()`` would run (``with net:`` or the default)."""
+    return ann.active_network()
