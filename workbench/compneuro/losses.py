@@ -27,6 +27,8 @@ def _pair(a, b, who):
     if a.size == 0:
         raise CompNeuroError(f"{who}: inputs are empty")
     for name, x in (("first", a), ("second", b)):
+        if np.isfinite(x).all():       # the common case, cheap: details only on failure
+            continue
         bad = ~np.isfinite(x)
         if bad.any():
             where = np.argwhere(bad)[0]
