@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from deap import tools
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 import engine as ann
 from workbench.compneuro import CompNeuroExp, CompNeuroMonitors

@@ -1,0 +1,128 @@
+"""Recorded traces for a fit: loading, checks, resampling, and a fit through
+the loader (data written in other units and at another sampling step)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine as ann
+from workbench import OptNeuron
+from workbench.fit import FitError
+from workbench.fit import data as fitdata
+from workbench.fit.data import StepProtocol, detect_spikes, load_traces, step_fit
+
+IZH = ann.Neuron(
+    parameters="a = 0.02\nb = 0.2\nc = -65.0\nd = 8.0\nI_app = 0.0",
+    equations="dv/dt = 0.04*v*v + 5.0*v + 140.0 - u + I_app : init = -65.0\n"
+              "du/dt = a*(b*v - u) : init = -13.0",
+    spike="v >= 30.0", reset="v = c\nu += d")
+
+
+def _record(amplitudes, dt, duration=500.0, start=50.0, stop=450.0, **values):
+    """Voltage traces of the model under steps, one neuron per sweep."""
+    net = ann.Network(dt=dt, seed=1)
+    pop = net.create(len(amplitudes), IZH)
+    for k, v in values.items():
+        setattr(pop, k, v)
+    m = net.monitor(pop, "v")
+    net.compile()
+    net.simulate(start)
+    pop.I_app = amplitudes
+    net.simulate(stop - start)
+    pop.I_app = 0.0
+    net.simulate(duration - stop)
+    return m.get("v").T                      # (sweeps, samples)
+
+
+def test_a_model_is_recovered_from_a_csv_in_seconds_and_volts(tmp_path):
+    """Data from the model at dt 0.05 ms, saved in s and V with noise; fitted
+    at dt 0.1 ms through load_traces and step_fit: b and d come back, and
+    every spike of every sweep within 1 ms."""
+    amplitudes = [6.0, 10.0, 14.0]
+    v = _record(amplitudes, dt=0.05, b=0.25, d=6.0)
+    rng = np.random.default_rng(0)
+    t_s = np.arange(v.shape[1]) * 0.05 / 1000.0
+    frame = pd.DataFrame({"time (s)": t_s} | {
+        f"I={a}": (v[i] + rng.normal(0, 0.2, v.shape[1])) / 1000.0 for i, a in enumerate(amplitudes)})
+    path = tmp_path / "cell.csv"
+    frame.to_csv(path, index=False)
+    rec = load_traces(path, dt=0.1, time_unit="s", value_unit="V")
+    assert rec.traces.shape == (3, 5000) and rec.sweeps == ("I=6.0", "I=10.0", "I=14.0")
+    steps = StepProtocol(start_ms=50.0, stop_ms=450.0, amplitudes=amplitudes)
+    opt = OptNeuron(neuron_model=IZH, variables_bounds={"b": [0.15, 0.3], "d": [2.0, 10.0]},
+                    popsize=12, seed=2, **step_fit(rec, steps))
+    fit = opt.run(max_evals=60, results_file_name=str(tmp_path / "fit"), progress=False)
+    assert fit["b"] == pytest.approx(0.25, rel=0.02) and fit["d"] == pytest.approx(6.0, rel=0.02)
+    for i, chunk in enumerate(fit["results"].recordings):
+        mine = np.asarray(chunk["model_neuron;spike"][0]) * chunk["dt"]
+        theirs = rec.spikes[i]
+        assert mine.size == theirs.size > 2
+        assert np.max(np.abs(mine - theirs)) < 1.0
+
+
+def test_resampling_is_linear_interpolation_on_a_grid_from_zero(tmp_path):
+    t = np.arange(10.0, 20.0, 0.25)                      # ms, starting at 10
+    np.savez(tmp_path / "r.npz", t=t, v=np.vstack([2 * t, -t]))
+    rec = load_traces(tmp_path / "r.npz", dt=0.1)
+    grid = np.arange(rec.samples) * 0.1
+    np.testing.assert_allclose(rec.traces[0], 2 * (grid + 10.0))
+    np.testing.assert_allclose(rec.traces[1], -(grid + 10.0))
+    assert rec.duration == pytest.approx(9.8, abs=0.1)
+
+
+def test_spikes_are_interpolated_threshold_crossings():
+    trace = np.array([-60.0, -20.0, 20.0, -50.0, -10.0, 30.0, 30.0])
+    np.testing.assert_allclose(detect_spikes(trace, dt=0.5), [0.75, 2.125])   # (1.5, 4.25) dt
+
+
+def _csv(tmp_path, text):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, kwargs, match", [
+    ("t,v\n0,1\n1,x\n2,3\n", {}, r"column 'v', row 3 .* 'x', not a finite number"),
+    ("t,v\n0,1\n2,2\n1,3\n", {}, "time must increase"),
+    ("t,v\n0,1\n1,2\n3,3\n4,4\n", {}, "not uniform"),
+    ("t,v\n0,1\n1,2\n", {"time_column": "time"}, "no column 'time'"),
+    ("t,v\n0,1\n1,2\n", {"columns": ["vv"]}, r"did you mean 'v'\?"),
+    ("t\n0\n1\n", {}, "at least one trace column"),
+    ("t,v\n0,1\n", {}, "at least two samples"),
+    ("t,v\n0,1\n1,2\n", {"time_unit": "min"}, "time_unit"),
+    ("t,v\n0,1\n1,2\n", {"value_unit": "uV"}, "value_unit"),
+    ("t,v\n0,1\n1,2\n", {"dt": 0}, "positive number"),
+])
+def test_bad_recordings_are_refused_with_where_and_why(tmp_path, text, kwargs, match):
+    with pytest.raises(FitError, match=match):
+        load_traces(_csv(tmp_path, text), **({"dt": 0.1} | kwargs))
+
+
+def test_bad_npz_files_and_huge_files_are_refused(tmp_path, monkeypatch):
+    np.savez(tmp_path / "a.npz", time=np.arange(3.0))
+    with pytest.raises(FitError, match="missing t, v"):
+        load_traces(tmp_path / "a.npz", dt=0.1)
+    np.savez(tmp_path / "b.npz", t=np.arange(3.0), v=np.ones((2, 4)))
+    with pytest.raises(FitError, match=r"shape \(samples,\)"):
+        load_traces(tmp_path / "b.npz", dt=0.1)
+    (tmp_path / "c.npz").write_bytes(b"PK not really")
+    with pytest.raises(FitError, match="not a readable NPZ"):
+        load_traces(tmp_path / "c.npz", dt=0.1)
+    monkeypatch.setattr(fitdata, "MAX_FILE_BYTES", 10)
+    with pytest.raises(FitError, match="at most 10"):
+        load_traces(_csv(tmp_path, "t,v\n0,1\n1,2\n"), dt=0.1)
+    with pytest.raises(FitError, match="cannot read"):
+        load_traces(tmp_path / "missing.csv", dt=0.1)
+
+
+def test_the_protocol_and_the_recording_must_agree(tmp_path):
+    np.savez(tmp_path / "r.npz", t=np.arange(0.0, 100.0, 0.1), v=np.zeros((2, 1000)))
+    rec = load_traces(tmp_path / "r.npz", dt=0.1)
+    with pytest.raises(FitError, match="2 sweep.*3 amplitude"):
+        step_fit(rec, StepProtocol(10.0, 50.0, [1.0, 2.0, 3.0]))
+    with pytest.raises(FitError, match="lasts 200 ms but the recording only"):
+        step_fit(rec, StepProtocol(10.0, 50.0, [1.0, 2.0], duration_ms=200.0))
+    with pytest.raises(FitError, match="start_ms < stop_ms"):
+        StepProtocol(50.0, 10.0, [1.0])
+    with pytest.raises(FitError, match="finite numbers"):
+        StepProtocol(10.0, 50.0, [float("nan")])

@@ -1,0 +1,317 @@
+"""Recorded data for a fit: traces from CSV or NPZ files, checked and resampled,
+and the current-step protocol that produced them.
+
+A recording is a time column and one trace per sweep (a current step each):
+
+- CSV: a header row; the time column (``time_column``, by name or index,
+  default the first) and one column per sweep (``columns``, default all the
+  others). Read with pandas; nothing in it is executed.
+- NPZ: arrays ``t`` (samples,) and ``v`` (sweeps, samples), read with
+  ``allow_pickle=False``.
+
+:func:`load_traces` trusts nothing: the file size, that every value is a
+finite number (the first bad one is named), that time increases with a
+uniform step (within 1 %), the units (time in ``s`` or ``ms``; values in
+``V`` or ``mV``), and that there are at least two samples. The traces are
+then resampled to the simulation's ``dt`` by linear interpolation, on a grid
+starting at 0 ms.
+
+:class:`StepProtocol` describes the steps (when, how long, which amplitudes,
+which parameter of the model receives them) and builds the matching
+experiment; :func:`step_fit` gives everything ``OptNeuron`` needs to fit a
+model to the recording::
+
+    rec = load_traces("cell.csv", time_unit="s", value_unit="V", dt=0.1)
+    steps = StepProtocol(start_ms=100, stop_ms=600, amplitudes=[0.2, 0.4, 0.6],
+                         attribute="I_app")
+    opt = OptNeuron(neuron_model=adex, variables_bounds=bounds, **step_fit(rec, steps))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import engine as ann
+from workbench.compneuro import CompNeuroExp
+from workbench.fit.errors import FitError
+
+__all__ = ["Recording", "load_traces", "StepProtocol", "step_fit", "detect_spikes"]
+
+#: the largest recording file read (bytes)
+MAX_FILE_BYTES = 200 * 2**20
+_TIME_UNITS = {"ms": 1.0, "s": 1000.0}
+_VALUE_UNITS = {"mV": 1.0, "V": 1000.0}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Traces of several sweeps on a common grid ``t = 0, dt, 2 dt...`` (ms).
+
+    ``traces``: (sweeps, samples) in mV; ``sweeps``: the sweeps' names
+    (column names); ``source``: where they came from (for messages).
+    """
+
+    dt: float
+    traces: np.ndarray
+    sweeps: tuple[str, ...]
+    source: str = ""
+    spikes: tuple = field(default=(), compare=False)
+
+    @property
+    def samples(self) -> int:
+        return self.traces.shape[1]
+
+    @property
+    def duration(self) -> float:
+        """ms covered by the samples."""
+        return self.samples * self.dt
+
+
+def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "ms",
+                value_unit: str = "mV", spike_threshold: float = 0.0) -> Recording:
+    """Read a recording (CSV or NPZ, see the module docstring), check it and
+    resample it to ``dt`` (ms).
+
+    ``spike_threshold`` (mV): upward crossings of it are the recording's
+    spikes (:attr:`Recording.spikes`, ms, per sweep).
+
+    Raises
+    ------
+    FitError
+        With what is wrong and where: the file, a column, a row, a unit.
+    """
+    path = Path(path)
+    if not (isinstance(dt, (int, float)) and not isinstance(dt, bool) and math.isfinite(dt)
+            and dt > 0):
+        raise FitError(f"dt must be a positive number of ms, got {dt!r}")
+    if time_unit not in _TIME_UNITS:
+        raise FitError(f"time_unit must be one of {', '.join(_TIME_UNITS)}, got {time_unit!r}")
+    if value_unit not in _VALUE_UNITS:
+        raise FitError(f"value_unit must be one of {', '.join(_VALUE_UNITS)}, "
+                       f"got {value_unit!r}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise FitError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise FitError(f"{path} has {size:,} bytes; a recording may have at most "
+                       f"{MAX_FILE_BYTES:,}")
+    if path.suffix.lower() == ".npz":
+        t, values, names = _read_npz(path)
+    else:
+        t, values, names = _read_csv(path, time_column, columns)
+    t = t * _TIME_UNITS[time_unit]
+    values = values * _VALUE_UNITS[value_unit]
+    _check_time(path, t)
+    grid = np.arange(int(math.floor((t[-1] - t[0]) / dt + 1e-9)) + 1) * dt
+    traces = np.vstack([np.interp(grid, t - t[0], v) for v in values])
+    spikes = tuple(detect_spikes(trace, dt, spike_threshold) for trace in traces)
+    return Recording(float(dt), traces, tuple(names), str(path), spikes)
+
+
+def detect_spikes(trace: np.ndarray, dt: float, threshold: float = 0.0) -> np.ndarray:
+    """Times (ms) of the upward crossings of ``threshold`` (mV), linearly
+    interpolated between samples."""
+    trace = np.asarray(trace, dtype=float)
+    above = trace >= threshold
+    idx = np.flatnonzero(~above[:-1] & above[1:])
+    v0, v1 = trace[idx], trace[idx + 1]
+    return (idx + (threshold - v0) / (v1 - v0)) * dt
+
+
+def _read_csv(path, time_column, columns):
+    import pandas as pd
+
+    try:
+        # as text: a bad cell is shown as written ('n/a'), not as pandas' NaN
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise FitError(f"{path}: not a readable CSV file ({exc})") from None
+    if frame.shape[1] < 2:
+        raise FitError(f"{path}: needs a time column and at least one trace column, "
+                       f"found {frame.shape[1]} column(s)")
+    names = [str(c) for c in frame.columns]
+    t_name = _column(path, names, time_column, "time_column")
+    wanted = [n for n in names if n != t_name] if columns is None else \
+        [_column(path, names, c, "columns") for c in columns]
+    if not wanted:
+        raise FitError(f"{path}: no trace columns besides the time column {t_name!r}")
+    out = {}
+    for name in [t_name] + wanted:
+        col = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(col))
+        if bad.size:
+            raw = frame[name].iloc[bad[0]]
+            raise FitError(f"{path}: column {name!r}, row {bad[0] + 2} (counting the header "
+                           f"as row 1) holds {raw!r}, not a finite number "
+                           f"({bad.size} such value(s) in the column)")
+        out[name] = col
+    return out[t_name], np.vstack([out[n] for n in wanted]), wanted
+
+
+def _column(path, names, key, what):
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        if not -len(names) <= key < len(names):
+            raise FitError(f"{path}: {what} {key} is out of range (the file has "
+                           f"{len(names)} columns)")
+        return names[key]
+    if isinstance(key, str) and key in names:
+        return key
+    import difflib
+
+    close = difflib.get_close_matches(str(key), names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise FitError(f"{path}: no column {key!r}{hint}; the columns are {', '.join(names)}")
+
+
+def _read_npz(path):
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise FitError(f"{path}: not a readable NPZ file ({exc})") from None
+    missing = [k for k in ("t", "v") if k not in arrays]
+    if missing:
+        raise FitError(f"{path}: an NPZ recording holds arrays 't' (samples,) and 'v' "
+                       f"(sweeps, samples); missing {', '.join(missing)} (found "
+                       f"{', '.join(arrays) or 'nothing'})")
+    t, v = np.asarray(arrays["t"]), np.asarray(arrays["v"])
+    if v.ndim == 1:
+        v = v[None, :]
+    if t.ndim != 1 or v.ndim != 2 or v.shape[1] != t.size:
+        raise FitError(f"{path}: 't' must have shape (samples,) and 'v' (sweeps, samples); "
+                       f"got {t.shape} and {v.shape}")
+    if t.dtype.kind not in "fiu" or v.dtype.kind not in "fiu":
+        raise FitError(f"{path}: 't' and 'v' must hold numbers")
+    for name, arr in (("t", t), ("v", v)):
+        bad = np.argwhere(~np.isfinite(arr.astype(float)))
+        if bad.size:
+            raise FitError(f"{path}: '{name}' holds a non-finite value at index "
+                           f"{tuple(int(i) for i in bad[0])}")
+    return t.astype(float), v.astype(float), [f"sweep {i}" for i in range(v.shape[0])]
+
+
+def _check_time(path, t):
+    if t.size < 2:
+        raise FitError(f"{path}: needs at least two samples, found {t.size}")
+    steps = np.diff(t)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0])
+        raise FitError(f"{path}: time must increase; sample {i + 1} is at {t[i + 1]:g} ms "
+                       f"after {t[i]:g} ms")
+    step = float(np.median(steps))
+    worst = float(np.max(np.abs(steps - step)))
+    if worst > 0.01 * step:
+        raise FitError(f"{path}: the sampling is not uniform (step {step:g} ms, one step "
+                       f"differs by {worst:g} ms); resample it first")
+
+
+@dataclass(frozen=True)
+class StepProtocol:
+    """One current step per sweep: ``attribute`` of the model is
+    ``baseline`` until ``start_ms``, the sweep's amplitude until ``stop_ms``,
+    and ``baseline`` again until ``duration_ms`` (default: the recording's)."""
+
+    start_ms: float
+    stop_ms: float
+    amplitudes: tuple
+    attribute: str = "I_app"
+    baseline: float = 0.0
+    duration_ms: float | None = None
+
+    def __post_init__(self):
+        amps = tuple(float(a) for a in np.atleast_1d(np.asarray(self.amplitudes, dtype=float)))
+        object.__setattr__(self, "amplitudes", amps)
+        if not amps or not all(math.isfinite(a) for a in amps):
+            raise FitError(f"StepProtocol: amplitudes must be finite numbers, got "
+                           f"{self.amplitudes!r}")
+        if not (0 <= self.start_ms < self.stop_ms):
+            raise FitError(f"StepProtocol: need 0 <= start_ms < stop_ms, got {self.start_ms:g} "
+                           f"and {self.stop_ms:g}")
+        if self.duration_ms is not None and self.duration_ms < self.stop_ms:
+            raise FitError(f"StepProtocol: duration_ms ({self.duration_ms:g}) ends before "
+                           f"stop_ms ({self.stop_ms:g})")
+
+    def segments(self, amplitude: float, duration: float):
+        """``(length_ms, value)`` pieces of one sweep."""
+        out = [(self.start_ms, self.baseline), (self.stop_ms - self.start_ms, amplitude),
+               (duration - self.stop_ms, self.baseline)]
+        return [(length, value) for length, value in out if length > 0]
+
+    def experiment(self, duration_ms: float):
+        """A CompNeuroExp subclass running the sweeps (one chunk each)."""
+        protocol = self
+
+        class StepExperiment(CompNeuroExp):
+            def run(self, population_name):
+                pop = ann.get_population(population_name)
+                if protocol.attribute not in pop.attributes:
+                    raise FitError(f"the model has no parameter {protocol.attribute!r} for the "
+                                   f"steps (it has {', '.join(pop.attributes)})")
+                self.monitors.start()
+                for i, amplitude in enumerate(protocol.amplitudes):
+                    if i:
+                        self.reset()
+                    for length, value in protocol.segments(amplitude, duration_ms):
+                        setattr(pop, protocol.attribute, value)
+                        ann.simulate(length)
+                setattr(pop, protocol.attribute, protocol.baseline)
+                self.data["population_name"] = population_name
+                return self.results()
+
+        StepExperiment.__name__ = "StepExperiment"
+        return StepExperiment
+
+
+def step_fit(recording: Recording, protocol: StepProtocol, variable: str = "v",
+             spike_weight: float = 10.0) -> dict:
+    """``OptNeuron`` arguments fitting a model to ``recording`` under
+    ``protocol``: ``experiment``, ``get_loss_function``, ``results_soll``,
+    ``time_step`` and ``record``.
+
+    The loss, per sweep: the RMSE (mV) between the model's ``variable`` and
+    the trace, plus, if ``spike_weight``, ``spike_weight`` per missing or
+    extra spike and the mean difference (ms) of the spike times in order
+    (the recording's spikes are its threshold crossings, the model's its
+    spike events).
+
+    Raises
+    ------
+    FitError
+        If the sweeps and the amplitudes differ in number, or the protocol
+        outlasts the recording.
+    """
+    if len(protocol.amplitudes) != recording.traces.shape[0]:
+        raise FitError(f"the recording has {recording.traces.shape[0]} sweep(s) "
+                       f"({', '.join(recording.sweeps)}) but the protocol "
+                       f"{len(protocol.amplitudes)} amplitude(s)")
+    duration = protocol.duration_ms if protocol.duration_ms is not None else recording.duration
+    samples = int(round(duration / recording.dt))
+    if samples > recording.samples:
+        raise FitError(f"the protocol lasts {duration:g} ms but the recording only "
+                       f"{recording.duration:g} ms")
+    target = recording.traces[:, :samples]
+    spikes = [s[s < duration] for s in recording.spikes]
+    record = [variable] + (["spike"] if spike_weight else [])
+
+    def loss(results_ist, results_soll):
+        pop = results_ist.data["population_name"]
+        out = []
+        for i, chunk in enumerate(results_ist.recordings):
+            trace = chunk[f"{pop};{variable}"][:, 0]
+            n = min(trace.size, target.shape[1])
+            out.append(float(np.sqrt(np.mean((trace[:n] - target[i, :n]) ** 2))))
+            if spike_weight:
+                mine = np.asarray(chunk[f"{pop};spike"].get(0, []), dtype=float) * chunk["dt"]
+                theirs = spikes[i]
+                m = min(mine.size, theirs.size)
+                timing = float(np.mean(np.abs(mine[:m] - theirs[:m]))) if m else 0.0
+                out.append(spike_weight * abs(mine.size - theirs.size) + timing)
+        return out
+
+    return {"experiment": protocol.experiment(duration), "get_loss_function": loss,
+            "results_soll": target, "time_step": recording.dt, "record": record}
