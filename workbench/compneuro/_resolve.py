@@ -64,3 +64,31 @@ def require_attribute(pop, attr: str, who: str):
 def active_network():
     """The network ``ann.simulate()`` would run (``with net:`` or the default)."""
     return ann.active_network()
+
+
+def chunk_and_population(results, chunk, pop, who: str):
+    """``(recording dict of chunk, population name)`` of a results object
+    (``CompNeuroExp.results()``); ``pop`` defaults to
+    ``results.data["population_name"]`` (what OptNeuron experiments set).
+
+    Raises
+    ------
+    CompNeuroError
+        Not a results object, no such chunk, or no population name, with
+        ``who`` (the calling function) in the message.
+    """
+    import numpy as np
+
+    recordings = getattr(results, "recordings", None)
+    if recordings is None:
+        raise CompNeuroError(f"{who}: expected a results object with .recordings "
+                             f"(CompNeuroExp.results()), got {type(results).__name__}")
+    if not isinstance(chunk, (int, np.integer)) or not -len(recordings) <= chunk < len(recordings):
+        raise CompNeuroError(f"{who}: chunk {chunk!r} does not exist, the results "
+                             f"have {len(recordings)} chunk(s)")
+    if pop is None:
+        data = getattr(results, "data", None) or {}
+        if "population_name" not in data:
+            raise CompNeuroError(f"{who}: give pop=..., results.data has no 'population_name'")
+        pop = data["population_name"]
+    return recordings[chunk], pop

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from workbench.compneuro import _resolve
 from workbench.compneuro.errors import CompNeuroError
 
 __all__ = ["DEFAULT_FEATURES", "feature_loss", "results_features", "trace_features"]
@@ -171,20 +172,7 @@ def results_features(results, stim_start_ms, stim_end_ms, names=DEFAULT_FEATURES
         If the chunk, the recording, the rank or the period is missing, and
         as :func:`trace_features`.
     """
-    recordings = getattr(results, "recordings", None)
-    if recordings is None:
-        raise CompNeuroError(f"results_features: expected a results object with .recordings "
-                             f"(CompNeuroExp.results()), got {type(results).__name__}")
-    if not isinstance(chunk, (int, np.integer)) or not -len(recordings) <= chunk < len(recordings):
-        raise CompNeuroError(f"results_features: chunk {chunk!r} does not exist, the results "
-                             f"have {len(recordings)} chunk(s)")
-    rec = recordings[chunk]
-    if pop is None:
-        data = getattr(results, "data", None) or {}
-        if "population_name" not in data:
-            raise CompNeuroError("results_features: give pop=..., results.data has no "
-                                 "'population_name'")
-        pop = data["population_name"]
+    rec, pop = _resolve.chunk_and_population(results, chunk, pop, "results_features")
     key = f"{pop};{variable}"
     if key not in rec:
         have = sorted(k for k in rec if isinstance(k, str) and k.startswith(f"{pop};"))

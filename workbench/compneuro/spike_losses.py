@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from workbench.compneuro import _resolve
 from workbench.compneuro.errors import CompNeuroError
 
 __all__ = [
@@ -287,20 +288,7 @@ def spike_times_ms(results, chunk: int = 0, pop: str | None = None, rank: int = 
         If the chunk, the population's spike recording, the rank or ``"dt"``
         is missing, naming what is there instead.
     """
-    recordings = getattr(results, "recordings", None)
-    if recordings is None:
-        raise CompNeuroError(f"spike_times_ms: expected a results object with .recordings "
-                             f"(CompNeuroExp.results()), got {type(results).__name__}")
-    if not isinstance(chunk, (int, np.integer)) or not -len(recordings) <= chunk < len(recordings):
-        raise CompNeuroError(f"spike_times_ms: chunk {chunk!r} does not exist, the results "
-                             f"have {len(recordings)} chunk(s)")
-    rec = recordings[chunk]
-    if pop is None:
-        data = getattr(results, "data", None) or {}
-        if "population_name" not in data:
-            raise CompNeuroError("spike_times_ms: give pop=..., results.data has no "
-                                 "'population_name'")
-        pop = data["population_name"]
+    rec, pop = _resolve.chunk_and_population(results, chunk, pop, "spike_times_ms")
     key = f"{pop};spike"
     if key not in rec:
         have = sorted(k for k in rec if isinstance(k, str) and k.endswith(";spike"))
