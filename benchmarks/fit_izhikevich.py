@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 
 from engine import Neuron  # noqa: E402
 from workbench import CompNeuroExp, CompNeuroSim, OptNeuron, current_step, rmse  # noqa: E402
+from workbench.fit.batch import BatchEvaluator  # noqa: E402
 
 IZHIKEVICH = Neuron(
     parameters="a = 0.02\nb = 0.2\nc = -65.0\nd = 8.0\nI_app = 0.0",
@@ -108,7 +109,7 @@ def throughput(candidates: int) -> list[tuple]:
         batched = min(batched, time.perf_counter() - t0)
     rows.append(("batched (one population)", candidates, batched, candidates / batched))
     # one candidate at a time: the same experiment on a 1-neuron network
-    opt._net, opt._pop, opt._exp = opt._build(1)
+    opt._local = BatchEvaluator(opt._job(size=1))
     single = {k: v[:1] for k, v in values.items()}
     opt.evaluate(single)                                              # warm
     n, alone = 20, math.inf

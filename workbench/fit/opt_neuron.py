@@ -29,6 +29,7 @@ import json
 import math
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -36,16 +37,15 @@ from deap import tools
 from tqdm import tqdm
 
 import engine as ann
-from workbench.compneuro import CompNeuroExp, CompNeuroMonitors
+from workbench.compneuro import CompNeuroExp
+from workbench.fit.batch import BatchEvaluator, FitJob, candidate_results
 from workbench.fit.bounds import SearchSpace
-from workbench.fit.columns import by_candidate
+from workbench.fit.distributed import check_client, evaluate_on_client
 from workbench.fit.errors import FitError
 from workbench.fit.strategies import make_search
 
 __all__ = ["OptNeuron"]
 
-POPULATION = "model_neuron"
-TARGET_POPULATION = "target_neuron"
 CHECKPOINT_FORMAT = "neuroworkbench.fit-checkpoint/1"
 
 
@@ -81,6 +81,10 @@ class OptNeuron:
         Candidates per generation (the method's default otherwise).
     seed : int
         Seed of the search and of the network.
+    client : dask.distributed.Client, optional
+        Evaluate each generation in batches on its workers (the experiment
+        class and the loss function are sent to them with cloudpickle); the
+        result is the same as locally.
     compile_folder_name, num_rep_loss, verbose :
         Accepted for CompNeuroPy scripts; the engine caches compiled code by
         itself, and the loss is computed once per candidate.
@@ -94,7 +98,7 @@ class OptNeuron:
     def __init__(self, experiment, get_loss_function, variables_bounds, neuron_model,
                  results_soll=None, target_neuron_model=None, time_step=1.0,
                  compile_folder_name="annarchy_OptNeuron", num_rep_loss=1, method="cmaes",
-                 record=(), popsize=None, seed=0, verbose=False, **unused):
+                 record=(), popsize=None, seed=0, verbose=False, client=None, **unused):
         print("OptNeuron: Initialize OptNeuron... do not create anything with ANNarchy before!")
         self._check_arguments(experiment, get_loss_function, neuron_model, results_soll,
                               target_neuron_model, time_step, record, unused)
@@ -109,6 +113,7 @@ class OptNeuron:
         self.seed = int(seed)
         self.record = list(record)
         self.verbose = verbose
+        self._token = uuid.uuid4().hex
         self.search = make_search(method, self.space.dim, popsize, self.seed)
         self.popsize = self.search.popsize
         unused_attrs = [a for a in _attributes(neuron_model) if a not in variables_bounds]
@@ -117,7 +122,10 @@ class OptNeuron:
         if target_neuron_model is not None:
             results_soll = self._target_results(target_neuron_model)
         self.results_soll = results_soll
-        self._net, self._pop, self._exp = self._build(self.popsize)
+        self.client = client
+        if client is not None:
+            check_client(client)
+        self._local = BatchEvaluator(self._job(self.popsize))
 
     # -- checks ------------------------------------------------------------------------
     @staticmethod
@@ -160,74 +168,38 @@ class OptNeuron:
             if name == "spike" and not model.ir.spiking:
                 raise FitError("record: 'spike' asked of a model that does not spike")
 
-    # -- networks ---------------------------------------------------------------------
-    def _build(self, size, target=None):
-        """A compiled network with ``size`` neurons of the model (its fitted
-        parameters per neuron, its fixed ones set), or of the ``target``
-        model as it is, with monitors and an experiment instance."""
-        if target is None:
-            model, name = ann.localize(self.neuron_model, self.space.names), POPULATION
-        else:
-            model, name = target, TARGET_POPULATION
-        net = ann.Network(dt=self.time_step, seed=self.seed)
-        # a candidate that diverges gets NaN in its own neuron only (its loss
-        # is then infinite) instead of stopping the whole generation
-        net.config(check_finite=False)
-        pop = net.create(size, model, name=name)
-        if target is None:
-            for key, value in self.space.fixed.items():
-                setattr(pop, key, value)
-        monitors = CompNeuroMonitors({f"{name};{v}": None for v in self.record}) \
-            if self.record else None
-        net.compile()
-        return net, pop, self.experiment(monitors=monitors)
-
+    # -- evaluation ---------------------------------------------------------------------
     def _target_results(self, target):
         try:
-            net, pop, exp = self._build(1, target=target)
+            evaluator = BatchEvaluator(self._job(size=1), target=target)
         except ann.NeuroWorkbenchError as exc:
             raise FitError(f"target_neuron_model: {exc}") from exc
-        with net:
-            exp.reset()
-            return exp.run(pop.name)
+        return evaluator.run_target()
 
-    # -- one generation ------------------------------------------------------------------
+    def _job(self, size: int) -> FitJob:
+        return FitJob(experiment=self.experiment, get_loss=self.get_loss,
+                      model_spec=self.neuron_model.to_spec(), names=self.space.names,
+                      fixed=dict(self.space.fixed), record=tuple(self.record),
+                      time_step=self.time_step, seed=self.seed,
+                      results_soll=getattr(self, "results_soll", None), size=size,
+                      token=self._token)
+
     def evaluate(self, values: dict) -> tuple[np.ndarray, list, CompNeuroExp._ResultsCl]:
-        """Run the experiment once with one candidate per neuron.
+        """Run the experiment once with one candidate per neuron (locally).
 
         ``values``: name -> array (popsize,) of the fitted parameters.
         Returns the summed losses (inf where the loss is not finite), each
         candidate's loss as the function returned it, and the raw results.
         """
-        pop, exp = self._pop, self._exp
-        with self._net:
-            kept = {(pop.name, k): np.asarray(v, dtype=float) for k, v in values.items()}
-            kept |= {(pop.name, k): v for k, v in self.space.fixed.items()}
-            exp.keep_values(kept)
-            exp.reset()
-            results = exp.run(pop.name)
-        if not isinstance(results, CompNeuroExp._ResultsCl):
-            raise FitError(f"{self.experiment.__name__}.run() must return self.results(), "
-                           f"got {type(results).__name__}")
-        losses, raw = np.full(pop.size, math.inf), []
-        columns, finite = _by_candidate(results, pop.size)
-        for k in range(pop.size):
-            if not finite[k]:               # diverged (NaN/inf in a recording): worst loss
-                raw.append(math.inf)
-                continue
-            one = _candidate(results, columns, k, pop.size)
-            try:
-                # a candidate near divergence overflows: its loss is inf, not a warning
-                with np.errstate(over="ignore", invalid="ignore"):
-                    loss = self.get_loss(one, self.results_soll)
-            except Exception as exc:  # noqa: BLE001 - the user's function: say where
-                point = {n: float(np.asarray(v)[k]) for n, v in values.items()}
-                raise FitError(f"get_loss_function failed for {point}: "
-                               f"{type(exc).__name__}: {exc}") from exc
-            raw.append(loss)
-            total = float(np.sum(np.asarray(loss, dtype=float)))
-            losses[k] = total if math.isfinite(total) else math.inf
-        return losses, raw, results
+        return self._local.evaluate(values)
+
+    def _evaluate_generation(self, values: dict) -> np.ndarray:
+        """The losses of a generation: locally, or in batches on the dask
+        workers of ``client`` (each keeps its compiled network between
+        generations); a candidate's loss does not depend on its batch."""
+        if self.client is None:
+            return self.evaluate(values)[0]
+        return evaluate_on_client(self.client, self._job(self.popsize), values)
 
     # -- the fit --------------------------------------------------------------------------
     def run(self, max_evals: int, results_file_name: str = "best", resume: bool = False,
@@ -255,7 +227,7 @@ class OptNeuron:
         try:
             while state["gen"] < generations:
                 points = self.space.repair(self.search.ask())
-                losses, _, _ = self.evaluate(self.space.to_values(points))
+                losses = self._evaluate_generation(self.space.to_values(points))
                 self.search.tell(points, losses)
                 i = int(np.argmin(losses))
                 if losses[i] < state["best_loss"]:
@@ -291,8 +263,7 @@ class OptNeuron:
             "loss": float(copies[0]),
             "all_loss": raw[0],
             "std": float(np.std(copies)),
-            "results": _candidate(results, _by_candidate(results, self._pop.size)[0], 0,
-                                  self._pop.size),
+            "results": candidate_results(results, 0, self.popsize),
             "results_soll": self.results_soll,
         })
         summary = {k: fit[k] for k in list(self.space.names) + list(self.space.fixed)}
@@ -353,45 +324,6 @@ def _attributes(model) -> list[str]:
 def _did_you_mean(name, known) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _by_candidate(results, n: int):
-    """Each (records, n) recording transposed once to (n, records), so that
-    a candidate's column is contiguous (the loss functions read it n times
-    per generation), and which candidates recorded only finite values."""
-    finite = np.ones(n, dtype=bool)
-    columns = []
-    for chunk in results.recordings:
-        out = {}
-        for key, value in chunk.items():
-            if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == n:
-                out[key] = by_candidate(value)
-                if value.dtype.kind == "f":
-                    finite &= np.isfinite(out[key]).all(axis=1)
-        columns.append(out)
-    return columns, finite
-
-
-def _candidate(results, columns, k: int, n: int) -> CompNeuroExp._ResultsCl:
-    """``results`` as if candidate ``k`` had been simulated alone (rank 0)."""
-    out = CompNeuroExp._ResultsCl()
-    out.recordings = [{key: (cols[key][k][:, None] if key in cols else _take(key, value, k, n))
-                       for key, value in chunk.items()}
-                      for chunk, cols in zip(results.recordings, columns)]
-    out.recording_times = results.recording_times
-    out.mon_dict = results.mon_dict
-    out.data = results.data
-    return out
-
-
-def _take(key: str, value, k: int, n: int):
-    if key.endswith(";spike") and isinstance(value, dict):
-        return {0: value.get(k, [])}
-    if key.endswith(";parameter_dict") and isinstance(value, dict):
-        return {name: _take("", v, k, n) for name, v in value.items()}
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.shape[0] == n and key == "":
-        return value[k:k + 1]
-    return value
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
