@@ -9,14 +9,16 @@ monitors, losses; its names are exported here, as CompNeuroPy exports them),
 """
 
 from workbench.compneuro import (  # noqa: E402 - the CompNeuroPy-style names, as CompNeuroPy exports them
-    CompNeuroExp, CompNeuroMonitors, CompNeuroSim, attr_ramp, attr_sim, attribute_step,
+    CompNeuroExp, CompNeuroModel, CompNeuroMonitors, CompNeuroSim, attr_ramp, attr_sim,
+    attribute_step,
     correlation, current_ramp, current_step, current_stim, increasing_attr, increasing_current,
     rmse, rsse,
 )
 from workbench.fit import OptNeuron  # noqa: E402
 
 __all__ = [
-    "CompNeuroExp", "CompNeuroMonitors", "CompNeuroSim", "attr_ramp", "attr_sim",
+    "CompNeuroExp", "CompNeuroModel", "CompNeuroMonitors", "CompNeuroSim", "attr_ramp",
+    "attr_sim",
     "attribute_step", "correlation", "current_ramp", "current_step", "current_stim",
     "increasing_attr", "increasing_current", "rmse", "rsse", "OptNeuron",
 ]

@@ -13,6 +13,7 @@ from workbench.compneuro.features import (
     DEFAULT_FEATURES, feature_loss, results_features, trace_features,
 )
 from workbench.compneuro.losses import correlation, rmse, rsse
+from workbench.compneuro.model import CompNeuroModel
 from workbench.compneuro.monitors import CompNeuroMonitors
 from workbench.compneuro.protocols import (
     attr_ramp, attr_sim, attribute_step, current_ramp, current_step, current_stim,
@@ -26,7 +27,8 @@ from workbench.compneuro.spike_losses import (
 )
 
 __all__ = [
-    "CompNeuroError", "CompNeuroExp", "CompNeuroMonitors", "CompNeuroSim", "RecordingTimes",
+    "CompNeuroError", "CompNeuroExp", "CompNeuroModel", "CompNeuroMonitors", "CompNeuroSim",
+    "RecordingTimes",
     "SimInfo", "attr_ramp", "attr_sim", "attribute_step", "correlation", "current_ramp",
     "current_step", "current_stim", "increasing_attr", "increasing_current", "rmse", "rsse",
     # spike_losses
