@@ -163,8 +163,11 @@ class ModelEditorView(pn.viewable.Viewer):
                 value=getattr(self.editor, block), language="python", theme="chrome",
                 height=_BLOCK_HEIGHT.get(block, 50), sizing_mode="stretch_width",
                 label=block, margin=(0, 5, 8, 5))
+            # value_input only: it follows every key press; ``value`` is the
+            # same text, and an older ``value`` handled after a newer
+            # ``value_input`` would put the model one key press behind what
+            # the editor shows (seen in CI: "OK" beside a broken line)
             ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value_input")
-            ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value")
             self._editors[block] = ed
             cards.append(pn.pane.Markdown(f"**{block}** <small>{_BLOCK_HELP[block]}</small>",
                                           margin=(0, 5)))
