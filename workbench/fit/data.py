@@ -77,7 +77,8 @@ def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "
     resample it to ``dt`` (ms).
 
     ``spike_threshold`` (mV): upward crossings of it are the recording's
-    spikes (:attr:`Recording.spikes`, ms, per sweep).
+    spikes (:attr:`Recording.spikes`, ms, per sweep); a sweep that never
+    reaches it has its resets as spikes (:func:`detect_spikes`).
 
     Raises
     ------
@@ -113,14 +114,25 @@ def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "
     return Recording(float(dt), traces, tuple(names), str(path), spikes)
 
 
-def detect_spikes(trace: np.ndarray, dt: float, threshold: float = 0.0) -> np.ndarray:
-    """Times (ms) of the upward crossings of ``threshold`` (mV), linearly
-    interpolated between samples."""
+def detect_spikes(trace: np.ndarray, dt: float, threshold: float = 0.0,
+                  reset_drop: float = 15.0) -> np.ndarray:
+    """Spike times (ms) of a voltage trace (mV).
+
+    The upward crossings of ``threshold``, linearly interpolated between
+    samples. A trace that never crosses it may come from a model with a
+    reset that was recorded after the reset (the peak never shows, as in
+    the engine's and Brian2's monitors): its spikes are then the samples
+    at which the voltage has dropped by more than ``reset_drop`` mV since
+    the sample before (the step of the spike and its reset).
+    """
     trace = np.asarray(trace, dtype=float)
     above = trace >= threshold
     idx = np.flatnonzero(~above[:-1] & above[1:])
-    v0, v1 = trace[idx], trace[idx + 1]
-    return (idx + (threshold - v0) / (v1 - v0)) * dt
+    if idx.size or above.any():
+        v0, v1 = trace[idx], trace[idx + 1]
+        return (idx + (threshold - v0) / (v1 - v0)) * dt
+    drops = np.flatnonzero(np.diff(trace) < -reset_drop) + 1
+    return drops.astype(float) * dt
 
 
 def _read_csv(path, time_column, columns):

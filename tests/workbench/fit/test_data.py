@@ -60,6 +60,34 @@ def test_a_model_is_recovered_from_a_csv_in_seconds_and_volts(tmp_path):
         assert np.max(np.abs(mine - theirs)) < 1.0
 
 
+def test_a_model_recorded_after_its_resets_is_fitted_too(tmp_path):
+    """AdEx (the engine's EIF_cond_exp_isfa_ista) records v after its reset:
+    no sample crosses 0 mV, so the recording's spikes are its resets."""
+    adex = ann.EIF_cond_exp_isfa_ista()
+    net = ann.Network(dt=0.05, seed=1)
+    pop = net.create(3, adex)
+    pop.a, pop.b = 6.0, 0.1
+    m = net.monitor(pop, ["v", "spike"])
+    net.compile()
+    net.simulate(50.0)
+    pop.i_offset = [0.5, 0.8, 1.1]
+    net.simulate(400.0)
+    pop.i_offset = 0.0
+    net.simulate(50.0)
+    v, spikes = m.get("v").T, m.get("spike")
+    t = np.arange(v.shape[1]) * 0.05
+    pd.DataFrame({"t": t} | {f"s{i}": v[i] for i in range(3)}).to_csv(tmp_path / "a.csv",
+                                                                      index=False)
+    rec = load_traces(tmp_path / "a.csv", dt=0.1)
+    assert v.max() < 0.0                                   # the peaks never show
+    assert [len(s) for s in rec.spikes] == [len(spikes[i]) for i in range(3)]
+    steps = StepProtocol(50.0, 450.0, [0.5, 0.8, 1.1], attribute="i_offset")
+    opt = OptNeuron(neuron_model=adex, variables_bounds={"a": [0.0, 20.0], "b": [0.0, 0.3]},
+                    popsize=12, **step_fit(rec, steps))
+    fit = opt.run(max_evals=40, results_file_name=str(tmp_path / "f"), progress=False)
+    assert fit["a"] == pytest.approx(6.0, rel=0.05) and fit["b"] == pytest.approx(0.1, rel=0.05)
+
+
 def test_resampling_is_linear_interpolation_on_a_grid_from_zero(tmp_path):
     t = np.arange(10.0, 20.0, 0.25)                      # ms, starting at 10
     np.savez(tmp_path / "r.npz", t=t, v=np.vstack([2 * t, -t]))
@@ -70,9 +98,11 @@ def test_resampling_is_linear_interpolation_on_a_grid_from_zero(tmp_path):
     assert rec.duration == pytest.approx(9.8, abs=0.1)
 
 
-def test_spikes_are_interpolated_threshold_crossings():
+def test_spikes_are_interpolated_threshold_crossings_or_else_resets():
     trace = np.array([-60.0, -20.0, 20.0, -50.0, -10.0, 30.0, 30.0])
     np.testing.assert_allclose(detect_spikes(trace, dt=0.5), [0.75, 2.125])   # (1.5, 4.25) dt
+    reset = np.array([-65.0, -55.0, -45.0, -70.0, -60.0, -50.0, -41.0, -70.0])
+    np.testing.assert_allclose(detect_spikes(reset, dt=0.5), [1.5, 3.5])      # samples 3, 7
 
 
 def _csv(tmp_path, text):
