@@ -70,7 +70,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.serve import free_port, wait_http
+from workbench.serve import free_port, stop_process, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -141,17 +141,6 @@ def start_server(port: int, log_path: Path, source: Path = ROOT):
                             start_new_session=True)
     out.close()
     return proc
-
-
-def stop_process(proc) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 # -- process measurements -------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.request
@@ -56,6 +57,19 @@ def wait_http(url: str, proc, timeout: float = 90.0, what: str = "the app server
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def stop_process(proc, timeout: float = 10.0) -> None:
+    """Terminate ``proc`` (a ``subprocess.Popen``), kill it after ``timeout``
+    s, and wait for it (nothing if it has already ended or is None)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def main(argv=None) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.serve import free_port, wait_http
+from workbench.serve import free_port, stop_process, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,12 +67,7 @@ def app_url(tmp_path_factory):
         wait_http(f"http://127.0.0.1:{port}/liveness", proc)
         yield f"http://127.0.0.1:{port}/workbench"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         text = log.read_text(errors="replace")
         if "Traceback" in text:
             print(text[-4000:])

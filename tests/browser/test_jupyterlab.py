@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from workbench.serve import free_port, wait_http
+from workbench.serve import free_port, stop_process, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -103,12 +103,7 @@ def lab_url(tmp_path_factory):
         wait_http(f"http://127.0.0.1:{port}/api/status", proc, what="JupyterLab")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 15)
         text = log.read_text(errors="replace")
         if "Traceback" in text:
             print(text[-4000:])
