@@ -92,6 +92,7 @@ def _type_a_broken_line(page):
     # the status names the new model (its hint, or the check of its text)
     _wait_text(page, "MyNeuron")
     editor = page.locator(".ace_editor").nth(1)              # the equations block
+    expect(editor).to_contain_text("tau * dv/dt = -v + I")
     editor.click()
     page.keyboard.press("End")
     page.keyboard.press("Enter")
@@ -112,10 +113,6 @@ def test_a_new_model_opens_in_the_editors(offline_page, app_url, shot):
     shot(page, "app_model_new")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug (see the stop's notes): the server's copy of an editor's text can miss "
-    "key presses (Panel CodeEditor round trips), so a typed error may not be reported "
-    "or marked at its line; usually passes on an idle machine"))
 def test_a_typed_error_is_reported_marked_at_its_line_and_cleared(offline_page, app_url, shot):
     page = offline_page
     page.goto(app_url)

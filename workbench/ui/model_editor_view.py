@@ -5,7 +5,8 @@ State lives in :class:`~workbench.ui.model_library.ModelLibrary` and
 Each block is a code editor; typing re-parses the model through the engine's
 safe parser (``value_input`` updates as the user types; a parse takes a few
 milliseconds, so no extra debounce is needed) and the editor marks each
-error at its line and column.
+error at its line and column. Text only ever flows from an editor to the
+model (see ``_make_editor``'s comment).
 """
 
 from __future__ import annotations
@@ -111,10 +112,19 @@ class ModelEditorView(pn.viewable.Viewer):
         if value is not None:
             self._models.value = value
 
+    def _show_model(self, spec: dict, note: str | None = None):
+        """Load ``spec`` into the editors; the page gets the new editors and
+        the status in one message (the status never names a model whose
+        text has not arrived)."""
+        with pn.io.hold():
+            self.editor.load(spec)
+            self._sync_editors()
+            if note:
+                self._status.object = note
+
     def _select(self, event):
         if event.new:
-            self.editor.load(self.library.spec(event.new))
-            self._sync_editors()
+            self._show_model(self.library.spec(event.new))
 
     def _new(self, kind):
         base = "MyNeuron" if kind == "neuron" else "MySynapse"
@@ -125,15 +135,12 @@ class ModelEditorView(pn.viewable.Viewer):
                         equations="tau * dv/dt = -v + I", spike="v >= v_th", reset="v = 0.0")
         else:
             spec.update(parameters="", pre_spike="g_target += w")
-        self.editor.load(spec)
-        self._sync_editors()
-        self._status.object = f"new {kind} {name!r}: edit it, then Save model"
+        self._show_model(spec, f"new {kind} {name!r}: edit it, then Save model")
 
     def _copy_model(self, event):
         spec = self.editor.to_spec()
         spec["name"] = self.library.copy_name(self.editor.model_name or "model")
-        self.editor.load(spec)
-        self._sync_editors()
+        self._show_model(spec)
 
     def _delete_model(self, event):
         name = self._models.value
@@ -155,38 +162,60 @@ class ModelEditorView(pn.viewable.Viewer):
         self._status.object, self._status.alert_type = f"saved {name!r}", "success"
 
     # -- the editors ----------------------------------------------------------------
+    # Text flows one way only: from the browser's editor to the model. Python
+    # never pushes text into a live editor: Ace's setValue emits an empty
+    # intermediate text, and a push that crosses key presses still in flight
+    # leaves the server and the page with different texts (seen under load:
+    # the page showing a broken line, the server checking an older one). A
+    # model loaded or a block set from Python gets a new editor instead, and
+    # events from replaced editors are ignored.
+    def _make_editor(self, block: str) -> pn.widgets.CodeEditor:
+        text = getattr(self.editor, block)
+        ed = pn.widgets.CodeEditor(
+            value=text, value_input=text, language="python", theme="chrome",
+            height=_BLOCK_HEIGHT.get(block, 50), sizing_mode="stretch_width",
+            label=block, margin=(0, 5, 8, 5), on_keyup=False,
+            annotations=list(self.editor.annotations.get(block, [])))
+        # value_input follows every key press (on_keyup=False: ``value`` is
+        # only sent on blur, the same text, so one message per key, not two)
+        ed.param.watch(lambda e, b=block, w=ed: self._typed(b, e.new, w), "value_input")
+        return ed
+
     def _rebuild_editors(self, *_):
         self._editors = {}
         cards = []
         for block in BLOCKS[self.editor.kind]:
-            ed = pn.widgets.CodeEditor(
-                value=getattr(self.editor, block), language="python", theme="chrome",
-                height=_BLOCK_HEIGHT.get(block, 50), sizing_mode="stretch_width",
-                label=block, margin=(0, 5, 8, 5))
-            # value_input only: it follows every key press; ``value`` is the
-            # same text, and an older ``value`` handled after a newer
-            # ``value_input`` would put the model one key press behind what
-            # the editor shows (seen in CI: "OK" beside a broken line)
-            ed.param.watch(lambda e, b=block: self._typed(b, e.new), "value_input")
-            self._editors[block] = ed
+            self._editors[block] = self._make_editor(block)
             cards.append(pn.pane.Markdown(f"**{block}** <small>{_BLOCK_HELP[block]}</small>",
                                           margin=(0, 5)))
-            cards.append(ed)
+            cards.append(self._editors[block])
         self._editor_column.objects = cards
 
     def _sync_editors(self):
-        for block, ed in self._editors.items():
-            text = getattr(self.editor, block)
-            if ed.value != text:
-                ed.value = text
+        """Give every block whose text differs from its editor a new editor."""
+        if list(self._editors) != list(BLOCKS[self.editor.kind]):
+            self._rebuild_editors()
+            return
+        objects = list(self._editor_column.objects)
+        changed = False
+        for block, ed in list(self._editors.items()):
+            if ed.value_input != getattr(self.editor, block):
+                new = self._make_editor(block)
+                objects[objects.index(ed)] = new
+                self._editors[block] = new
+                changed = True
+        if changed:
+            self._editor_column.objects = objects
 
     def _block_set(self, event):
-        # a block set from Python shows in its editor; one set by typing in
+        # a block set from Python shows in a new editor; one set by typing in
         # the editor is never sent back (the text would jump under the cursor)
         if not self._typing:
             self._sync_editors()
 
-    def _typed(self, block, text):
+    def _typed(self, block, text, widget=None):
+        if widget is not None and self._editors.get(block) is not widget:
+            return                                   # a replaced editor's late key press
         if text is not None and getattr(self.editor, block) != text:
             self._typing = True
             try:

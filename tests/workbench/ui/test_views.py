@@ -173,6 +173,26 @@ def test_a_block_set_from_python_shows_in_its_editor_and_typing_is_not_echoed():
     ed.value_input = "v >= 2.0"                              # the browser's typing
     assert view.editor.spike == "v >= 2.0"
     assert ed.value != "v >= 2.0"                            # nothing sent back while typing
+    assert view._editors["spike"] is ed                      # typing keeps its editor
+
+
+def test_a_loaded_model_gets_new_editors_and_old_editors_late_keys_are_ignored():
+    """Text never flows from Python into a live editor (a push that crosses
+    key presses in flight leaves page and server with different texts): a
+    load replaces the editors, and a key press from a replaced editor that
+    arrives late does not change the model."""
+    view = ModelEditorView(library=ModelLibrary())
+    old = view._editors["equations"]
+    view._new("neuron")
+    new = view._editors["equations"]
+    assert new is not old and new.value == "tau * dv/dt = -v + I"
+    assert new in view._editor_column.objects and old not in view._editor_column.objects
+    old.value_input = old.value + "\ndu/dt = 1"              # typed before the load arrived
+    assert view.editor.equations == "tau * dv/dt = -v + I"
+    assert view.editor.model is not None
+    untouched = view._editors["spike"]
+    view.editor.reset = "v = -0.5"                            # one block set from Python
+    assert view._editors["spike"] is untouched and view._editors["reset"].value == "v = -0.5"
 
 
 def test_generated_code_is_shown_for_neurons():
