@@ -15,6 +15,7 @@ from workbench.compneuro.features import (
 from workbench.compneuro.losses import correlation, rmse, rsse
 from workbench.compneuro.model import CompNeuroModel
 from workbench.compneuro.monitors import CompNeuroMonitors
+from workbench.compneuro.plotting import PlotRecordings
 from workbench.compneuro.protocols import (
     attr_ramp, attr_sim, attribute_step, current_ramp, current_step, current_stim,
     increasing_attr, increasing_current,
@@ -28,7 +29,7 @@ from workbench.compneuro.spike_losses import (
 
 __all__ = [
     "CompNeuroError", "CompNeuroExp", "CompNeuroModel", "CompNeuroMonitors", "CompNeuroSim",
-    "RecordingTimes",
+    "PlotRecordings", "RecordingTimes",
     "SimInfo", "attr_ramp", "attr_sim", "attribute_step", "correlation", "current_ramp",
     "current_step", "current_stim", "increasing_attr", "increasing_current", "rmse", "rsse",
     # spike_losses

@@ -15,7 +15,7 @@ from workbench.compneuro.errors import CompNeuroError
 __all__ = ["correlation", "rmse", "rsse"]
 
 
-def _pair(a, b, who):
+def _arrays(a, b, who):
     try:
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
@@ -26,15 +26,36 @@ def _pair(a, b, who):
                              f"select the same records and neurons (e.g. rec[:, 0])")
     if a.size == 0:
         raise CompNeuroError(f"{who}: inputs are empty")
+    return a, b
+
+
+def _refuse_nonfinite(a, b, who):
     for name, x in (("first", a), ("second", b)):
-        if np.isfinite(x).all():       # the common case, cheap: details only on failure
-            continue
         bad = ~np.isfinite(x)
         if bad.any():
             where = np.argwhere(bad)[0]
             raise CompNeuroError(f"{who}: the {name} input holds {int(bad.sum())} NaN/inf "
                                  f"value(s), the first at index {tuple(int(i) for i in where)}")
+
+
+def _pair(a, b, who):
+    a, b = _arrays(a, b, who)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        _refuse_nonfinite(a, b, who)
     return a, b
+
+
+def _squared_error(a, b, who) -> tuple[float, int]:
+    """The summed squared difference and the count, in one pass (a fit calls
+    this once per candidate and step); a non-finite input is found from the
+    sum (NaN/inf in, non-finite out) and only then looked for."""
+    a, b = _arrays(a, b, who)
+    with np.errstate(over="ignore", invalid="ignore"):   # judged below, said clearly
+        d = (a - b).ravel()
+        s = float(d @ d)
+    if not np.isfinite(s):
+        _refuse_nonfinite(a, b, who)    # finite inputs whose squares overflow: inf
+    return s, d.size
 
 
 def rmse(a, b) -> float:
@@ -45,8 +66,8 @@ def rmse(a, b) -> float:
     CompNeuroError
         If the shapes differ, the inputs are empty or hold NaN/inf.
     """
-    a, b = _pair(a, b, "rmse")
-    return float(np.sqrt(np.mean((a - b) ** 2)))
+    s, n = _squared_error(a, b, "rmse")
+    return float(np.sqrt(s / n))
 
 
 def rsse(a, b) -> float:
@@ -57,8 +78,8 @@ def rsse(a, b) -> float:
     CompNeuroError
         As :func:`rmse`.
     """
-    a, b = _pair(a, b, "rsse")
-    return float(np.sqrt(np.sum((a - b) ** 2)))
+    s, _ = _squared_error(a, b, "rsse")
+    return float(np.sqrt(s))
 
 
 def correlation(a, b) -> float:

@@ -136,22 +136,27 @@ def _by_candidate(results, n: int):
         out = {}
         for key, value in chunk.items():
             if isinstance(value, np.ndarray) and value.ndim == 2 and value.shape[1] == n:
-                out[key] = by_candidate(value)
-                if value.dtype.kind == "f":
-                    finite &= np.isfinite(out[key]).all(axis=1)
+                out[key], ok = by_candidate(value)
+                finite &= ok
         columns.append(out)
     return columns, finite
 
 
 def _candidate(results, columns, k: int, n: int) -> CompNeuroExp._ResultsCl:
     out = CompNeuroExp._ResultsCl()
-    out.recordings = [{key: (cols[key][k][:, None] if key in cols else _take(key, value, k, n))
+    out.recordings = [{key: (cols[key][k][:, None] if key in cols else
+                             value if _shared(value) else _take(key, value, k, n))
                        for key, value in chunk.items()}
                       for chunk, cols in zip(results.recordings, columns)]
     out.recording_times = results.recording_times
     out.mon_dict = results.mon_dict
     out.data = results.data
     return out
+
+
+def _shared(value) -> bool:
+    """A value every candidate sees as it is (dt, times, names): no copy."""
+    return isinstance(value, (int, float, str, bool, type(None)))
 
 
 def _take(key: str, value, k: int, n: int):

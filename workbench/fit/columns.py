@@ -19,7 +19,10 @@ _BLOCK = 32
 
 
 @numba.njit(nogil=True)
-def _transpose(a, out):
+def _transpose(a, out, poison):
+    # poison[j] gathers 0 * value over column j: 0 while every value is
+    # finite, NaN once one is not (0 * inf is NaN), so the finiteness check
+    # costs no second pass over the recording
     rows, cols = a.shape
     for i0 in range(0, rows, _BLOCK):
         i1 = min(i0 + _BLOCK, rows)
@@ -27,13 +30,20 @@ def _transpose(a, out):
             j1 = min(j0 + _BLOCK, cols)
             for i in range(i0, i1):
                 for j in range(j0, j1):
-                    out[j, i] = a[i, j]
+                    v = a[i, j]
+                    out[j, i] = v
+                    poison[j] += 0.0 * v
 
 
-def by_candidate(a: np.ndarray) -> np.ndarray:
-    """``a`` (records, candidates) as a C-contiguous (candidates, records)."""
+def by_candidate(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` (records, candidates) as a C-contiguous (candidates, records),
+    and which candidates' columns hold only finite values."""
     if a.dtype.kind not in "fiu" or a.size < 4096:
-        return np.ascontiguousarray(a.T)
+        out = np.ascontiguousarray(a.T)
+        finite = (np.isfinite(out).all(axis=1) if a.dtype.kind == "f"
+                  else np.ones(a.shape[1], dtype=bool))
+        return out, finite
     out = np.empty((a.shape[1], a.shape[0]), dtype=a.dtype)
-    _transpose(np.ascontiguousarray(a), out)
-    return out
+    poison = np.zeros(a.shape[1])
+    _transpose(np.ascontiguousarray(a), out, poison)
+    return out, poison == 0.0

@@ -49,3 +49,17 @@ def test_empty_and_constant_inputs():
 def test_errors_are_workbench_errors():
     with pytest.raises(WorkbenchError):
         rmse([1.0], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("fn", [rmse, rsse])
+def test_inf_inputs_are_errors_and_finite_overflow_is_inf(fn):
+    with pytest.raises(CompNeuroError, match=r"first input holds 1 NaN/inf"):
+        fn([np.inf, 0.0], [np.inf, 0.0])                  # inf - inf is NaN: still said
+    assert fn([1e200, 0.0], [-1e200, 0.0]) == math.inf    # squares overflow: the loss is inf
+
+
+def test_rmse_of_two_dimensional_recordings_counts_every_value():
+    a, b = np.zeros((4, 2)), np.ones((4, 2))
+    b[0, 0] = 3.0                                         # squares: 9 + 7 * 1 = 16 over 8
+    assert rmse(a, b) == pytest.approx(math.sqrt(2.0))
+    assert rsse(a, b) == pytest.approx(4.0)
