@@ -8,6 +8,14 @@ A recording is a time column and one trace per sweep (a current step each):
   others). Read with pandas; nothing in it is executed.
 - NPZ: arrays ``t`` (samples,) and ``v`` (sweeps, samples), read with
   ``allow_pickle=False``.
+- ABF (Axon, read with ``pyabf``), NWB and the other electrophysiology
+  formats that ``neo`` reads (the ``ephys`` extra; NWB also needs
+  ``pynwb``): one sweep per episode (ABF) or segment (neo), the voltage
+  channel ``channel`` (default the first); times and values in the file's
+  own units (``time_unit``/``value_unit`` are not used), which must be a
+  time and a voltage. ABF goes through pyabf, not neo: neo 0.14 reads an
+  episodic ABF1 file without a synch array (as pyabf writes them) as one
+  long sweep, silently.
 
 :func:`load_traces` trusts nothing: the file size, that every value is a
 finite number (the first bad one is named), that time increases with a
@@ -72,7 +80,8 @@ class Recording:
 
 
 def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "ms",
-                value_unit: str = "mV", spike_threshold: float = 0.0) -> Recording:
+                value_unit: str = "mV", spike_threshold: float = 0.0,
+                channel: int = 0) -> Recording:
     """Read a recording (CSV or NPZ, see the module docstring), check it and
     resample it to ``dt`` (ms).
 
@@ -101,10 +110,15 @@ def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "
     if size > MAX_FILE_BYTES:
         raise FitError(f"{path} has {size:,} bytes; a recording may have at most "
                        f"{MAX_FILE_BYTES:,}")
-    if path.suffix.lower() == ".npz":
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
         t, values, names = _read_npz(path)
-    else:
+    elif suffix in (".csv", ".txt", ".tsv", ""):
         t, values, names = _read_csv(path, time_column, columns)
+    else:
+        reader = _read_abf if suffix == ".abf" else _read_neo
+        t, values, names = reader(path, channel)
+        time_unit, value_unit = "ms", "mV"            # converted from the file's own units
     t = t * _TIME_UNITS[time_unit]
     values = values * _VALUE_UNITS[value_unit]
     _check_time(path, t)
@@ -178,6 +192,97 @@ def _column(path, names, key, what):
     close = difflib.get_close_matches(str(key), names, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise FitError(f"{path}: no column {key!r}{hint}; the columns are {', '.join(names)}")
+
+
+def _read_neo(path, channel):
+    """Sweeps of an ABF/NWB/... file through neo: (t ms, values mV, names)."""
+    try:
+        import neo
+        import quantities as pq
+    except ImportError:
+        raise FitError(f"{path}: reading {path.suffix} files uses neo "
+                       f"(pip install 'neuroworkbench[ephys]'); or export the sweeps as "
+                       f"CSV or NPZ") from None
+    try:
+        io = neo.io.get_io(str(path))
+    except (OSError, IOError, ValueError, IndexError, ImportError) as exc:
+        raise FitError(f"{path}: not a recording neo can read ({exc}); "
+                       f"CSV and NPZ are read without it") from None
+    try:
+        blocks = io.read(lazy=False)
+    except Exception as exc:  # noqa: BLE001 - a third-party reader on an untrusted file
+        raise FitError(f"{path}: neo could not read it ({type(exc).__name__}: {exc})") from None
+    finally:
+        close = getattr(io, "close", None)
+        if callable(close):
+            close()
+    segments = [seg for block in blocks for seg in block.segments if seg.analogsignals]
+    if not segments:
+        raise FitError(f"{path}: no sweep with an analog signal in the file")
+    times, values, names = None, [], []
+    for i, seg in enumerate(segments):
+        signals = [s for sig in seg.analogsignals for s in _channels(sig)]
+        if not isinstance(channel, int) or not 0 <= channel < len(signals):
+            raise FitError(f"{path}: sweep {i} has {len(signals)} channel(s); "
+                           f"channel {channel!r} does not exist")
+        sig = signals[channel]
+        try:
+            v = sig.rescale(pq.mV).magnitude.ravel().astype(float)
+        except ValueError:
+            raise FitError(f"{path}: channel {channel} is in {sig.units.dimensionality}, "
+                           f"not a voltage; choose the voltage channel with channel=") from None
+        t = sig.times.rescale(pq.ms).magnitude.astype(float)
+        t = t - t[0]
+        if times is None:
+            times = t
+        elif t.size != times.size or not np.allclose(t, times, rtol=0, atol=1e-9):
+            raise FitError(f"{path}: sweep {i} has {t.size} samples at another sampling "
+                           f"than sweep 0 ({times.size}); sweeps must share their times")
+        bad = np.flatnonzero(~np.isfinite(v))
+        if bad.size:
+            raise FitError(f"{path}: sweep {i}, sample {bad[0]} is not a finite number "
+                           f"({bad.size} such value(s))")
+        values.append(v)
+        names.append(str(seg.name) if seg.name else f"sweep {i}")
+    return times, np.vstack(values), names
+
+
+def _read_abf(path, channel):
+    """Sweeps of an ABF file through pyabf: (t ms, values mV, names)."""
+    try:
+        import pyabf
+    except ImportError:
+        raise FitError(f"{path}: reading ABF files uses pyabf (pip install "
+                       f"'neuroworkbench[ephys]'); or export the sweeps as CSV or NPZ") from None
+    try:
+        abf = pyabf.ABF(str(path))
+    except Exception as exc:  # noqa: BLE001 - a third-party reader on an untrusted file
+        raise FitError(f"{path}: not a readable ABF file ({type(exc).__name__}: {exc})") \
+            from None
+    if not isinstance(channel, int) or not 0 <= channel < abf.channelCount:
+        raise FitError(f"{path}: the file has {abf.channelCount} channel(s); channel "
+                       f"{channel!r} does not exist")
+    scale = {"mV": 1.0, "V": 1000.0, "uV": 1e-3, "µV": 1e-3}
+    values, names = [], []
+    for i in range(abf.sweepCount):
+        abf.setSweep(i, channel=channel)
+        unit = str(abf.sweepUnitsY).strip()
+        if unit not in scale:
+            raise FitError(f"{path}: channel {channel} is in {unit!r}, not a voltage; "
+                           f"choose the voltage channel with channel=")
+        v = np.asarray(abf.sweepY, dtype=float) * scale[unit]
+        bad = np.flatnonzero(~np.isfinite(v))
+        if bad.size:
+            raise FitError(f"{path}: sweep {i}, sample {bad[0]} is not a finite number")
+        values.append(v)
+        names.append(f"sweep {i}")
+    t = (np.asarray(abf.sweepX, dtype=float) - float(abf.sweepX[0])) * 1000.0
+    return t, np.vstack(values), names
+
+
+def _channels(sig):
+    """An AnalogSignal with several channels as one signal per channel."""
+    return [sig[:, j] for j in range(sig.shape[1])] if sig.ndim == 2 else [sig]
 
 
 def _read_npz(path):

@@ -156,3 +156,61 @@ def test_the_protocol_and_the_recording_must_agree(tmp_path):
         StepProtocol(50.0, 10.0, [1.0])
     with pytest.raises(FitError, match="finite numbers"):
         StepProtocol(10.0, 50.0, [float("nan")])
+
+
+# -- electrophysiology files (the 'ephys' extra) ---------------------------------------
+def _sweeps(n=2, samples=2000):
+    """Ramps that differ per sweep, in mV."""
+    return np.vstack([np.linspace(-70.0 + 5 * i, -50.0 + 5 * i, samples) for i in range(n)])
+
+
+def test_abf_sweeps_are_read_with_their_units_and_sampling(tmp_path):
+    writer = pytest.importorskip("pyabf.abfWriter")
+    data = _sweeps()
+    writer.writeABF1(data.astype(np.float32), str(tmp_path / "cell.abf"), sampleRateHz=10_000.0,
+                     units="mV")
+    rec = load_traces(tmp_path / "cell.abf", dt=0.2)        # 0.1 ms samples, resampled
+    assert rec.sweeps == ("sweep 0", "sweep 1") and rec.samples == 1000
+    grid = np.arange(1000) * 0.2
+    for i in range(2):                                       # ABF stores 16-bit integers
+        np.testing.assert_allclose(rec.traces[i], np.interp(grid, np.arange(2000) * 0.1,
+                                                            data[i]), atol=0.01)
+    writer.writeABF1(data.astype(np.float32), str(tmp_path / "current.abf"),
+                     sampleRateHz=10_000.0, units="pA")
+    with pytest.raises(FitError, match=r"channel 0 is in 'pA', not a voltage"):
+        load_traces(tmp_path / "current.abf", dt=0.2)
+    with pytest.raises(FitError, match="channel 3 does not exist"):
+        load_traces(tmp_path / "cell.abf", dt=0.2, channel=3)
+    (tmp_path / "broken.abf").write_bytes(b"ABF " + bytes(100))
+    with pytest.raises(FitError, match="not a readable ABF file"):
+        load_traces(tmp_path / "broken.abf", dt=0.2)
+
+
+def test_nwb_sweeps_written_by_neo_are_read(tmp_path):
+    pytest.importorskip("pynwb")
+    neo = pytest.importorskip("neo")
+    import quantities as pq
+    from neo.io import NWBIO
+
+    data = _sweeps(3, 1000)
+    import datetime
+
+    block = neo.Block(name="cell", session_start_time=datetime.datetime(
+        2026, 12, 3, tzinfo=datetime.timezone.utc), session_description="steps",
+        identifier="cell-1")
+    for i, v in enumerate(data):
+        seg = neo.Segment(name=f"step {i}")
+        seg.analogsignals.append(neo.AnalogSignal((v / 1000.0)[:, None], units="V",
+                                                  sampling_rate=20 * pq.kHz, name="Vm"))
+        block.segments.append(seg)
+    NWBIO(str(tmp_path / "cell.nwb"), mode="w").write_all_blocks([block])
+    rec = load_traces(tmp_path / "cell.nwb", dt=0.05)        # 20 kHz = 0.05 ms: no resampling
+    assert rec.traces.shape == (3, 1000) and rec.dt == 0.05
+    np.testing.assert_allclose(rec.traces, data, rtol=1e-6)  # volts in the file, mV here
+
+
+def test_a_file_no_reader_knows_is_refused(tmp_path):
+    pytest.importorskip("neo")
+    (tmp_path / "cell.xyz").write_bytes(b"\x00" * 64)
+    with pytest.raises(FitError, match="not a recording neo can read"):
+        load_traces(tmp_path / "cell.xyz", dt=0.1)
