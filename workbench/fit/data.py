@@ -124,7 +124,10 @@ def load_traces(path, dt: float, time_column=0, columns=None, time_unit: str = "
     _check_time(path, t)
     grid = np.arange(int(math.floor((t[-1] - t[0]) / dt + 1e-9)) + 1) * dt
     traces = np.vstack([np.interp(grid, t - t[0], v) for v in values])
-    spikes = tuple(detect_spikes(trace, dt, spike_threshold) for trace in traces)
+    # spikes from the samples as recorded: resampled to a coarser dt, a peak
+    # one sample wide falls between grid points and would be lost
+    step = (t[-1] - t[0]) / (t.size - 1)
+    spikes = tuple(detect_spikes(v, step, spike_threshold) for v in values)
     return Recording(float(dt), traces, tuple(names), str(path), spikes)
 
 
