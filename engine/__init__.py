@@ -16,7 +16,7 @@ from engine.errors import (
 )
 from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
 from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
-from engine.language.spec import model_from_spec
+from engine.language.models import model_from_spec
 from engine.language.localize import localize
 from engine.runtime import Constant, Monitor, Network, Population, PopulationView
 from engine.runtime.connectivity import LILConnectivity

@@ -137,7 +137,7 @@ from engine.language.checks import (
 from engine.language.constants import is_constant_name
 from engine.language.functions import FUNCTIONS, ite
 from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec, show
-from engine.language.models import Value, Weight, _Attribute
+from engine.language.declarations import Value, Weight, _Attribute
 from engine.language.random_draws import RandomDistribution, renumber_draws
 from engine.language.symbols import (
     DT,

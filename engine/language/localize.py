@@ -22,6 +22,7 @@ import difflib
 from engine.errors import ModelError
 from engine.language.checks import LOCALITY_FLAGS
 from engine.language.lines import parse_flags, split_assignment, split_lines
+from engine.language.models import Neuron, Synapse
 
 __all__ = ["localize"]
 
@@ -46,8 +47,6 @@ def localize(model, names):
         A name the model does not declare (with a did-you-mean), or a model
         that cannot be exported as text.
     """
-    from engine.language.models import Neuron, Synapse
-
     names = list(dict.fromkeys(names))
     ir = model.ir
     declared = {v.name: v for v in ir.variables if v.kind in ("parameter", "variable")}

@@ -28,10 +28,11 @@ methods may depend on attributes set after ``__init__``) the first time
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from engine.errors import ModelError
+from engine.language import classes, spec, strings
+from engine.language.declarations import (  # noqa: F401 - the public names live here too
+    Array, Parameter, Value, Variable, Weight,
+)
 
 __all__ = [
     "Neuron",
@@ -42,91 +43,6 @@ __all__ = [
     "Array",
     "Weight",
 ]
-
-
-# --- ANNarchy 5 dataclasses ----------------------------------------------------
-
-@dataclass
-class Parameter:
-    """A parameter in the ANNarchy 5 ``parameters=dict(...)`` form.
-
-    ``locality`` is ``'global'`` (one value per population; the default, as in
-    ANNarchy 5), ``'local'`` (one per neuron or synapse) or ``'semiglobal'``
-    (one per post-synaptic neuron, synapses only). ``value`` may be a number,
-    a bool or a random distribution (sampled when the population is created).
-    """
-
-    value: Any
-    locality: str = "global"
-    type: Any = "float"
-
-
-@dataclass
-class Variable:
-    """An equation with its flags in the ANNarchy 5 ``equations=[...]`` form.
-
-    ``Variable("tau * dv/dt = -v", init=-65.0, min=-90.0, method='exponential')``
-    """
-
-    equation: str
-    init: Any = None
-    min: Any = None
-    max: Any = None
-    method: str | None = None
-    type: Any = "float"
-    locality: str = "local"
-    flags: tuple = field(default_factory=tuple)
-
-
-# --- class-based API placeholders (the prototype's Value/Array) -----------------
-
-class _Attribute:
-    """A declared attribute of a class-based model (before instantiation)."""
-
-    locality = "local"
-
-    def __init__(self, init=0.0, dtype="float", *, min=None, max=None, method=None,
-                 kind=None, flags=()):
-        self.init = init
-        self.dtype = _dtype_name(dtype)
-        self.min = min
-        self.max = max
-        self.method = method
-        self.kind = kind  # None: inferred (assigned by an equation -> variable)
-        self.flags = tuple(flags)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.init!r})"
-
-
-class Value(_Attribute):
-    """One value for the whole population (``locality='global'``)."""
-
-    locality = "global"
-
-
-class Array(_Attribute):
-    """One value per neuron (or per synapse)."""
-
-    locality = "local"
-
-
-class Weight(Array):
-    """The synaptic weight ``w`` of a class-based synapse."""
-
-
-def _dtype_name(dtype) -> str:
-    import numpy as np
-
-    if dtype in ("float", "int", "bool"):
-        return dtype
-    if dtype in (float, np.float32, np.float64):
-        return "float"
-    if dtype in (int, np.int32, np.int64):
-        return "int"
-    if dtype in (bool, np.bool_):
-        return "bool"
-    raise ModelError(f"unsupported dtype {dtype!r}: use float, int or bool")
 
 
 class _Model:
@@ -159,11 +75,7 @@ class _Model:
 
     def _build_ir(self):
         if self.is_text_model:
-            from engine.language import strings
-
             return strings.build_ir(self)
-        from engine.language import classes
-
         return classes.build_ir(self)
 
     @property
@@ -194,16 +106,12 @@ class _Model:
     def to_spec(self) -> dict:
         """The model as a plain, JSON-able dict of text blocks (see
         :mod:`engine.language.spec`); ``from_spec`` builds it again."""
-        from engine.language.spec import model_to_spec
-
-        return model_to_spec(self)
+        return spec.model_to_spec(self, _CLASSES)
 
     @classmethod
-    def from_spec(cls, spec: dict):
+    def from_spec(cls, spec_: dict):
         """Build a model from :meth:`to_spec`'s dict (checked, parsed, never executed)."""
-        from engine.language.spec import model_from_spec
-
-        model = model_from_spec(spec)
+        model = model_from_spec(spec_)
         if cls._kind != "model" and model._kind != cls._kind:
             raise ModelError(f"{cls.__name__}.from_spec: the spec is a {model._kind}")
         return model
@@ -293,3 +201,15 @@ class Synapse(_Model):
     def Weight(self, init=0.0, **kw) -> Weight:
         """Declare the synaptic weight (class-based syntax)."""
         return Weight(init, **kw)
+
+
+#: the model classes by kind, for :mod:`engine.language.spec` (which builds
+#: models but cannot import this module: it would be a circle)
+_CLASSES = {"neuron": Neuron, "synapse": Synapse}
+
+
+def model_from_spec(spec_: dict):
+    """Build a :class:`Neuron` or :class:`Synapse` from a spec (trusting
+    nothing: the dict is checked, the text parsed with every check of the
+    front end)."""
+    return spec.model_from_spec(spec_, _CLASSES)

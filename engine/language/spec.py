@@ -226,8 +226,9 @@ def _behaviour(ir) -> str:
 
 # --- specs ------------------------------------------------------------------------------
 
-def model_to_spec(model) -> dict:
-    """The JSON-able spec of a model (see the module docstring)."""
+def model_to_spec(model, classes) -> dict:
+    """The JSON-able spec of a model (see the module docstring); ``classes``
+    (the model classes by kind) rebuild the rendered text to check it."""
     ir = model.ir
     kind = ir.kind
     blocks = _BLOCKS[kind]
@@ -244,17 +245,15 @@ def model_to_spec(model) -> dict:
             raise ModelError(f"{kind} {model.model_name!r} cannot be exported as text: "
                              f"{exc}") from None
         text = {b: text.get(b) for b in blocks}
-        _check_round_trip(kind, model.model_name, text, ir)
+        _check_round_trip(kind, model.model_name, text, ir, classes)
     spec = {"format": SPEC_FORMAT, "kind": kind, "name": model.model_name,
             "description": getattr(model, "description", "") or ""}
     spec.update(text)
     return spec
 
 
-def _check_round_trip(kind, name, text, ir):
-    from engine.language.models import Neuron, Synapse
-
-    cls = Neuron if kind == "neuron" else Synapse
+def _check_round_trip(kind, name, text, ir, classes):
+    cls = classes[kind]
     try:
         again = cls(**{k: v for k, v in text.items() if v is not None}, name=name).ir
     except Exception as exc:  # noqa: BLE001 - any failure means: not exportable
@@ -265,11 +264,10 @@ def _check_round_trip(kind, name, text, ir):
                          "text would build a different model")
 
 
-def model_from_spec(spec):
-    """Build a :class:`Neuron` or :class:`Synapse` from a spec (trusting nothing:
-    the dict is checked, the text parsed with every check of the front end)."""
-    from engine.language.models import Neuron, Synapse
-
+def model_from_spec(spec, classes):
+    """Build a :class:`Neuron` or :class:`Synapse` (``classes`` by kind) from a
+    spec (trusting nothing: the dict is checked, the text parsed with every
+    check of the front end)."""
     if not isinstance(spec, dict):
         raise ModelError(f"a model spec is a dict, got {type(spec).__name__}")
     fmt = spec.get("format")
@@ -294,5 +292,4 @@ def model_from_spec(spec):
             raise ModelError(f"{kind} spec: {key!r} must be text, got "
                              f"{type(value).__name__}")
         args[key] = value
-    cls = Neuron if kind == "neuron" else Synapse
-    return cls(**args)
+    return classes[kind](**args)

@@ -87,7 +87,7 @@ from engine.language.lines import (
     split_assignment,
     split_lines,
 )
-from engine.language.models import Parameter, Variable, _dtype_name
+from engine.language.declarations import Parameter, Variable, _dtype_name
 from engine.language.random_draws import DISTRIBUTIONS, RandomDistribution, renumber_draws
 from engine.language.symbols import DT, T, post_symbol, pre_symbol, sum_symbol, symbol
 

@@ -13,7 +13,8 @@ import engine.models as builtin
 from engine import ModelError, Network, Neuron, Synapse
 from engine.language.classes import Equations
 from engine.language.models import Parameter, Variable
-from engine.language.spec import SPEC_FORMAT, _behaviour, model_from_spec, render_text
+from engine.language.models import model_from_spec
+from engine.language.spec import SPEC_FORMAT, _behaviour, render_text
 
 
 class ClassLIF(Neuron):
