@@ -203,7 +203,7 @@ class OptNeuron:
 
     # -- the fit --------------------------------------------------------------------------
     def run(self, max_evals: int, results_file_name: str = "best", resume: bool = False,
-            progress: bool = True) -> dict:
+            progress: bool = True, on_generation=None, should_stop=None) -> dict:
         """Search for ``max_evals`` generations (as CompNeuroPy's deap method
         counts them: "number of runs (here generations)"); each evaluates
         ``popsize`` candidates in one simulation.
@@ -213,7 +213,16 @@ class OptNeuron:
         ``all_loss`` (the best's loss as the function returned it), ``std``
         (of the best's loss over a generation of copies of it: 0 for a
         deterministic model), ``results`` (the experiment's results for the
-        best, as the loss function saw them) and ``results_soll``.
+        best, as the loss function saw them) and ``results_soll``; and
+        ``generations`` run and ``stopped`` (True when ``should_stop`` ended
+        the fit early).
+
+        ``on_generation(info)`` (optional) is called after each generation
+        with a dict: ``gen`` (generations done), ``generations`` (asked),
+        ``min`` (this generation's best loss), ``best_loss``, ``best`` (the
+        best values so far), ``evaluations``; ``should_stop()`` (optional)
+        is asked after each generation: True ends the fit there, with the
+        best found so far (the checkpoint lets ``resume=True`` go on).
         """
         if isinstance(max_evals, bool) or not isinstance(max_evals, int) or max_evals < 1:
             raise FitError(f"max_evals must be a whole number >= 1, got {max_evals!r}")
@@ -224,6 +233,8 @@ class OptNeuron:
             state = self._load_checkpoint(checkpoint)
         bar = tqdm(total=generations, initial=min(state["gen"], generations), unit="gen",
                    disable=not progress)
+        stopped = False
+        points = losses = None
         try:
             while state["gen"] < generations:
                 points = self.space.repair(self.search.ask())
@@ -241,9 +252,27 @@ class OptNeuron:
                 self._save_checkpoint(checkpoint, state)
                 bar.update(1)
                 bar.set_postfix_str(f"best loss: {state['best_loss']:.5f}")
+                if on_generation is not None:
+                    on_generation(self._progress(state, generations))
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
         finally:
             bar.close()
-        return self._result(state, points, losses, results_file_name)
+        if state["best_point"] is None:                   # resumed a finished fit: nothing new
+            raise FitError(f"{checkpoint} holds no generation; start without resume=True")
+        fit = self._result(state, points, losses, results_file_name)
+        fit.update(generations=state["gen"], stopped=stopped)
+        return fit
+
+    def _progress(self, state: dict, generations: int) -> dict:
+        best = state["best_point"]
+        values = {} if best is None else {
+            name: float(v[0]) for name, v in self.space.to_values(best[None, :]).items()}
+        return {"gen": state["gen"], "generations": generations,
+                "min": state["log"][-1]["min"], "best_loss": state["best_loss"],
+                "best": values | dict(self.space.fixed),
+                "evaluations": state["gen"] * self.popsize}
 
     def _result(self, state, points, losses, results_file_name) -> dict:
         best = state["best_point"]
@@ -255,11 +284,13 @@ class OptNeuron:
         logbook.header = ["gen", "nevals", "min", "avg", "std"]
         for row in state["log"]:
             logbook.record(**row)
-        final = self.space.to_values(points)
+        # the last generation of this call (none when a finished fit is resumed)
+        final = {} if points is None else self.space.to_values(points)
         fit.update({
             "logbook": logbook,
-            "deap_pop": [dict({n: float(final[n][k]) for n in self.space.names},
-                              loss=float(losses[k])) for k in range(len(losses))],
+            "deap_pop": [] if points is None else [
+                dict({n: float(final[n][k]) for n in self.space.names}, loss=float(losses[k]))
+                for k in range(len(losses))],
             "loss": float(copies[0]),
             "all_loss": raw[0],
             "std": float(np.std(copies)),
