@@ -125,6 +125,7 @@ class OptNeuron:
         self.client = client
         if client is not None:
             check_client(client)
+        self.generations_done, self.stopped = 0, False
         self._local = BatchEvaluator(self._job(self.popsize))
 
     # -- checks ------------------------------------------------------------------------
@@ -213,9 +214,9 @@ class OptNeuron:
         ``all_loss`` (the best's loss as the function returned it), ``std``
         (of the best's loss over a generation of copies of it: 0 for a
         deterministic model), ``results`` (the experiment's results for the
-        best, as the loss function saw them) and ``results_soll``; and
-        ``generations`` run and ``stopped`` (True when ``should_stop`` ended
-        the fit early).
+        best, as the loss function saw them) and ``results_soll``. After it,
+        ``self.generations_done`` says how many generations the fit has, and
+        ``self.stopped`` whether ``should_stop`` ended it early.
 
         ``on_generation(info)`` (optional) is called after each generation
         with a dict: ``gen`` (generations done), ``generations`` (asked),
@@ -261,9 +262,8 @@ class OptNeuron:
             bar.close()
         if state["best_point"] is None:                   # resumed a finished fit: nothing new
             raise FitError(f"{checkpoint} holds no generation; start without resume=True")
-        fit = self._result(state, points, losses, results_file_name)
-        fit.update(generations=state["gen"], stopped=stopped)
-        return fit
+        self.generations_done, self.stopped = state["gen"], stopped
+        return self._result(state, points, losses, results_file_name)
 
     def _progress(self, state: dict, generations: int) -> dict:
         best = state["best_point"]

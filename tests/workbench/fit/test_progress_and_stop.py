@@ -12,7 +12,7 @@ def test_progress_reports_every_generation_and_a_stop_ends_the_fit_resumably(fit
     opt = module.make()
     fit = opt.run(max_evals=20, results_file_name=str(tmp_path / "f"), progress=False,
                   on_generation=seen.append, should_stop=lambda: len(seen) >= 3)
-    assert fit["stopped"] and fit["generations"] == 3 and len(fit["logbook"]) == 3
+    assert opt.stopped and opt.generations_done == 3 and len(fit["logbook"]) == 3
     assert [s["gen"] for s in seen] == [1, 2, 3] and seen[0]["generations"] == 20
     assert [s["evaluations"] for s in seen] == [7, 14, 21]
     best = [s["best_loss"] for s in seen]
@@ -24,7 +24,7 @@ def test_progress_reports_every_generation_and_a_stop_ends_the_fit_resumably(fit
     again = module.make()
     rest = again.run(max_evals=5, results_file_name=str(tmp_path / "f"), resume=True,
                      progress=False)
-    assert not rest["stopped"] and rest["generations"] == 5
+    assert not again.stopped and again.generations_done == 5
     assert rest["loss"] <= fit["loss"] + 1e-12
 
 
@@ -35,6 +35,6 @@ def test_resuming_a_finished_fit_returns_its_result(fit_script, tmp_path):
     again = module.make()
     second = again.run(max_evals=3, results_file_name=str(tmp_path / "g"), resume=True,
                        progress=False)
-    assert second["deap_pop"] == [] and second["generations"] == 3
+    assert second["deap_pop"] == [] and again.generations_done == 3
     names = list(opt.space.names)
     np.testing.assert_allclose([second[n] for n in names], [first[n] for n in names])
