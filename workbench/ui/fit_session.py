@@ -48,7 +48,16 @@ from workbench.errors import WorkbenchError
 from workbench.fit import FitError, OptNeuron
 from workbench.fit.data import Recording, StepProtocol, load_traces, step_fit
 
-__all__ = ["FitSession", "FIT_STATUSES", "UPLOAD_LIMIT_BYTES", "spec_with_values"]
+__all__ = ["FitSession", "FIT_STATUSES", "UPLOAD_LIMIT_BYTES", "spec_with_values", "EXAMPLE",
+           "EXAMPLE_TRUE_VALUES"]
+
+#: the Fit lab's recording (written by examples/make_fit_example.py) and the
+#: values it was made with (the lab states them after the fit)
+EXAMPLE = Path(__file__).resolve().parent / "data" / "fit_example.csv"
+EXAMPLE_TRUE_VALUES = {"a": 6.0, "b": 0.1}
+EXAMPLE_SETTINGS = {"model": "EIF_cond_exp_isfa_ista", "start_ms": 50.0, "stop_ms": 450.0,
+                    "dt": 0.05, "bounds": {"a": (0.0, 20.0), "b": (0.0, 0.3)},
+                    "generations": 40, "popsize": 16}
 
 FIT_STATUSES = ("empty", "ready", "starting", "running", "finished", "cancelled", "failed")
 #: the largest recording a user may upload
@@ -159,6 +168,23 @@ class FitSession(param.Parameterized):
                   f"{name}: {len(rec.sweeps)} sweep(s) of {rec.duration:g} ms at dt "
                   f"{rec.dt:g} ms; spikes per sweep: {spikes}.{note}")
         return rec
+
+    def load_example(self) -> None:
+        """The Fit lab: the example recording, the AdEx model, a and b ticked
+        with wide bounds, the steps' times (the true values are in
+        ``EXAMPLE_TRUE_VALUES``)."""
+        from engine.models import EIF_cond_exp_isfa_ista
+
+        cfg = EXAMPLE_SETTINGS
+        self.param.update(dt=cfg["dt"], time_unit="ms", value_unit="mV", start_ms=cfg["start_ms"],
+                          stop_ms=cfg["stop_ms"], generations=cfg["generations"],
+                          popsize=cfg["popsize"], method="cmaes")
+        self.load(EXAMPLE.name, EXAMPLE.read_bytes())
+        self.use_model(EIF_cond_exp_isfa_ista(), cfg["model"])
+        table = self.parameters.copy()
+        for name, (low, high) in cfg["bounds"].items():
+            table.loc[table.parameter == name, ["fit", "low", "high"]] = [True, low, high]
+        self.parameters = table
 
     # -- 3. model --------------------------------------------------------------------------
     def use_model(self, model, name: str = "") -> None:

@@ -158,3 +158,26 @@ def test_spec_with_values_keeps_flags_and_refuses_unknown_names():
     assert out["parameters"] == "tau = 12.5 : population\nv_th = 1.0"
     with pytest.raises(FitError, match="does not define gain"):
         spec_with_values(spec, {"gain": 2.0})
+
+
+def test_the_labs_example_recording_gives_back_its_true_values():
+    """workbench/ui/data/fit_example.csv (examples/make_fit_example.py): the
+    Fit lab's steps, fitted with the settings the lab loads."""
+    from workbench.ui.fit_session import EXAMPLE, EXAMPLE_TRUE_VALUES
+
+    s = FitSession()
+    try:
+        s.load_example()
+        assert s.data_name == EXAMPLE.name and s.amplitudes == {"I=0.7": 0.7, "I=1.0": 1.0,
+                                                                "I=1.3": 1.3}
+        assert s.model_name == "EIF_cond_exp_isfa_ista" and s.attribute == "i_offset"
+        assert (s.start_ms, s.stop_ms) == (50.0, 450.0)
+        fitted = s.parameters[s.parameters.fit]
+        assert sorted(fitted.parameter) == ["a", "b"]
+        s.start()
+        s.wait(180)
+        assert s.status == "finished", s.message
+        for name, true in EXAMPLE_TRUE_VALUES.items():
+            assert s.result["fitted"][name] == pytest.approx(true, rel=0.05)
+    finally:
+        s.close()
