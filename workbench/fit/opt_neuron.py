@@ -126,6 +126,7 @@ class OptNeuron:
         if client is not None:
             check_client(client)
         self.generations_done, self.stopped = 0, False
+        self._last_results = None
         self._local = BatchEvaluator(self._job(self.popsize))
 
     # -- checks ------------------------------------------------------------------------
@@ -199,7 +200,9 @@ class OptNeuron:
         workers of ``client`` (each keeps its compiled network between
         generations); a candidate's loss does not depend on its batch."""
         if self.client is None:
-            return self.evaluate(values)[0]
+            losses, _, self._last_results = self.evaluate(values)
+            return losses
+        self._last_results = None                 # the workers keep theirs
         return evaluate_on_client(self.client, self._job(self.popsize), values)
 
     # -- the fit --------------------------------------------------------------------------
@@ -221,7 +224,10 @@ class OptNeuron:
         ``on_generation(info)`` (optional) is called after each generation
         with a dict: ``gen`` (generations done), ``generations`` (asked),
         ``min`` (this generation's best loss), ``best_loss``, ``best`` (the
-        best values so far), ``evaluations``; ``should_stop()`` (optional)
+        best values so far), ``evaluations``, and ``best_results`` (the
+        experiment's results of the new best, as the loss function saw them)
+        when this generation found a better one (local fits only);
+        ``should_stop()`` (optional)
         is asked after each generation: True ends the fit there, with the
         best found so far (the checkpoint lets ``resume=True`` go on).
         """
@@ -242,7 +248,8 @@ class OptNeuron:
                 losses = self._evaluate_generation(self.space.to_values(points))
                 self.search.tell(points, losses)
                 i = int(np.argmin(losses))
-                if losses[i] < state["best_loss"]:
+                improved = bool(losses[i] < state["best_loss"])
+                if improved:
                     state["best_loss"], state["best_point"] = float(losses[i]), points[i].copy()
                 finite = losses[np.isfinite(losses)]
                 state["log"].append({"gen": state["gen"], "nevals": len(losses),
@@ -254,7 +261,11 @@ class OptNeuron:
                 bar.update(1)
                 bar.set_postfix_str(f"best loss: {state['best_loss']:.5f}")
                 if on_generation is not None:
-                    on_generation(self._progress(state, generations))
+                    info = self._progress(state, generations)
+                    if improved and self._last_results is not None:
+                        info["best_results"] = candidate_results(self._last_results, i,
+                                                                 self.popsize)
+                    on_generation(info)
                 if should_stop is not None and should_stop():
                     stopped = True
                     break

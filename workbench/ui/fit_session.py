@@ -109,6 +109,7 @@ class FitSession(param.Parameterized):
         self.recording: Recording | None = None
         self.model = None
         self.history: list[dict] = []          # appended by the worker
+        self.best_traces: dict = {}            # sweep -> the best fit's trace so far (worker)
         self.result: dict | None = None
         self.folder = Path(tempfile.mkdtemp(prefix="nwb-fit-"))
         self._thread: threading.Thread | None = None
@@ -285,7 +286,7 @@ class FitSession(param.Parameterized):
                            f"{MAX_WORK:.0g}: fewer generations, candidates, sweeps or a "
                            f"larger dt")
         args = step_fit(rec, protocol)
-        self.history, self.result = [], None
+        self.history, self.result, self.best_traces = [], None, {}
         self._cancel.clear()
         self._set("starting", "compiling the model for the fit...")
         self._thread = threading.Thread(target=self._work, args=(args, bounds, rec),
@@ -352,6 +353,12 @@ class FitSession(param.Parameterized):
         elapsed = max(time.monotonic() - self._started_at, 1e-9)
         rate = info["evaluations"] / elapsed
         left = (info["generations"] - info["gen"]) * elapsed / max(info["gen"], 1)
+        results = info.pop("best_results", None)
+        if results is not None:                 # a new best: its traces, for the plots
+            pop = results.data["population_name"]
+            names = [s for s in self.recording.sweeps if s in self.selected]
+            self.best_traces = {s: np.asarray(results.recordings[i][f"{pop};v"][:, 0])
+                                for i, s in enumerate(names)}
         self.history.append(info | {"evals_per_s": rate, "seconds_left": left})
 
     def _summary(self, fit: dict, opt: OptNeuron, rec: Recording) -> dict:

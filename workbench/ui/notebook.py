@@ -16,9 +16,19 @@ real JupyterLab then makes no request outside the machine.
 The first point replaces ``Viewable._render_model`` with a wrapper that sets
 the document's ``dist_url`` template variable: Panel has no public setting
 for it. The wrapper is installed once and calls Panel's own method.
+
+The same wrapper gives the output's comm an :class:`_Outbox` until the page
+opens it. Panel (1.9, ``panel.io.notebook.push``) retries each message sent
+before then on its own 0.1 s timer, so once the comm opens they go out in
+no set order; with ipykernel 7 the page opens the comm while "Run All" is
+still running cells, and an older message (the status of one cell, a plot
+layout) can reach the page after a newer one (the next cell's status, the
+data streamed into that layout), which then never shows.
 """
 
 from __future__ import annotations
+
+import threading
 
 __all__ = ["offline_extension", "PANEL_DIST"]
 
@@ -43,6 +53,7 @@ def offline_extension(*extensions: str) -> None:
         def _render_model_local_css(self, doc=None, comm=None):
             doc = Document() if doc is None else doc
             doc._template_variables["dist_url"] = PANEL_DIST
+            _Outbox.install(comm)
             return render_model(self, doc, comm)
 
         _render_model_local_css._workbench_offline = True
@@ -61,3 +72,50 @@ const base = (config && JSON.parse(config.textContent).baseUrl) || '/';
   else if (tries > 0) setTimeout(() => point(tries - 1), 100);
 }})(100);
 """))
+
+
+class _Outbox:
+    """Stands for a Jupyter comm the page has not opened yet: keeps what
+    Panel sends, in order, and sends it on the comm once it is open."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept: list[tuple] = []
+        self._comm = None
+
+    @classmethod
+    def install(cls, comm) -> None:
+        """Give ``comm`` (a pyviz_comms ``JupyterComm``, opened by the page
+        through its ``init``) an outbox until it is open."""
+        if comm is None or comm._comm or not hasattr(comm, "init"):
+            return
+        outbox = cls()
+        open_comm = comm.init
+
+        def init(*args, **kwargs):
+            with outbox._lock:
+                open_comm(*args, **kwargs)     # the real comm replaces the outbox
+                outbox._comm = comm._comm
+                kept, outbox._kept = outbox._kept, []
+                for data, metadata, buffers in kept:
+                    outbox._comm.send(data, metadata=metadata, buffers=buffers)
+
+        comm.init = init
+        comm._comm = outbox
+
+    def __bool__(self) -> bool:                # Panel sends at once, no retries
+        return True
+
+    def send(self, data=None, metadata=None, buffers=None):
+        with self._lock:
+            if self._comm is None:
+                self._kept.append((data, metadata, buffers))
+                return
+        self._comm.send(data, metadata=metadata, buffers=buffers)
+
+    def on_msg(self, callback):                # the page's messages come on the client comm
+        pass
+
+    def close(self):
+        with self._lock:
+            self._kept = []

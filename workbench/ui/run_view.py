@@ -467,6 +467,10 @@ class RunView(pn.viewable.Viewer):
                 self._request_ack(now)
         else:
             self._refresh_progress()
+        # in a notebook, changes of Bokeh models (streams, tags) stay on the
+        # document's hold until something pushes it: a Panel change does, but
+        # the last update of a run may have none (its status went out already)
+        pn.io.push_notebook(self._status)
         if idle and self._callback is not None:
             self._callback.stop()
 

@@ -73,6 +73,8 @@ def test_a_fit_in_the_session_recovers_the_values_and_reports_progress(session):
     assert set(r["loss_per_sweep"]) == set(session.selected)
     assert sum(r["loss_per_sweep"].values()) == pytest.approx(r["loss"])
     assert r["traces"]["I=10.0"].shape == (3000,)
+    for sweep, trace in session.best_traces.items():     # the live plots' last best: the fit's
+        np.testing.assert_array_equal(trace, r["traces"][sweep])
     h = session.history
     assert [x["gen"] for x in h] == list(range(1, 41)) and h[-1]["seconds_left"] == 0
     assert h[-1]["best_loss"] <= h[0]["best_loss"] and h[-1]["evals_per_s"] > 0
