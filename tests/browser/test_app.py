@@ -42,7 +42,7 @@ def test_app_loads_offline_with_its_tabs(offline_page, app_url, shot):
     page = offline_page
     page.goto(app_url)
     expect(page.get_by_text("neuroworkbench").first).to_be_visible(timeout=30_000)
-    for name in ("Labs", "Models", "Network", "Run"):
+    for name in ("Labs", "Models", "Network", "Run", "Fit"):
         expect(page.locator(".bk-tab", has_text=name).first).to_be_visible()
     expect(page.get_by_role("button", name="Load this lab").first).to_be_visible()
     shot(page, "app_labs")
@@ -150,3 +150,35 @@ def test_two_sessions_do_not_see_each_other(browser, app_url):
     finally:
         one.context.close()
         two.context.close()
+
+
+FIT_LOSS_POINTS = """() => {
+  for (const doc of Bokeh.documents) {
+    const src = doc.get_model_by_name('fit_loss');
+    if (src) return src.data.gen.length;
+  }
+  return -1;
+}"""
+
+
+def test_the_fit_lab_fits_in_the_page_and_a_bad_upload_is_said(offline_page, app_url, shot,
+                                                                tmp_path):
+    page = offline_page
+    page.goto(app_url)
+    page.get_by_role("button", name="Open the fit lab").click()
+    _wait_text(page, "tick the parameters", timeout=60_000)
+    generations = page.get_by_label("Generations")
+    generations.fill("15")
+    generations.press("Enter")
+    page.get_by_role("button", name="Start fit").click()
+    _wait_text(page, r"generation [0-9]+ of 15", timeout=60_000)
+    _wait_text(page, r"finished after 15 generation", timeout=120_000)
+    assert page.evaluate(FIT_LOSS_POINTS) == 15            # one point per generation
+    expect(page.get_by_text("The example was made with a = 6, b = 0.1")).to_be_visible()
+    shot(page, "app_fit_finished")
+    # a recording the loader refuses: the reason in the page, the data kept
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t,v\n0,1\n1,oops\n")
+    page.locator("input[type=file]").nth(1).set_input_files(str(bad))
+    _wait_text(page, r"column 'v', row 3", timeout=30_000)
+    assert page.evaluate(FIT_LOSS_POINTS) == 15

@@ -185,7 +185,7 @@ def test_the_workbench_notebook_runs_and_its_components_work_in_jupyterlab(
                ).to_be_attached()
     expect(try_cell.locator("canvas").first).to_be_visible()
     expect(try_cell.get_by_text("f-I curve").first).to_be_visible()
-    for name in ("Labs", "Models", "Network", "Run"):
+    for name in ("Labs", "Models", "Network", "Run", "Fit"):
         expect(wb_cell.locator(".bk-tab", has_text=re.compile(f"^{name}$"))).to_have_count(1)
     # the code editors got their Python mode from the Jupyter server (keywords coloured)
     expect(models_cell.locator(".ace_editor").first).to_be_visible()

@@ -16,6 +16,7 @@ import param
 
 from engine import NeuroWorkbenchError
 from workbench.errors import WorkbenchError
+from workbench.ui.fit_view import FitView
 from workbench.ui.labs import LABS, load_lab
 from workbench.ui.model_editor_view import ModelEditorView
 from workbench.ui.network_view import NetworkView
@@ -30,7 +31,21 @@ MEMORY_LIMIT_BYTES = 4 * 10**9
 #: the largest workspace file a user may upload
 UPLOAD_LIMIT_BYTES = 20 * 2**20
 
-_TABS = ("Labs", "Models", "Network", "Run")
+_TABS = ("Labs", "Models", "Network", "Run", "Fit")
+
+FIT_LAB_TEXT = """\
+A recording of a neuron under three current steps (0.7, 1.0 and 1.3 nA, from
+50 to 450 ms; 0.5 mV of noise) is loaded in the **Fit** tab, with an adaptive
+exponential integrate-and-fire model (AdEx) whose two adaptation parameters
+are ticked for fitting: **a** (subthreshold adaptation, nS) and **b** (the
+jump of the adaptation current at each spike, nA).
+
+1. Look at the data: the spikes come faster at first, then slow down
+   (adaptation).
+2. Press **Start fit** and watch the best loss fall and the dashed best fit
+   settle on the data.
+3. When it ends, the tab tells you the values the recording was made with.
+   Try ticking **tau_w** too, or fitting only two of the sweeps."""
 
 
 class Workbench(pn.viewable.Viewer):
@@ -50,6 +65,7 @@ class Workbench(pn.viewable.Viewer):
         self.models = ModelEditorView(library=workspace.library)
         self.network = NetworkView(workspace.network)
         self.run = RunView(session=self.session, build=self.build)
+        self.fit = FitView(library=workspace.library, open_model=self.open_model)
         self._message = pn.pane.Alert("", alert_type="info", visible=False,
                                       sizing_mode="stretch_width")
         self._upload = pn.widgets.FileInput(accept=".json", label="Open a workspace (.json)",
@@ -62,9 +78,19 @@ class Workbench(pn.viewable.Viewer):
                                                filename="network.py",
                                                label="Export Python script", width=170)
         self.tabs = pn.Tabs(("Labs", self._labs()), ("Models", self.models),
-                            ("Network", self.network), ("Run", self.run),
+                            ("Network", self.network), ("Run", self.run), ("Fit", self.fit),
                             sizing_mode="stretch_width", dynamic=False)
         workspace.library.param.watch(lambda e: self.models._refresh_list(), "user_models")
+
+    def open_model(self, spec: dict) -> None:
+        """Add ``spec`` to the session's models (replacing a model of yours
+        of the same name) and show it in the Models tab."""
+        lib = self.workspace.library
+        name = lib.add(spec, replace=spec.get("name") in lib.user_models)
+        self.models._refresh_list(name)
+        self.tabs.active = _TABS.index("Models")
+        self._say(f"the fitted model **{html.escape(name)}** is in the Models tab; use it in "
+                  "the Network tab like any other model", "success")
 
     # -- building for the Run tab ---------------------------------------------------------
     def build(self):
@@ -95,10 +121,19 @@ class Workbench(pn.viewable.Viewer):
             button.on_click(lambda e, k=key: self.load_lab(k))
             cards.append(pn.Card(pn.pane.Markdown(lab.instructions), button, title=lab.title,
                                  collapsed=False, width=440, margin=8))
+        fit_button = pn.widgets.Button(label="Open the fit lab", color="primary", width=140)
+        fit_button.on_click(lambda e: self.open_fit_lab())
+        cards.append(pn.Card(pn.pane.Markdown(FIT_LAB_TEXT), fit_button,
+                             title="Fit a neuron to data", collapsed=False, width=440, margin=8))
         intro = pn.pane.Markdown(
             "### Labs\nEach lab loads models, a network and run settings into the other tabs. "
             "Then open **Run**, press **Build & compile**, and **Run**.")
         return pn.Column(intro, pn.FlexBox(*cards), sizing_mode="stretch_width")
+
+    def open_fit_lab(self) -> None:
+        """The Fit tab with the example recording, model and bounds loaded."""
+        self.fit._use_example()
+        self.tabs.active = _TABS.index("Fit")
 
     def load_lab(self, key: str) -> None:
         """Replace the workspace with lab ``key`` and show its network."""

@@ -22,7 +22,7 @@ def test_workbench_renders_without_a_server():
     root = wb.__panel__().get_root()
     assert root is not None
     assert [t for t, _ in zip(("Labs", "Models", "Network", "Run"), wb.tabs)] and \
-        wb.tabs._names == ["Labs", "Models", "Network", "Run"]
+        wb.tabs._names == ["Labs", "Models", "Network", "Run", "Fit"]
 
 
 def test_loading_a_lab_fills_the_network_tab():
