@@ -6,15 +6,23 @@ models, network and simulation); this file only composes and serves it.
 
 import panel as pn
 
+from workbench.ui.fit_session import FitSession
 from workbench.ui.workbench import Workbench
 
 pn.extension("codeeditor", "katex", "tabulator", notifications=False)
 
 
 def session_app():
-    """One session's app; its run is stopped when the browser goes away."""
-    app = Workbench()
-    pn.state.on_session_destroyed(lambda context: app.session.stop())
+    """One session's app; its run is stopped when the browser goes away, a
+    fit it started goes on (``?fit=<token>`` shows it again)."""
+    token = pn.state.session_args.get("fit", [b""])[0].decode("utf-8", "replace")
+    app = Workbench(fit_session=FitSession.find(token))
+
+    def closed(context):
+        app.session.stop()
+        app.fit.session.page_closed()
+
+    pn.state.on_session_destroyed(closed)
     return app
 
 

@@ -28,7 +28,11 @@ def panel_argv(port: int, address: str, show: bool) -> list[str]:
     argv = ["panel", "serve", str(APP), "--port", str(port), "--address", address,
             "--liveness", "--num-procs", "1",
             # a closed tab's session (and its run) goes within ~5 s
-            "--check-unused-sessions", "2000", "--unused-session-lifetime", "3000"]
+            "--check-unused-sessions", "2000", "--unused-session-lifetime", "3000",
+            # an upload arrives base64-encoded in one websocket message; one over
+            # this closes the page's connection, one under it reaches the app's
+            # own size checks (recordings: 50 MB, workspaces: 20 MB), which say why
+            "--websocket-max-message-size", str(200 * 2**20)]
     for origin in sorted(origins):
         argv += ["--allow-websocket-origin", origin]
     if show:

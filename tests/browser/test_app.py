@@ -176,6 +176,14 @@ def test_the_fit_lab_fits_in_the_page_and_a_bad_upload_is_said(offline_page, app
     assert page.evaluate(FIT_LOSS_POINTS) == 15            # one point per generation
     expect(page.get_by_text("The example was made with a = 6, b = 0.1")).to_be_visible()
     shot(page, "app_fit_finished")
+    # the fit outlives its page: another page with its token shows it again
+    hint = page.get_by_text(re.compile(r"\?fit=")).first.inner_text()
+    token = re.search(r"\?fit=([A-Za-z0-9_-]+)", hint).group(1)
+    again = page.context.new_page()
+    again.goto(f"{app_url}?fit={token}")
+    _wait_text(again, r"finished after 15 generation", timeout=30_000)
+    assert again.evaluate(FIT_LOSS_POINTS) == 15
+    again.close()
     # a recording the loader refuses: the reason in the page, the data kept
     bad = tmp_path / "bad.csv"
     bad.write_text("t,v\n0,1\n1,oops\n")

@@ -26,6 +26,12 @@ without a browser:
 Threads: the worker writes ``history`` (appending only), the progress
 numbers and, at the end, ``result`` and ``status``; the UI thread reads
 them in a periodic callback. Nothing else is shared.
+
+A fit outlives its page: a started session is kept in a small process-wide
+table under its random ``token`` (:meth:`FitSession.find`), so a reloaded
+page (``?fit=<token>``) shows the same fit again; only someone with the
+token can reach it. The table keeps at most ``KEEP_FITS`` sessions and
+forgets ended fits after ``KEEP_ENDED_S`` (their folders are removed).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import math
 import re
 import shutil
 import tempfile
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -67,6 +74,11 @@ SUFFIXES = (".csv", ".txt", ".npz", ".abf", ".nwb")
 #: a fit's budget: candidates x generations x sweeps x samples, at most
 MAX_WORK = 4e10
 _METHODS = ("cmaes", "ga", "de")
+#: fits a process keeps for reattaching, and how long an ended one stays
+KEEP_FITS = 16
+KEEP_ENDED_S = 3600.0
+_KEPT: dict[str, "FitSession"] = {}
+_KEPT_LOCK = threading.Lock()
 _COLUMNS = ["parameter", "fit", "low", "high", "value"]
 _AMPLITUDE_IN_NAME = re.compile(r"=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 
@@ -115,6 +127,32 @@ class FitSession(param.Parameterized):
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._started_at = 0.0
+        self._ended_at: float | None = None
+        self.token = secrets.token_urlsafe(9)
+
+    # -- reattaching ------------------------------------------------------------------------
+    @classmethod
+    def find(cls, token) -> "FitSession | None":
+        """The kept session of ``token`` (a started fit), or None."""
+        if not isinstance(token, str):
+            return None
+        with _KEPT_LOCK:
+            return _KEPT.get(token)
+
+    def _keep(self) -> None:
+        now = time.monotonic()
+        with _KEPT_LOCK:
+            _KEPT[self.token] = self
+            old = [s for s in _KEPT.values() if s is not self and not s.busy and
+                   s._ended_at is not None and now - s._ended_at > KEEP_ENDED_S]
+            ended = sorted((s for s in _KEPT.values() if s is not self and not s.busy),
+                           key=lambda s: s._ended_at or 0.0)
+            while len(_KEPT) - len(old) > KEEP_FITS and ended:
+                old.append(ended.pop(0))
+            for s in old:
+                _KEPT.pop(s.token, None)
+        for s in old:
+            shutil.rmtree(s.folder, ignore_errors=True)
 
     # -- status ---------------------------------------------------------------------------
     def _set(self, status: str, message: str) -> None:
@@ -289,9 +327,11 @@ class FitSession(param.Parameterized):
         self.history, self.result, self.best_traces = [], None, {}
         self._cancel.clear()
         self._set("starting", "compiling the model for the fit...")
+        self._ended_at = None
         self._thread = threading.Thread(target=self._work, args=(args, bounds, rec),
                                         name="fit", daemon=True)
         self._thread.start()
+        self._keep()
 
     def cancel(self, wait: float = 1.0) -> None:
         """End the fit after the generation in progress; waits up to
@@ -326,6 +366,7 @@ class FitSession(param.Parameterized):
         except Exception as exc:  # noqa: BLE001 - the worker must report, not vanish
             self._set("failed", f"the fit stopped: {type(exc).__name__}: {exc}")
         finally:
+            self._ended_at = time.monotonic()
             if client is not None:
                 _close_client(client)
 
@@ -405,7 +446,16 @@ class FitSession(param.Parameterized):
     def close(self) -> None:
         """Cancel a running fit and remove the session's checkpoint folder."""
         self.cancel(wait=2.0)
+        with _KEPT_LOCK:
+            _KEPT.pop(self.token, None)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def page_closed(self) -> None:
+        """The page showing this session went away: a started fit goes on
+        and stays reachable with its token (a reloaded page reattaches);
+        a session that never started a fit is closed."""
+        if self.find(self.token) is None:      # never started: nothing to come back to
+            self.close()
 
 
 def spec_with_values(spec: dict, values: dict) -> dict:

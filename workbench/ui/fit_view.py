@@ -110,6 +110,7 @@ class FitView(pn.viewable.Viewer):
                                     margin=(5, 5), sizing_mode="stretch_width",
                                     stylesheets=[_STATUS_CSS])
         self._progress = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self._token = pn.pane.Markdown("", sizing_mode="stretch_width", visible=False)
         self._data_fig, self._data_sources, self._fit_sources = _data_figure(), {}, {}
         self._loss_source = ColumnDataSource({"gen": [], "best": []}, name="fit_loss")
         self._loss_fig = _loss_figure(self._loss_source)
@@ -223,6 +224,11 @@ class FitView(pn.viewable.Viewer):
     def _refresh(self):
         s = self.session
         self._show_status()
+        if s.find(s.token) is s:
+            self._token.object = (f"This fit goes on if the page is closed: open "
+                                  f"`?fit={s.token}` after the app's address to come back "
+                                  "to it.")
+            self._token.visible = True
         busy = s.busy
         self._start.disabled = busy
         self._cancel.disabled = not busy
@@ -319,7 +325,7 @@ class FitView(pn.viewable.Viewer):
             self._show_status(error=str(exc))
 
     def __panel__(self):
-        right = pn.Column(self._status, self._progress,
+        right = pn.Column(self._status, self._progress, self._token,
                           pn.pane.Bokeh(self._data_fig, sizing_mode="stretch_width"),
                           pn.Row(pn.pane.Bokeh(self._loss_fig), self._results),
                           self._downloads, self._to_models, sizing_mode="stretch_width")

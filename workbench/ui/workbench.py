@@ -57,7 +57,7 @@ class Workbench(pn.viewable.Viewer):
                                  doc="Bytes a network may need before it is built.")
 
     def __init__(self, workspace: Workspace | None = None, lab: str | None = "izhikevich_patterns",
-                 **params):
+                 fit_session=None, **params):
         if workspace is None:
             workspace = load_lab(lab) if lab else Workspace()
         super().__init__(workspace=workspace, session=RunSession(), **params)
@@ -65,7 +65,9 @@ class Workbench(pn.viewable.Viewer):
         self.models = ModelEditorView(library=workspace.library)
         self.network = NetworkView(workspace.network)
         self.run = RunView(session=self.session, build=self.build)
-        self.fit = FitView(library=workspace.library, open_model=self.open_model)
+        # a fit started by an earlier page of this browser (?fit=<token>) shows again
+        self.fit = FitView(session=fit_session, library=workspace.library,
+                           open_model=self.open_model)
         self._message = pn.pane.Alert("", alert_type="info", visible=False,
                                       sizing_mode="stretch_width")
         self._upload = pn.widgets.FileInput(accept=".json", label="Open a workspace (.json)",
@@ -81,6 +83,10 @@ class Workbench(pn.viewable.Viewer):
                             ("Network", self.network), ("Run", self.run), ("Fit", self.fit),
                             sizing_mode="stretch_width", dynamic=False)
         workspace.library.param.watch(lambda e: self.models._refresh_list(), "user_models")
+        if fit_session is not None:
+            self.tabs.active = _TABS.index("Fit")
+            self.fit.update()
+            self.fit._ensure_updates()
 
     def open_model(self, spec: dict) -> None:
         """Add ``spec`` to the session's models (replacing a model of yours

@@ -183,3 +183,48 @@ def test_the_labs_example_recording_gives_back_its_true_values():
             assert s.result["fitted"][name] == pytest.approx(true, rel=0.05)
     finally:
         s.close()
+
+
+def test_a_started_fit_outlives_its_page_and_is_found_by_its_token_only():
+    data = _csv_bytes()
+    never = FitSession()
+    never.page_closed()                                   # never started: closed at once
+    assert not never.folder.exists() and FitSession.find(never.token) is None
+    s = FitSession(time_unit="s", value_unit="V", start_ms=50.0, stop_ms=250.0)
+    try:
+        s.load("cell.csv", data)
+        s.use_model(IZH)
+        s.parameters.loc[s.parameters.parameter == "d", ["fit", "low", "high"]] = [True, 2, 10]
+        s.generations = 5000
+        s.start()
+        s.page_closed()                                   # the tab goes away mid-fit
+        assert s.busy and FitSession.find(s.token) is s   # a reloaded page finds it
+        assert FitSession.find("not-" + s.token) is None and FitSession.find(None) is None
+        assert len(s.token) >= 12
+    finally:
+        s.close()
+    assert FitSession.find(s.token) is None and not s.folder.exists()
+
+
+def test_two_sessions_fit_at_once_without_seeing_each_other():
+    one = FitSession(time_unit="s", value_unit="V", start_ms=50.0, stop_ms=250.0, seed=1,
+                     generations=25, popsize=12)
+    two = FitSession(time_unit="s", value_unit="V", start_ms=50.0, stop_ms=250.0, seed=1,
+                     generations=25, popsize=12)
+    try:
+        for s, d in ((one, 5.0), (two, 7.0)):
+            s.load("cell.csv", _csv_bytes(b=0.2, d=d))
+            s.use_model(IZH)
+            s.parameters.loc[s.parameters.parameter == "d", ["fit", "low", "high"]] = \
+                [True, 2.0, 10.0]
+        one.start()
+        two.start()
+        one.wait(120)
+        two.wait(120)
+        assert one.status == two.status == "finished", (one.message, two.message)
+        assert one.result["fitted"]["d"] == pytest.approx(5.0, rel=0.03)
+        assert two.result["fitted"]["d"] == pytest.approx(7.0, rel=0.03)
+        assert one.folder != two.folder and one.token != two.token
+    finally:
+        one.close()
+        two.close()
