@@ -82,6 +82,9 @@ class RunSession(param.Parameterized):
                             doc="Simulated time one Run covers (ms).")
     trace_neurons = param.Integer(default=5, bounds=(0, 50),
                                   doc="How many neurons of each population are traced.")
+    trace_ranks = param.String(default="", doc=(
+        "Which neurons are traced, by rank: '0, 7, 20-24' (each population; ranks beyond "
+        "a population's size are left out). Empty: the first 'trace_neurons'."))
     trace_period = param.Number(default=1.0, bounds=(0.0, 1000.0),
                                 doc="Sampling period of the traces (ms; 0: every step).")
     keep_mb = param.Number(default=256.0, bounds=(1.0, 4096.0),
@@ -102,6 +105,7 @@ class RunSession(param.Parameterized):
         self._spike_monitors: dict = {}
         self._trace_monitors: dict = {}
         self._trace_variables: dict = {}
+        self._trace_ranks: dict = {}
         self._schedule: list = []
         self._pending: list = []
         self._lock = threading.Lock()
@@ -135,6 +139,43 @@ class RunSession(param.Parameterized):
         return dict(self._trace_variables)
 
     @property
+    def traced_ranks(self) -> dict[str, list[int]]:
+        """population -> the ranks of its traced neurons (in the traces' order)."""
+        return {k: list(v) for k, v in self._trace_ranks.items()}
+
+    def ranks_to_trace(self, size: int) -> list[int]:
+        """The ranks traced in a population of ``size`` neurons.
+
+        Raises
+        ------
+        WorkbenchError
+            ``trace_ranks`` is not a list of ranks and ranges, or asks for
+            more than 50 neurons.
+        """
+        text = self.trace_ranks.strip()
+        if not text:
+            return list(range(min(self.trace_neurons, size)))
+        ranks: list[int] = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            first, sep, last = part.partition("-")
+            try:
+                lo = int(first)
+                hi = int(last) if sep else lo
+            except ValueError:
+                raise WorkbenchError(f"traced neurons: {part!r} is not a rank or a range of "
+                                     "ranks (write e.g. 0, 7, 20-24)") from None
+            if lo < 0 or hi < lo:
+                raise WorkbenchError(f"traced neurons: {part!r} is not a range of ranks "
+                                     "from 0 up")
+            if hi - lo >= 50 or len(ranks) + (hi - lo + 1) > 50:
+                raise WorkbenchError("traced neurons: at most 50 per population")
+            ranks.extend(range(lo, hi + 1))
+        return [r for r in dict.fromkeys(ranks) if r < size]
+
+    @property
     def spiking(self) -> list[str]:
         """The populations whose spikes are recorded."""
         return list(self._spike_monitors)
@@ -162,7 +203,7 @@ class RunSession(param.Parameterized):
         net = built.net
         if net.compiled:
             raise WorkbenchError("RunSession.load: give a network that is not compiled yet")
-        spikes, traces, variables = {}, {}, {}
+        spikes, traces, variables, traced_ranks = {}, {}, {}, {}
         for name, pop in built.populations.items():
             if pop.spiking:
                 spikes[name] = net.monitor(pop, ["spike"], name=f"{name}_spikes")
@@ -171,14 +212,14 @@ class RunSession(param.Parameterized):
             # a membrane potential or a rate; nothing for inputs (their
             # variables are random draws, not something to watch)
             var = next((v for v in ("v", "r") if v in names), None)
-            if var is not None and self.trace_neurons > 0:
-                n = min(self.trace_neurons, pop.size)
-                traces[name] = net.monitor(pop[0:n], [var], period=self.trace_period or None,
+            ranks = self.ranks_to_trace(pop.size) if var is not None else []
+            if ranks:
+                traces[name] = net.monitor(pop[ranks], [var], period=self.trace_period or None,
                                            name=f"{name}_{var}")
-                variables[name] = var
+                variables[name], traced_ranks[name] = var, ranks
         self._built = built
         self._spike_monitors, self._trace_monitors = spikes, traces
-        self._trace_variables = variables
+        self._trace_variables, self._trace_ranks = variables, traced_ranks
         self._schedule = sorted((float(t), p, a, v) for t, p, a, v in schedule)
         self._before_schedule = {(p, a): np.array(getattr(built.populations[p], a), copy=True)
                                  for _, p, a, _ in self._schedule}
@@ -463,7 +504,8 @@ class RunSession(param.Parameterized):
     def recordings(self) -> dict[str, np.ndarray]:
         """Everything kept (see :attr:`kept_from`), as flat arrays named
         ``pop.spike_times``, ``pop.spike_ranks`` (sorted by time, then
-        rank), ``pop.<var>_times`` and ``pop.<var>`` (records, neurons)."""
+        rank), ``pop.<var>_times``, ``pop.<var>`` (records, neurons) and
+        ``pop.<var>_ranks`` (the traced neurons, one per column)."""
         if self._built is None:
             return {}
         spikes, traces = self._store.arrays()
@@ -477,6 +519,7 @@ class RunSession(param.Parameterized):
             n = self._trace_monitors[name].ranks.size
             times, values = traces.get(name, (np.zeros(0), np.zeros((0, n))))
             out[f"{name}.{var}"], out[f"{name}.{var}_times"] = values, times
+            out[f"{name}.{var}_ranks"] = np.asarray(self._trace_ranks[name], dtype=np.int64)
         return out
 
     def recordings_npz(self) -> bytes:

@@ -157,15 +157,16 @@ class LivePlots:
         traced = session.traced
         self.traces.yaxis.axis_label = ", ".join(sorted(set(traced.values())))
         palette_i = 0
+        traced_ranks = session.traced_ranks
         for name, var in traced.items():
-            n = min(session.trace_neurons, pops[name].size)
-            data = {"t": []} | {f"n{k}": [] for k in range(n)}
+            ranks = traced_ranks[name]
+            data = {"t": []} | {f"n{k}": [] for k in range(len(ranks))}
             src = ColumnDataSource(data, name=f"trace_{name}")
-            for k in range(n):
+            for k, rank in enumerate(ranks):
                 self.traces.line("t", f"n{k}", source=src, line_width=1,
                                  color=Category10_10[palette_i % 10],
                                  )
-                trace_items.append(LegendItem(label=f"{name}[{k}].{var}",
+                trace_items.append(LegendItem(label=f"{name}[{rank}].{var}",
                                               renderers=[self.traces.renderers[-1]]))
                 palette_i += 1
             self.trace_sources[name] = src
@@ -310,6 +311,10 @@ class RunView(pn.viewable.Viewer):
             s.param.trace_neurons, label="Traced neurons", width=110,
             description="Membrane traces of the first N neurons of each population "
                         "(applies at the next Build & compile)")
+        self._ranks = pn.widgets.TextInput.from_param(
+            s.param.trace_ranks, label="or these ranks", width=120, placeholder="0, 7, 20-24",
+            description="Trace these neurons of each population instead of the first N, "
+                        "e.g. 0, 7, 20-24 (at most 50; applies at the next Build & compile)")
         self._progress = pn.indicators.Progress(value=0, max=1000, width=300, bar_color="info")
         self._status = pn.pane.HTML("", margin=(5, 5), sizing_mode="stretch_width",
                                     name="status", stylesheets=[_STATUS_CSS])
@@ -514,7 +519,7 @@ class RunView(pn.viewable.Viewer):
         self._reset.disabled = busy or status in ("empty", "compiling")
 
     def __panel__(self):
-        controls = pn.Row(self._compile, self._traced, self._duration, self._run, self._pause, self._stop,
+        controls = pn.Row(self._compile, self._traced, self._ranks, self._duration, self._run, self._pause, self._stop,
                           self._reset, pn.Column(self._progress, self._clock),
                           sizing_mode="stretch_width")
         change = pn.Card(pn.Row(self._change_pop, self._change_attr, self._change_value,

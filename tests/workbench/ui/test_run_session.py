@@ -256,3 +256,31 @@ def test_weight_scale_during_a_run_applies_between_chunks(two_populations):
     s.stop()
     w = s._built.projections["dc"].connectivity_matrix()
     np.testing.assert_allclose(w, 3.0)
+
+
+def test_chosen_neurons_are_traced_and_their_traces_are_theirs():
+    s = _session(duration=50.0, trace_ranks="3, 150-152, 999")
+    try:
+        assert s.traced_ranks == {"exc": [3, 150, 151, 152]}     # 999 is beyond 200 neurons
+        s.run(wait=True)
+        rec = s.recordings()
+        np.testing.assert_array_equal(rec["exc.v_ranks"], [3, 150, 151, 152])
+        ref = _built()
+        m = ref.net.monitor(ref.populations["exc"], ["v"], period=s.trace_period or None)
+        ref.net.compile()
+        ref.net.simulate(50.0)
+        np.testing.assert_array_equal(rec["exc.v"], m.get("v")[:, [3, 150, 151, 152]])
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("text, match", [
+    ("3, x", r"'x' is not a rank or a range"),
+    ("5-2", r"'5-2' is not a range of ranks"),
+    ("0-60", "at most 50 per population"),
+])
+def test_bad_trace_ranks_are_refused_with_the_reason(text, match):
+    s = RunSession(trace_ranks=text)
+    with pytest.raises(WorkbenchError, match=match):
+        s.load(_built())
+    assert s.status == "empty"

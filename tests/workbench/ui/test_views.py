@@ -213,6 +213,7 @@ def _plots(sizes, spiking=None):
     session._built = _Pops(sizes)
     session.spiking = list(spiking or sizes)
     session.traced = {}
+    session.traced_ranks = {}
     session.trace_neurons = 0
     plots = LivePlots()
     plots.setup(session)
@@ -299,9 +300,11 @@ def test_traces_wait_for_a_lines_update_and_lose_nothing_in_view():
     session._built = _Pops({"a": 10})
     session.spiking = ["a"]
     session.traced = {"a": "v"}
+    session.traced_ranks = {"a": [3, 7]}
     session.trace_neurons = 2
     plots = LivePlots()
     plots.setup(session)
+    assert [i.label.value for i in plots._trace_legend.items] == ["a[3].v", "a[7].v"]
     for k in range(3):
         t = np.arange(100.0 * k, 100.0 * (k + 1))
         values = np.column_stack([t, -t])
