@@ -5,8 +5,10 @@ the plots' data sources in the browser's Bokeh document) after clicks and
 typing; screenshots go to build/screenshots for people to look at.
 """
 
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -136,7 +138,7 @@ def test_two_sessions_do_not_see_each_other(browser, app_url):
         _wait_text(one, "Lab loaded")
         _compile(one)
         duration = one.get_by_label("Duration (ms)")
-        duration.fill("30000")
+        duration.fill("3600000")              # an hour of model time: Stop ends it
         duration.press("Enter")
         one.get_by_role("button", name="Run").click()
         _wait_text(one, "running to t")
@@ -146,7 +148,9 @@ def test_two_sessions_do_not_see_each_other(browser, app_url):
         assert "inputs" not in two.locator(".tabulator").first.inner_text()
         _tab(two, "Run")
         expect(two.get_by_role("button", name="Run")).to_be_disabled()
-        _wait_text(one, "finished at t = 30,000 ms", timeout=180_000)
+        expect(one.get_by_text(re.compile("running to t")).first).to_be_visible()
+        one.get_by_role("button", name="Stop").click()
+        _wait_text(one, r"stopped at t = [0-9,.]+ ms", timeout=15_000)
     finally:
         one.context.close()
         two.context.close()
@@ -190,3 +194,57 @@ def test_the_fit_lab_fits_in_the_page_and_a_bad_upload_is_said(offline_page, app
     page.locator("input[type=file]").nth(1).set_input_files(str(bad))
     _wait_text(page, r"column 'v', row 3", timeout=30_000)
     assert page.evaluate(FIT_LOSS_POINTS) == 15
+
+
+def _cell(page, row_text, column):
+    """The Tabulator cell of ``column`` in the row whose first cell is ``row_text``."""
+    row = page.locator(".tabulator-row").filter(
+        has=page.locator(".tabulator-cell[tabulator-field='parameter']",
+                         has_text=re.compile(f"^{row_text}$")))
+    return row.locator(f".tabulator-cell[tabulator-field='{column}']")
+
+
+def _type_in_cell(page, cell, text):
+    cell.click()
+    editor = cell.locator("input")
+    editor.fill(text)
+    editor.press("Enter")
+
+
+def test_a_csv_uploaded_and_fitted_as_a_new_user_would(offline_page, app_url, shot, tmp_path):
+    from workbench.ui.fit_session import EXAMPLE
+
+    page = offline_page
+    page.goto(app_url)
+    _tab(page, "Fit")
+    page.locator("input[type=file]").nth(1).set_input_files(str(EXAMPLE))
+    _wait_text(page, r"3 sweep\(s\) of 500 ms", timeout=30_000)
+    page.get_by_label("Model", exact=True).select_option("EIF_cond_exp_isfa_ista")
+    _wait_text(page, "tick the parameters", timeout=30_000)
+    for label, value in (("Step from (ms)", "50"), ("to (ms)", "450")):
+        box = page.get_by_label(label)
+        box.fill(value)
+        box.press("Enter")
+    for name, low, high in (("a", "0", "20"), ("b", "0", "0.3")):
+        _cell(page, name, "fit").click()                 # the tick
+        _type_in_cell(page, _cell(page, name, "low"), low)
+        _type_in_cell(page, _cell(page, name, "high"), high)
+    generations = page.get_by_label("Generations")
+    generations.fill("20")
+    generations.press("Enter")
+    page.get_by_role("button", name="Start fit").click()
+    _wait_text(page, r"finished after 20 generation", timeout=120_000)
+    overlay = page.evaluate("""() => {
+      for (const doc of Bokeh.documents) {
+        const src = doc.get_model_by_name('fit_best_1');
+        if (src) return src.data.v.length;
+      }
+      return -1;
+    }""")
+    assert overlay > 100                                   # the best fit drawn over sweep 2
+    shot(page, "app_fit_uploaded")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Fitted values (JSON)").click()
+    saved = json.loads(Path(info.value.path()).read_text())
+    assert set(saved["fitted"]) == {"a", "b"} and saved["data"] == "fit_example.csv"
+    assert abs(saved["fitted"]["a"] - 6.0) < 0.6 and abs(saved["fitted"]["b"] - 0.1) < 0.01

@@ -47,7 +47,7 @@ import engine as ann
 from workbench.compneuro import CompNeuroExp
 from workbench.fit.errors import FitError
 
-__all__ = ["Recording", "load_traces", "StepProtocol", "step_fit", "detect_spikes"]
+__all__ = ["Recording", "load_traces", "StepProtocol", "step_fit", "detect_spikes", "LOSSES"]
 
 #: the largest recording file read (bytes)
 MAX_FILE_BYTES = 200 * 2**20
@@ -387,17 +387,30 @@ class StepProtocol:
         return StepExperiment
 
 
+#: the losses :func:`step_fit` offers
+LOSSES = ("trace+spikes", "trace", "spikes", "features")
+
+
 def step_fit(recording: Recording, protocol: StepProtocol, variable: str = "v",
-             spike_weight: float = 10.0) -> dict:
+             spike_weight: float = 10.0, loss: str = "trace+spikes",
+             features=None) -> dict:
     """``OptNeuron`` arguments fitting a model to ``recording`` under
     ``protocol``: ``experiment``, ``get_loss_function``, ``results_soll``,
     ``time_step`` and ``record``.
 
-    The loss, per sweep: the RMSE (mV) between the model's ``variable`` and
-    the trace, plus, if ``spike_weight``, ``spike_weight`` per missing or
-    extra spike and the mean difference (ms) of the spike times in order
-    (the recording's spikes are its threshold crossings, the model's its
-    spike events).
+    The loss, per sweep (``loss``):
+
+    - ``"trace+spikes"`` (default): the RMSE (mV) between the model's
+      ``variable`` and the trace, plus ``spike_weight`` per missing or extra
+      spike and the mean difference (ms) of the spike times in order (the
+      recording's spikes are its threshold crossings, the model's its spike
+      events); ``spike_weight=0`` leaves the RMSE alone;
+    - ``"trace"``: the RMSE alone;
+    - ``"spikes"``: the spike count and timing term alone;
+    - ``"features"``: eFEL features (``features``, default
+      :data:`~workbench.compneuro.features.DEFAULT_FEATURES`) of the model's
+      trace against the recording's, in the step's window
+      (:func:`~workbench.compneuro.features.feature_loss`; needs eFEL).
 
     Raises
     ------
@@ -405,6 +418,10 @@ def step_fit(recording: Recording, protocol: StepProtocol, variable: str = "v",
         If the sweeps and the amplitudes differ in number, or the protocol
         outlasts the recording.
     """
+    if loss not in LOSSES:
+        raise FitError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+    if loss == "trace":
+        spike_weight = 0.0
     if len(protocol.amplitudes) != recording.traces.shape[0]:
         raise FitError(f"the recording has {recording.traces.shape[0]} sweep(s) "
                        f"({', '.join(recording.sweeps)}) but the protocol "
@@ -416,22 +433,38 @@ def step_fit(recording: Recording, protocol: StepProtocol, variable: str = "v",
                        f"{recording.duration:g} ms")
     target = recording.traces[:, :samples]
     spikes = [s[s < duration] for s in recording.spikes]
-    record = [variable] + (["spike"] if spike_weight else [])
+    weight = spike_weight if loss in ("trace+spikes", "spikes") else 0.0
+    if loss == "spikes" and not weight:
+        raise FitError("loss 'spikes' needs a spike_weight above 0")
+    record = [variable, "spike"]            # spikes also for the result's comparison
+    soll_features = None
+    if loss == "features":
+        from workbench.compneuro.features import DEFAULT_FEATURES, feature_loss, trace_features
 
-    def loss(results_ist, results_soll):
+        names = tuple(features or DEFAULT_FEATURES)
+        t = np.arange(samples) * recording.dt
+        soll_features = [trace_features(t, v, protocol.start_ms, protocol.stop_ms, names)
+                         for v in target]
+
+    def get_loss(results_ist, results_soll):
         pop = results_ist.data["population_name"]
         out = []
         for i, chunk in enumerate(results_ist.recordings):
-            trace = chunk[f"{pop};{variable}"][:, 0]
-            n = min(trace.size, target.shape[1])
-            out.append(float(np.sqrt(np.mean((trace[:n] - target[i, :n]) ** 2))))
-            if spike_weight:
+            if soll_features is not None:
+                out.append(feature_loss(results_ist, soll_features[i], protocol.start_ms,
+                                        protocol.stop_ms, names, chunk=i))
+                continue
+            if loss != "spikes":
+                trace = chunk[f"{pop};{variable}"][:, 0]
+                n = min(trace.size, target.shape[1])
+                out.append(float(np.sqrt(np.mean((trace[:n] - target[i, :n]) ** 2))))
+            if weight:
                 mine = np.asarray(chunk[f"{pop};spike"].get(0, []), dtype=float) * chunk["dt"]
                 theirs = spikes[i]
                 m = min(mine.size, theirs.size)
                 timing = float(np.mean(np.abs(mine[:m] - theirs[:m]))) if m else 0.0
-                out.append(spike_weight * abs(mine.size - theirs.size) + timing)
+                out.append(weight * abs(mine.size - theirs.size) + timing)
         return out
 
-    return {"experiment": protocol.experiment(duration), "get_loss_function": loss,
+    return {"experiment": protocol.experiment(duration), "get_loss_function": get_loss,
             "results_soll": target, "time_step": recording.dt, "record": record}

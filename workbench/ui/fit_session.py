@@ -53,7 +53,7 @@ import param
 from engine.errors import NeuroWorkbenchError
 from workbench.errors import WorkbenchError
 from workbench.fit import FitError, OptNeuron
-from workbench.fit.data import Recording, StepProtocol, load_traces, step_fit
+from workbench.fit.data import LOSSES, Recording, StepProtocol, load_traces, step_fit
 
 __all__ = ["FitSession", "FIT_STATUSES", "UPLOAD_LIMIT_BYTES", "spec_with_values", "EXAMPLE",
            "EXAMPLE_TRUE_VALUES"]
@@ -105,6 +105,9 @@ class FitSession(param.Parameterized):
     model_name = param.String(default="", constant=True)
     parameters = param.DataFrame(default=pd.DataFrame(columns=_COLUMNS),
                                  doc="Per parameter: fit?, low, high, or its fixed value.")
+    loss = param.Selector(default="trace+spikes", objects=list(LOSSES), doc=(
+        "trace+spikes: voltage RMSE plus spike count and timing; trace: the RMSE; spikes: "
+        "count and timing; features: eFEL features in the step's window."))
     method = param.Selector(default="cmaes", objects=list(_METHODS))
     popsize = param.Integer(default=16, bounds=(4, 2000))
     generations = param.Integer(default=30, bounds=(1, 10_000))
@@ -323,7 +326,7 @@ class FitSession(param.Parameterized):
             raise FitError(f"this fit would simulate {work:.2g} neuron steps; at most "
                            f"{MAX_WORK:.0g}: fewer generations, candidates, sweeps or a "
                            f"larger dt")
-        args = step_fit(rec, protocol)
+        args = step_fit(rec, protocol, loss=self.loss)
         self.history, self.result, self.best_traces = [], None, {}
         self._cancel.clear()
         self._set("starting", "compiling the model for the fit...")
@@ -411,9 +414,18 @@ class FitSession(param.Parameterized):
         pop = results.data["population_name"]
         traces = {s: np.asarray(results.recordings[i][f"{pop};v"][:, 0], dtype=float)
                   for i, s in enumerate(rec.sweeps)}
+        spikes = {}
+        for i, s in enumerate(rec.sweeps):
+            chunk = results.recordings[i]
+            mine = np.asarray(chunk[f"{pop};spike"].get(0, []), dtype=float) * chunk["dt"]
+            theirs = rec.spikes[i][rec.spikes[i] < rec.duration]
+            worst = float(np.max(np.abs(mine - theirs))) if mine.size == theirs.size \
+                and mine.size else None
+            spikes[s] = {"data": int(theirs.size), "fit": int(mine.size),
+                         "largest_time_difference_ms": worst}
         return {"fitted": {n: fit[n] for n in names},
                 "fixed": {n: v for n, v in opt.space.fixed.items()},
-                "loss": float(fit["loss"]), "loss_per_sweep": sweep_loss,
+                "loss": float(fit["loss"]), "loss_per_sweep": sweep_loss, "spikes": spikes,
                 "generations": opt.generations_done, "method": opt.search.name,
                 "popsize": opt.popsize, "traces": traces, "dt": rec.dt}
 

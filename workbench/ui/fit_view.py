@@ -49,6 +49,7 @@ class FitView(pn.viewable.Viewer):
                          **params)
         s = self.session
         self._open_model = open_model           # callable(spec): show a model in the Models tab
+        self._error: str | None = None          # a refused action's reason, shown until the next
         self._example_run = False
         # 1. data
         self._upload = pn.widgets.FileInput(accept=",".join(SUFFIXES), multiple=False,
@@ -66,7 +67,7 @@ class FitView(pn.viewable.Viewer):
                                                          width=290)
         # 2. protocol
         self._amplitudes = pn.widgets.Tabulator(
-            _amplitude_frame(s), show_index=False, width=290, height=130,
+            _amplitude_frame(s), show_index=False, width=290, height=130, selectable=False,
             editors={"sweep": None}, widths={"sweep": 150, "amplitude": 120})
         self._amplitudes.on_edit(self._amplitude_edited)
         protocol = pn.Row(pn.widgets.FloatInput.from_param(s.param.start_ms, label="Step from (ms)",
@@ -78,13 +79,16 @@ class FitView(pn.viewable.Viewer):
         # 3. model
         self._model = pn.widgets.Select(label="Model", options=self._neurons(), width=290)
         self._model.param.watch(self._model_chosen, "value")
+        # 'fit' toggles on one click (Tabulator's own tick editor wants two)
         self._parameters = pn.widgets.Tabulator(
-            s.parameters, show_index=False, width=340, height=260,
-            editors={"parameter": None, "fit": {"type": "tickCross"}},
+            s.parameters, show_index=False, width=340, height=260, selectable=False,
+            editors={"parameter": None, "fit": None},
             formatters={"fit": {"type": "tickCross"}},
             widths={"parameter": 90, "fit": 45, "low": 65, "high": 65, "value": 70})
         self._parameters.on_edit(self._parameter_edited)
+        self._parameters.on_click(self._parameter_clicked)
         # 4. search
+        self._loss = pn.widgets.Select.from_param(s.param.loss, label="Loss", width=290)
         search = pn.Row(pn.widgets.Select.from_param(s.param.method, label="Method", width=90),
                         pn.widgets.IntInput.from_param(s.param.popsize, label="Candidates",
                                                        width=90),
@@ -103,7 +107,7 @@ class FitView(pn.viewable.Viewer):
             pn.pane.Markdown("#### 2. Protocol: one current step per sweep"), protocol,
             self._amplitudes,
             pn.pane.Markdown("#### 3. Model: tick what to fit"), self._model, self._parameters,
-            pn.pane.Markdown("#### 4. Search"), search, self._scheduler,
+            pn.pane.Markdown("#### 4. Loss and search"), self._loss, search, self._scheduler,
             pn.Row(self._start, self._cancel), width=360)
         # status, plots, results
         self._status = pn.pane.HTML(_status_html(s.status, s.message, _COLORS[s.status]),
@@ -159,6 +163,14 @@ class FitView(pn.viewable.Viewer):
             return
         self._act(lambda: self.session.use_model(self.library.model(event.new), event.new))
 
+    def _parameter_clicked(self, event):
+        if event.column != "fit" or self.session.busy:
+            return
+        table = self._parameters.value
+        ticked = not bool(table.at[table.index[event.row], "fit"])
+        self._parameters.patch({"fit": [(event.row, ticked)]})
+        self.session.param.trigger("parameters")
+
     def _parameter_edited(self, event):
         # the table's frame is the session's (edited in place): nothing re-sent
         self.session.param.trigger("parameters")
@@ -167,25 +179,30 @@ class FitView(pn.viewable.Viewer):
     def _on_start(self, event=None):
         def start():
             self.session.start()
-        self._shown_history, self._shown_best = 0, None
-        self._loss_source.data = {"gen": [], "best": []}
-        for src in self._fit_sources.values():
-            src.data = {"t": [], "v": []}
-        self._act(start)
-        self._ensure_updates()
+            self._shown_history, self._shown_best = 0, None
+            self._loss_source.data = {"gen": [], "best": []}
+            for src in self._fit_sources.values():
+                src.data = {"t": [], "v": []}
+        if self._act(start):
+            self._ensure_updates()
 
     def _on_cancel(self, event=None):
         self.session.cancel(wait=1.0)
         self.update()
 
-    def _act(self, action):
+    def _act(self, action) -> bool:
+        """Do ``action``; a refusal is shown (and stays shown until the next
+        action: the periodic update does not overwrite it)."""
+        self._error = None
         try:
             action()
         except (WorkbenchError, NeuroWorkbenchError) as exc:
-            self._show_status(error=str(exc))
-            return
+            self._error = str(exc)
+            self._show_status()
+            return False
         with pn.io.hold():
             self._refresh()
+        return True
 
     def _ensure_updates(self):
         if self._callback is None or not self._callback.running:
@@ -243,9 +260,9 @@ class FitView(pn.viewable.Viewer):
         self._show_data()
         self._show_results()
 
-    def _show_status(self, error: str | None = None):
+    def _show_status(self):
         s = self.session
-        status, message = ("failed", error) if error else (s.status, s.message)
+        status, message = ("failed", self._error) if self._error else (s.status, s.message)
         self._status.object = _status_html(status, message, _COLORS.get(status, "#6c757d"))
 
     def _show_data(self):
@@ -297,8 +314,14 @@ class FitView(pn.viewable.Viewer):
         self._show_fit(r["traces"])
         rows = ["| parameter | fitted |", "|---|---|"]
         rows += [f"| {k} | {v:.6g} |" for k, v in r["fitted"].items()]
-        sweeps = ["| sweep | loss |", "|---|---|"]
-        sweeps += [f"| {html.escape(k)} | {v:.4g} |" for k, v in r["loss_per_sweep"].items()]
+        sweeps = ["| sweep | loss | spikes (data / fit) | largest spike time difference |",
+                  "|---|---|---|---|"]
+        for k, v in r["loss_per_sweep"].items():
+            sp = r["spikes"][k]
+            worst = sp["largest_time_difference_ms"]
+            worst = "-" if worst is None else f"{worst:.2f} ms"
+            sweeps.append(f"| {html.escape(k)} | {v:.4g} | {sp['data']} / {sp['fit']} | "
+                          f"{worst} |")
         text = ("#### Result\n" + "\n".join(rows) + "\n\n" + "\n".join(sweeps)
                 + f"\n\nloss {r['loss']:.4g} after {r['generations']} generations of "
                   f"{r['popsize']} ({r['method']})")
@@ -319,10 +342,7 @@ class FitView(pn.viewable.Viewer):
         return io.StringIO(self.session.history_csv())
 
     def _open_fitted(self, event=None):
-        try:
-            self._open_model(self.session.fitted_spec())
-        except (WorkbenchError, NeuroWorkbenchError) as exc:
-            self._show_status(error=str(exc))
+        self._act(lambda: self._open_model(self.session.fitted_spec()))
 
     def __panel__(self):
         right = pn.Column(self._status, self._progress, self._token,

@@ -279,3 +279,26 @@ def test_spikes_one_sample_wide_survive_resampling_to_a_coarser_dt(tmp_path):
     # the crossing of 0 mV between -65 (sample p - 1) and +20 (sample p)
     np.testing.assert_allclose(rec.spikes[0], [(p - 1 + 65 / 85) * 0.01 for p in peaks],
                                atol=1e-9)
+
+
+@pytest.mark.parametrize("loss, per_sweep", [("trace+spikes", 2), ("trace", 1), ("spikes", 1),
+                                             ("features", 1)])
+def test_each_loss_is_smallest_at_the_true_values(tmp_path, loss, per_sweep):
+    amplitudes = [6.0, 10.0]
+    v = _record(amplitudes, dt=0.1, d=6.0)
+    np.savez(tmp_path / "r.npz", t=np.arange(v.shape[1]) * 0.1, v=v)
+    rec = load_traces(tmp_path / "r.npz", dt=0.1)
+    args = step_fit(rec, StepProtocol(50.0, 450.0, amplitudes), loss=loss)
+    opt = OptNeuron(neuron_model=IZH, variables_bounds={"d": [2.0, 10.0]}, popsize=4, **args)
+    totals, raw, _ = opt.evaluate({"d": np.array([6.0, 4.0, 8.0, 6.5])})
+    assert len(raw[0]) == per_sweep * len(amplitudes)
+    # at the true values the traces agree exactly; the data's spikes are its
+    # 0 mV crossings, a few tenths of a ms before the model's events (v >= 30)
+    assert totals[0] < 0.5 and np.all(totals[1:] > totals[0])
+
+
+def test_an_unknown_loss_is_refused(tmp_path):
+    np.savez(tmp_path / "r.npz", t=np.arange(10.0), v=np.zeros(10))
+    rec = load_traces(tmp_path / "r.npz", dt=1.0)
+    with pytest.raises(FitError, match="loss must be one of trace\\+spikes, trace"):
+        step_fit(rec, StepProtocol(1.0, 5.0, [1.0]), loss="rmse")

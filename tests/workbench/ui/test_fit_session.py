@@ -73,6 +73,8 @@ def test_a_fit_in_the_session_recovers_the_values_and_reports_progress(session):
     assert set(r["loss_per_sweep"]) == set(session.selected)
     assert sum(r["loss_per_sweep"].values()) == pytest.approx(r["loss"])
     assert r["traces"]["I=10.0"].shape == (3000,)
+    for sweep, sp in r["spikes"].items():                   # the same spikes, within 1 ms
+        assert sp["data"] == sp["fit"] > 0 and sp["largest_time_difference_ms"] < 1.0
     for sweep, trace in session.best_traces.items():     # the live plots' last best: the fit's
         np.testing.assert_array_equal(trace, r["traces"][sweep])
     h = session.history

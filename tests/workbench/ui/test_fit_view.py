@@ -53,6 +53,26 @@ def test_the_fit_lab_runs_streams_its_progress_and_shows_the_truth():
         view.session.close()
 
 
+def test_one_click_on_fit_ticks_a_parameter_and_a_second_unticks_it():
+    from types import SimpleNamespace
+
+    view = FitView()
+    try:
+        view._use_example()
+        table = view.session.parameters
+        row = int(table.index[table.parameter == "tau_w"][0])
+        view._parameter_clicked(SimpleNamespace(column="fit", row=row))
+        assert bool(view.session.parameters.at[row, "fit"]) is True
+        assert "tau_w" in view.session.bounds() and isinstance(view.session.bounds()["tau_w"],
+                                                                list)
+        view._parameter_clicked(SimpleNamespace(column="fit", row=row))
+        assert view.session.bounds()["tau_w"] == 144.0
+        view._parameter_clicked(SimpleNamespace(column="low", row=row))   # other columns: edits
+        assert view.session.bounds()["tau_w"] == 144.0
+    finally:
+        view.session.close()
+
+
 def test_a_refused_upload_is_said_in_the_status_and_nothing_changes():
     view = FitView()
     try:
@@ -62,5 +82,7 @@ def test_a_refused_upload_is_said_in_the_status_and_nothing_changes():
         assert view.session.recording is None and view._data_sources == {}
         view._on_start()
         assert "choose a model first" in view._status.object and not view.session.busy
+        view.update()                        # the periodic update keeps the refusal shown
+        assert "choose a model first" in view._status.object
     finally:
         view.session.close()
