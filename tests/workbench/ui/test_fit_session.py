@@ -230,3 +230,36 @@ def test_two_sessions_fit_at_once_without_seeing_each_other():
     finally:
         one.close()
         two.close()
+
+
+@pytest.mark.slow
+def test_a_fit_on_a_local_dask_cluster_gives_the_same_result_as_here():
+    pytest.importorskip("dask.distributed")
+    results = {}
+    for where in ("", "local"):
+        s = FitSession(time_unit="s", value_unit="V", start_ms=50.0, stop_ms=250.0, seed=4,
+                       generations=6, popsize=8, scheduler=where)
+        try:
+            s.load("cell.csv", _csv_bytes())
+            s.use_model(IZH)
+            s.parameters.loc[s.parameters.parameter == "d", ["fit", "low", "high"]] = \
+                [True, 2.0, 10.0]
+            s.start()
+            s.wait(180)
+            assert s.status == "finished", s.message
+            results[where] = s.result
+        finally:
+            s.close()
+    assert results["local"]["fitted"] == results[""]["fitted"]
+    assert results["local"]["loss"] == results[""]["loss"]
+    bad = FitSession(time_unit="s", value_unit="V", start_ms=50.0, stop_ms=250.0,
+                     scheduler="tcp://127.0.0.1:9")
+    try:
+        bad.load("cell.csv", _csv_bytes())
+        bad.use_model(IZH)
+        bad.parameters.loc[bad.parameters.parameter == "d", "fit"] = True
+        bad.start()
+        bad.wait(60)
+        assert bad.status == "failed" and "no dask scheduler at 'tcp://127.0.0.1:9'" in bad.message
+    finally:
+        bad.close()
