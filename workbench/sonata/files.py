@@ -145,6 +145,9 @@ def write_edges(table: EdgeTable, output_dir, n_source: int, n_target: int) -> t
             node_to_range, range_to_edge = edge_index(key, n)
             ind = grp.create_group(f"indices/{name}")
             ind.create_dataset("node_id_to_ranges", data=node_to_range)
+            # BMTK's reader and builder use the singular name: a hard link,
+            # the same data under both names (libsonata reads the spec's)
+            ind["node_id_to_range"] = ind["node_id_to_ranges"]
             ind.create_dataset("range_to_edge_id", data=range_to_edge)
 
     _atomic_h5(h5, fill)

@@ -153,3 +153,63 @@ def test_a_rule_returning_nonsense_is_refused_at_build():
         net.build()
     with pytest.raises(SonataError, match="a network's name is a word"):
         NetworkBuilder("my net")
+
+
+def test_damaged_files_are_refused_with_the_file_and_the_dataset(tmp_path):
+    import h5py
+
+    net, _ = _seed_networks(tmp_path)
+    nodes_h5, types = tmp_path / "net_nodes.h5", tmp_path / "net_node_types.csv"
+    with h5py.File(nodes_h5, "a") as f:
+        del f["nodes/net/node_type_id"]
+        f["nodes/net/node_type_id"] = np.full(100, 999, dtype=np.uint64)
+    with pytest.raises(SonataError, match=r"uses node types \[999\] that .*net_node_types.csv"):
+        read_nodes(nodes_h5, types)
+    edges_h5 = tmp_path / "net_net_edges.h5"
+    with h5py.File(edges_h5, "a") as f:
+        del f["edges/net_to_net/target_node_id"]
+        f["edges/net_to_net/target_node_id"] = np.zeros(5, dtype=np.uint64)
+    with pytest.raises(SonataError, match=r"net_to_net/target_node_id has shape \(5,\), "
+                                          r"expected \(10000,\)"):
+        read_edges(edges_h5, tmp_path / "net_net_edge_types.csv")
+    (tmp_path / "junk.h5").write_bytes(b"not hdf5")
+    with pytest.raises(SonataError, match="not a readable HDF5 file"):
+        read_nodes(tmp_path / "junk.h5", types)
+    types.write_text("node_type_id model_type\n100 point_neuron extra\n")
+    with pytest.raises(SonataError, match=r"line 2: 3 values for 2 columns"):
+        read_nodes(nodes_h5, types)
+
+
+def test_bmtk_builds_what_we_read_and_reads_what_we_build(tmp_path):
+    bmtk_builder = pytest.importorskip("bmtk.builder")
+    from bmtk.utils import sonata as bmtk_sonata
+
+    theirs = tmp_path / "bmtk"
+    net = bmtk_builder.NetworkBuilder("net")
+    net.add_nodes(N=20, model_type="point_neuron", model_template="nest:izhikevich",
+                  dynamics_params="izh.json", pop_name="exc")
+    net.add_edges(source=net.nodes(), target=net.nodes(pop_name="exc"),
+                  connection_rule=lambda s, t: 1 if (s.node_id + t.node_id) % 3 == 0 else 0,
+                  syn_weight=2.0, delay=1.5, dynamics_params="e.json",
+                  model_template="static_synapse")
+    net.build()
+    net.save(output_dir=str(theirs))
+    [nodes] = read_nodes(theirs / "net_nodes.h5", theirs / "net_node_types.csv")
+    [edges] = read_edges(theirs / "net_net_edges.h5", theirs / "net_net_edge_types.csv")
+    assert nodes.size == 20 and set(nodes.attribute("pop_name")) == {"exc"}
+    expected = {(s, t) for s in range(20) for t in range(20) if (s + t) % 3 == 0}
+    assert set(zip(edges.source_node_id.tolist(), edges.target_node_id.tolist())) == expected
+    assert set(edges.attribute("syn_weight")) == {2.0}
+    # ours, opened by BMTK's SONATA reader (its own index lookups included)
+    ours = tmp_path / "ours"
+    _seed_networks(ours)
+    f = bmtk_sonata.File(data_files=[str(ours / "net_nodes.h5"), str(ours / "net_net_edges.h5")],
+                         data_type_files=[str(ours / "net_node_types.csv"),
+                                          str(ours / "net_net_edge_types.csv")])
+    pop = f.nodes["net"]
+    assert len(pop) == 100 and pop.get_node_id(7)["model_template"] == "nest:izhikevich"
+    epop = f.edges["net_to_net"]
+    assert len(epop) == 10_000
+    into_5 = list(epop.get_target(5))
+    assert len(into_5) == 100 and {e.source_node_id for e in into_5} == set(range(100))
+    assert into_5[0]["syn_weight"] == 2.0 and into_5[0]["model_template"] == "static_synapse"
