@@ -213,3 +213,15 @@ def test_bmtk_builds_what_we_read_and_reads_what_we_build(tmp_path):
     into_5 = list(epop.get_target(5))
     assert len(into_5) == 100 and {e.source_node_id for e in into_5} == set(range(100))
     assert into_5[0]["syn_weight"] == 2.0 and into_5[0]["model_template"] == "static_synapse"
+
+
+def test_the_docs_example_runs_as_written(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "sonata.md").read_text()
+    block = text.split("```python")[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(block, "docs/sonata.md", "exec"), namespace)   # our own documentation
+    assert (tmp_path / "network" / "net_net_edges.h5").exists()
+    assert namespace["nodes"].size == 100 and namespace["edges"].size > 0
