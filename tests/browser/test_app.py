@@ -226,7 +226,11 @@ def test_a_csv_uploaded_and_fitted_as_a_new_user_would(offline_page, app_url, sh
         box.fill(value)
         box.press("Enter")
     for name, low, high in (("a", "0", "20"), ("b", "0", "0.3")):
-        _cell(page, name, "fit").click()                 # the tick
+        tick = _cell(page, name, "fit")
+        tick.click()
+        # the tick is drawn once the server has it (the row is redrawn then:
+        # an editor opened before would close)
+        expect(tick.locator("svg path[fill='#2DC214']")).to_have_count(1, timeout=15_000)
         _type_in_cell(page, _cell(page, name, "low"), low)
         _type_in_cell(page, _cell(page, name, "high"), high)
     generations = page.get_by_label("Generations")

@@ -24,6 +24,7 @@ from bokeh.plotting import figure
 
 from engine import NeuroWorkbenchError
 from workbench.errors import WorkbenchError
+from workbench.ui.document import in_document
 from workbench.ui.fit_session import EXAMPLE_TRUE_VALUES, SUFFIXES, FitSession
 from workbench.ui.model_library import ModelLibrary
 from workbench.ui.run_view import _STATUS_CSS, _status_html
@@ -177,31 +178,37 @@ class FitView(pn.viewable.Viewer):
 
     # -- 5. the fit -----------------------------------------------------------------------------
     def _on_start(self, event=None):
-        def start():
-            self.session.start()
+        def clear_plots():
             self._shown_history, self._shown_best = 0, None
             self._loss_source.data = {"gen": [], "best": []}
             for src in self._fit_sources.values():
                 src.data = {"t": [], "v": []}
-        if self._act(start):
+        if self._act(self.session.start, before=clear_plots):
             self._ensure_updates()
 
     def _on_cancel(self, event=None):
         self.session.cancel(wait=1.0)
-        self.update()
+        in_document(self.update)
 
-    def _act(self, action) -> bool:
+    def _act(self, action, before=None) -> bool:
         """Do ``action``; a refusal is shown (and stays shown until the next
-        action: the periodic update does not overwrite it)."""
+        action: the periodic update does not overwrite it). The page is
+        refreshed holding the document's lock (:mod:`workbench.ui.document`):
+        the plots' Bokeh models change with it."""
         self._error = None
         try:
             action()
         except (WorkbenchError, NeuroWorkbenchError) as exc:
             self._error = str(exc)
-            self._show_status()
+            in_document(self._show_status)
             return False
-        with pn.io.hold():
-            self._refresh()
+
+        def refresh():
+            with pn.io.hold():
+                if before is not None:
+                    before()
+                self._refresh()
+        in_document(refresh)
         return True
 
     def _ensure_updates(self):

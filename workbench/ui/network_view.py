@@ -22,6 +22,7 @@ from bokeh.plotting import figure
 
 from engine import NeuroWorkbenchError
 from workbench.errors import WorkbenchError
+from workbench.ui.document import in_document
 from workbench.ui.network_spec import CONNECTORS, NetworkSpec, parse_value
 
 __all__ = ["NetworkView", "graph_layout", "parse_assignments", "format_assignments"]
@@ -154,6 +155,9 @@ class NetworkView(pn.viewable.Viewer):
 
     # -- refresh from the spec ---------------------------------------------------------------
     def refresh(self):
+        in_document(self._refresh_now)
+
+    def _refresh_now(self):
         spec = self.spec
         pops, inputs, projs = spec.populations, spec.inputs, spec.projections
         nodes = [(p["name"], p["size"], "population") for p in pops] + \

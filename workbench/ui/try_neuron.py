@@ -54,6 +54,7 @@ from bokeh.plotting import figure
 
 from engine import Network, Neuron
 from engine.errors import NeuroWorkbenchError
+from workbench.ui.document import in_document
 
 __all__ = ["TryNeuron", "TryNeuronView", "guess_input", "MAX_DURATION", "MAX_FI_POINTS",
            "MAX_RAMP_SEGMENTS"]
@@ -563,6 +564,9 @@ class TryNeuronView(pn.viewable.Viewer):
 
     @param.depends("shown", watch=True)
     def _draw_trace(self):
+        in_document(self._draw_trace_now)
+
+    def _draw_trace_now(self):
         trace = self.state.trace
         t = trace.get("t", np.zeros(0))
         names = [n for n in self.shown if n in trace]
@@ -579,6 +583,9 @@ class TryNeuronView(pn.viewable.Viewer):
 
     @param.depends("state.fi", "state.fi_label", watch=True)
     def _draw_fi(self):
+        in_document(self._draw_fi_now)
+
+    def _draw_fi_now(self):
         fi = self.state.fi
         self._fi_src.data = {"current": fi.get("current", np.zeros(0)),
                              "rate": fi.get("rate", np.zeros(0))}
