@@ -205,7 +205,7 @@ def _resolve(conf: dict, path: Path, user: dict) -> dict:
     now = datetime.datetime.now()
     known.update(time=now.strftime("%H-%M-%S"), date=now.strftime("%Y-%m-%d"),
                  datetime=now.strftime("%Y-%m-%d_%H-%M-%S"))
-    known.update({k: str(v) for k, v in user.items()})
+    known.update(user)                  # a number given for "$TSTOP" stays a number
     manifest = conf.get("manifest", {})
     if not isinstance(manifest, dict):
         raise SonataError(f"{path}: 'manifest' is an object of variables")
@@ -214,10 +214,10 @@ def _resolve(conf: dict, path: Path, user: dict) -> dict:
         done = {}
         for key, value in pending.items():
             if not isinstance(value, str):
-                done[key] = str(value)
+                done[key] = value
                 continue
             text = _substitute(value, known, strict=False)
-            if not _VAR.search(text):
+            if not isinstance(text, str) or not _VAR.search(text):
                 done[key] = text
         if not done:
             raise SonataError(f"{path}: manifest variables {', '.join(sorted(pending))} refer to "
@@ -262,11 +262,15 @@ def _insert(obj, known, path):
     return obj
 
 
-def _substitute(text: str, known: dict, strict: bool, where=None) -> str:
+def _substitute(text: str, known: dict, strict: bool, where=None):
+    whole = _VAR.fullmatch(text)
+    if whole and (whole.group(1) or whole.group(2)) in known:
+        return known[whole.group(1) or whole.group(2)]    # "$X" alone: X's value as it is
+
     def value(m):
         name = m.group(1) or m.group(2)
         if name in known:
-            return known[name]
+            return str(known[name])
         if strict:
             raise SonataError(f"{where}: the variable ${name} (in {text!r}) is not defined in "
                               f"the manifest (known: {', '.join(sorted(known))})")

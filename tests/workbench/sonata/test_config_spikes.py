@@ -60,7 +60,9 @@ def test_config_variables_given_by_the_caller_and_node_sets_file(tmp_path):
     with pytest.raises(SonataError, match="run.tstop must be a positive number"):
         Config.from_json(path, TSTOP="abc")
     cfg = Config.from_json(path, TSTOP=500)
-    assert cfg["run"]["tstop"] == "500" or cfg.tstop == 500.0
+    assert cfg["run"]["tstop"] == 500 and cfg.tstop == 500.0     # "$TSTOP" alone: the number
+    assert cfg.node_sets == {"exc": {"pop_name": "exc"}}
+    assert cfg.inputs["x"]["node_set"] == "exc"
 
 
 @pytest.mark.parametrize("changes, match", [
