@@ -134,12 +134,18 @@ def write_edges(table: EdgeTable, output_dir, n_source: int, n_target: int) -> t
         s.attrs["node_population"] = table.source
         t = grp.create_dataset("target_node_id", data=trg)
         t.attrs["node_population"] = table.target
-        grp.create_dataset("edge_type_id", data=table.edge_type_id[order].astype(np.uint64))
-        grp.create_dataset("edge_group_id", data=np.zeros(src.size, dtype=np.uint32))
-        grp.create_dataset("edge_group_index", data=np.arange(src.size, dtype=np.uint64))
+        # BMTK's types: 4 bytes for types and rows, 2 for the group (30 bytes an edge)
+        grp.create_dataset("edge_type_id", data=table.edge_type_id[order].astype(np.uint32))
+        grp.create_dataset("edge_group_id", data=np.zeros(src.size, dtype=np.uint16))
+        grp.create_dataset("edge_group_index",
+                           data=np.arange(src.size, dtype=np.uint32 if src.size < 2**32
+                                          else np.uint64))
         group0 = grp.create_group("0")
         for name, values in table.attributes.items():
-            _dataset(group0, name, np.asarray(values)[order])
+            values = np.asarray(values)[order]
+            if name == "nsyns":
+                values = values.astype(np.uint32)
+            _dataset(group0, name, values)
         for name, key, n in (("source_to_target", src, n_source),
                              ("target_to_source", trg, n_target)):
             node_to_range, range_to_edge = edge_index(key, n)

@@ -225,3 +225,29 @@ def test_the_docs_example_runs_as_written(tmp_path, monkeypatch):
     exec(compile(block, "docs/sonata.md", "exec"), namespace)   # our own documentation
     assert (tmp_path / "network" / "net_net_edges.h5").exists()
     assert namespace["nodes"].size == 100 and namespace["edges"].size > 0
+
+
+def test_every_pair_is_drawn_with_the_same_probability():
+    """Geometric gaps must give each pair probability p, independently: over
+    400 seeds each of 30 x 30 pairs at p = 0.3 is connected 120 +- 9.2 (sd)
+    times; and the counts per build follow the binomial's spread."""
+    hits = np.zeros((30, 30))
+    sizes = []
+    for seed in range(400):
+        net = NetworkBuilder("net", seed=seed)
+        net.add_nodes(N=30)
+        net.add_edges(connection_rule=0.3)
+        net.build()
+        _, src, trg, _ = net.edges()[0]
+        assert len(set(zip(src.tolist(), trg.tolist()))) == src.size     # no pair twice
+        hits[src, trg] += 1
+        sizes.append(src.size)
+    sd = np.sqrt(400 * 0.3 * 0.7)
+    assert np.abs(hits - 120).max() < 4.5 * sd
+    assert abs(hits.mean() - 120) < 4 * sd / 30             # the mean of 900 pairs: sd / 30
+    assert np.std(sizes) == pytest.approx(np.sqrt(900 * 0.3 * 0.7), rel=0.15)
+    full = NetworkBuilder("full")
+    full.add_nodes(N=4)
+    full.add_edges(connection_rule=1.0)
+    full.build()
+    assert full.edges()[0][1].size == 16
