@@ -337,6 +337,73 @@ class Projection:
     def from_sparse(self, weights, delays=0.0, storage_format=None, storage_order=None):
         return self._connect("from_sparse", weights=weights, delays=delays)
 
+    def from_arrays(self, pre, post, weights, delays=0.0):
+        """Synapses listed one by one: ``pre[k] -> post[k]`` with weight
+        ``weights[k]`` and delay ``delays[k]`` ms (numbers apply to every
+        synapse). Ranks are those of the whole pre and post populations;
+        a pair may appear more than once (several synapses). This is how
+        files of other tools (SONATA edges) load: no Python loop per synapse.
+
+        Raises
+        ------
+        NetworkError
+            Arrays of different lengths, ranks out of range, weights or
+            delays that are not finite (delays also not negative), or a
+            projection connected already.
+        """
+        if self._row_ptr is not None:
+            raise NetworkError(f"projection {self.name!r} is already connected")
+        try:
+            pre = np.asarray(pre)
+            post = np.asarray(post)
+            n = pre.shape[0] if pre.ndim == 1 else -1
+            w = np.broadcast_to(np.asarray(weights, dtype=float), (max(n, 0),)).copy() \
+                if np.ndim(weights) == 0 else np.asarray(weights, dtype=float)
+            delay = np.full(max(n, 0), float(delays)) if np.ndim(delays) == 0 \
+                else np.asarray(delays, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise NetworkError(f"projection {self.name!r}.from_arrays: {exc}") from None
+        if pre.ndim != 1 or post.ndim != 1 or pre.dtype.kind not in "iu" \
+                or post.dtype.kind not in "iu":
+            raise NetworkError(f"projection {self.name!r}.from_arrays: pre and post are "
+                               "one-dimensional arrays of whole-number ranks")
+        if not np.isfinite(w).all() or not np.isfinite(delay).all() or \
+                (delay.size and delay.min() < 0):
+            raise NetworkError(f"projection {self.name!r}.from_arrays: weights and delays "
+                               "must be finite numbers, delays >= 0")
+        self._from_rank_arrays(pre.astype(np.int64), post.astype(np.int64), w, delay,
+                               "from_arrays")
+        self.connector_name = "from_arrays"
+        self.connector_args = {"synapses": int(pre.size)}
+        return self
+
+    def _from_rank_arrays(self, pre, post, w, delay, where):
+        """Install synapses given as whole-population rank arrays (checked)."""
+        from engine.runtime.connectivity import CSR
+
+        sizes = (self.pre_population.size, self.post_population.size)
+        if not (len(pre) == len(post) == len(w) == len(delay)):
+            raise NetworkError(f"{where}: arrays of different lengths ({len(pre)} pre, "
+                               f"{len(post)} post, {len(w)} weights, {len(delay)} delays)")
+        if len(pre) and (pre.min() < 0 or post.min() < 0 or pre.max() >= sizes[0]
+                         or post.max() >= sizes[1]):
+            raise NetworkError(f"{where}: ranks out of range (the projection goes from "
+                               f"{sizes[0]} to {sizes[1]} neurons)")
+        rows, cols = (pre, post) if self.rows == "pre" else (post, pre)
+        order = np.lexsort((cols, rows))
+        n_rows = sizes[0] if self.rows == "pre" else sizes[1]
+        row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=row_ptr[1:])
+        fdt = self.network._float_dtype
+        csr = CSR(row_ptr, cols[order].astype(np.int32), w[order].astype(fdt), delay[order],
+                  self.rows, n_rows, sizes[1] if self.rows == "pre" else sizes[0])
+        saved_pre, saved_post = self._pre_ranks, self._post_ranks
+        self._pre_ranks = self._post_ranks = None  # whole-population ranks
+        try:
+            self._install(csr)
+        finally:
+            self._pre_ranks, self._post_ranks = saved_pre, saved_post
+
     def from_function(self, method, **args):
         return self._connect("from_function", method=method, **args)
 
@@ -379,8 +446,6 @@ class Projection:
         """
         import zipfile
 
-        from engine.runtime.connectivity import CSR
-
         if self._row_ptr is not None:
             raise NetworkError(f"projection {self.name!r} is already connected")
         try:
@@ -397,25 +462,7 @@ class Projection:
                 f"{filename!r} connects {sizes[0]} -> {sizes[1]} neurons, but projection "
                 f"{self.name!r} goes from {self.pre_population.size} to "
                 f"{self.post_population.size}")
-        if not (len(pre) == len(post) == len(w) == len(delay)):
-            raise NetworkError(f"{filename!r}: arrays of different lengths")
-        if len(pre) and (pre.min() < 0 or post.min() < 0 or pre.max() >= sizes[0]
-                         or post.max() >= sizes[1]):
-            raise NetworkError(f"{filename!r}: ranks out of range")
-        rows, cols = (pre, post) if self.rows == "pre" else (post, pre)
-        order = np.lexsort((cols, rows))
-        n_rows = sizes[0] if self.rows == "pre" else sizes[1]
-        row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_rows), out=row_ptr[1:])
-        fdt = self.network._float_dtype
-        csr = CSR(row_ptr, cols[order].astype(np.int32), w[order].astype(fdt), delay[order],
-                  self.rows, n_rows, sizes[1] if self.rows == "pre" else sizes[0])
-        saved_pre, saved_post = self._pre_ranks, self._post_ranks
-        self._pre_ranks = self._post_ranks = None  # the file holds whole-population ranks
-        try:
-            self._install(csr)
-        finally:
-            self._pre_ranks, self._post_ranks = saved_pre, saved_post
+        self._from_rank_arrays(pre, post, w, delay, f"{filename!r}")
         self.connector_name = "from_file"
         self.connector_args = {"filename": str(filename)}
         return self
@@ -432,6 +479,7 @@ class Projection:
     connect_from_sparse = from_sparse
     connect_with_func = from_function
     connect_from_file = from_file
+    connect_from_arrays = from_arrays
 
     # -- dendrites and attributes -------------------------------------------------
     def _dendrite_index(self):

@@ -277,3 +277,65 @@ def test_scale_multiplies_every_weight_in_place_and_checks_its_input():
     proj.scale("w", 3.0)
     proj.network.simulate(10)
     assert proj.post_population.tot[0] == pytest.approx(6.0)      # one spike at step 5
+
+
+def test_from_arrays_gives_the_synapses_listed_and_delivers_them():
+    """Synapses given one by one (as SONATA edges are): the same matrix and
+    the same delivered input as from_matrix with those weights and delays."""
+    pre_ranks = np.array([0, 0, 2, 1, 2])
+    post_ranks = np.array([1, 0, 1, 1, 0])
+    weights = np.array([0.5, 1.0, 2.0, 4.0, 8.0])
+    delays = np.array([1.0, 2.0, 1.0, 3.0, 2.0])
+    net = Network(dt=1.0)
+    pre = net.create(3, ramp(3.0))
+    post = net.create(2, COUNTER)
+    proj = net.connect(pre, post, "exc").from_arrays(pre_ranks, post_ranks, weights, delays)
+    matrix = proj.connectivity_matrix()
+    expected = np.zeros((2, 3))
+    expected[post_ranks, pre_ranks] = weights
+    np.testing.assert_array_equal(np.nan_to_num(matrix), expected)
+    assert proj.connector_name == "from_arrays" and proj.nb_synapses == 5
+    net.compile()
+    net.simulate(20.0)
+    # the same synapses connected through from_matrix deliver the same input
+    other = Network(dt=1.0)
+    pre2 = other.create(3, ramp(3.0))
+    post2 = other.create(2, COUNTER)
+    w = np.full((2, 3), np.nan)
+    d = np.zeros((2, 3))
+    w[post_ranks, pre_ranks], d[post_ranks, pre_ranks] = weights, delays
+    other.connect(pre2, post2, "exc").from_matrix(w, delays=d)
+    other.compile()
+    other.simulate(20.0)
+    np.testing.assert_array_equal(post.tot, post2.tot)
+    assert post.tot[1] > 0
+    # a pair listed twice is two synapses: twice the input of one
+    twice = Network(dt=1.0)
+    a, b = twice.create(1, ramp(3.0)), twice.create(1, COUNTER)
+    double = twice.connect(a, b, "exc").from_arrays([0, 0], [0, 0], [1.0, 2.0])
+    twice.compile()
+    twice.simulate(10.0)
+    once = Network(dt=1.0)
+    a1, b1 = once.create(1, ramp(3.0)), once.create(1, COUNTER)
+    once.connect(a1, b1, "exc").from_arrays([0], [0], [3.0])
+    once.compile()
+    once.simulate(10.0)
+    assert double.nb_synapses == 2 and b.tot[0] == b1.tot[0] > 0
+
+
+@pytest.mark.parametrize("args, match", [
+    (([0, 1], [0], 1.0), "arrays of different lengths"),
+    (([0, 3], [0, 0], 1.0), "ranks out of range"),
+    (([0.5], [0], 1.0), "one-dimensional arrays of whole-number ranks"),
+    (([0], [0], float("nan")), "must be finite numbers"),
+    (([0], [0], 1.0, -1.0), "delays >= 0"),
+])
+def test_from_arrays_refuses_what_it_cannot_use(args, match):
+    net = Network(dt=1.0)
+    pre = net.create(3, ramp(3.0))
+    post = net.create(2, COUNTER)
+    proj = net.connect(pre, post, "exc")
+    with pytest.raises(NetworkError, match=match):
+        proj.from_arrays(*args)
+    proj.from_arrays([0], [1], 1.0)                    # still usable
+    assert proj.nb_synapses == 1
