@@ -81,8 +81,19 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+#: unit names of Brian2/NESTML models: the engine has no units
+UNIT_NAMES = frozenset(
+    "ms us ns second seconds msecond usecond mV uV volt mvolt nA pA uA amp amps mA namp "
+    "pamp nS uS mS pS siemens nsiemens usiemens pF nF uF farad pfarad nfarad Hz kHz hertz "
+    "ohm Mohm kohm Gohm GOhm MOhm mM uM molar cm um mm meter metre".split())
+
+
 def unknown_name_hint(name: str, candidates: Iterable[str]) -> str:
     """The hint of an unknown name: the closest known name, or how to declare it."""
+    if name in UNIT_NAMES:
+        return (f"'{name}' looks like a unit, and the engine has no units: write the number "
+                "in the model's own units (the built-in PyNN models use ms, mV, nA, nS and "
+                "nF; ANNarchy's and most text models use ms and mV), e.g. 10.0 for 10*ms")
     return suggest(name, candidates) or (
         "declare it in parameters, or as a network constant with "
         "net.constant(name, value) before defining the model"

@@ -151,7 +151,9 @@ class Neuron(_Model):
 
     def __init__(self, parameters="", equations="", spike=None, reset=None,
                  refractory=None, functions=None, name=None, description=None,
-                 axon_spike=None, axon_reset=None):
+                 axon_spike=None, axon_reset=None, **unknown):
+        if unknown:
+            _refuse_arguments("Neuron", unknown, self._text_fields)
         self.parameters = parameters
         self.equations = equations
         self.spike = spike
@@ -183,7 +185,9 @@ class Synapse(_Model):
 
     def __init__(self, parameters="", equations="", psp=None, pre_spike=None,
                  post_spike=None, functions=None, name=None, description=None,
-                 pre_axon_spike=None):
+                 pre_axon_spike=None, **unknown):
+        if unknown:
+            _refuse_arguments("Synapse", unknown, self._text_fields)
         self.parameters = parameters
         self.equations = equations
         self.psp = psp
@@ -201,6 +205,30 @@ class Synapse(_Model):
     def Weight(self, init=0.0, **kw) -> Weight:
         """Declare the synaptic weight (class-based syntax)."""
         return Weight(init, **kw)
+
+
+#: arguments of Brian2's NeuronGroup/Synapses and their place here
+_OTHER_TOOLS = {
+    "threshold": "the spike condition is spike='v > v_th' (Brian2's threshold=)",
+    "model": "the equations are equations='...' (Brian2's model=)",
+    "on_pre": "what a pre-synaptic spike does is pre_spike='...' (Brian2's on_pre=)",
+    "on_post": "what a post-synaptic spike does is post_spike='...' (Brian2's on_post=)",
+    "method": ("the integration method is a flag of each equation, e.g. "
+               "'dv/dt = ... : exponential' (Brian2's method=)"),
+    "namespace": "constants are parameters, or net.constant(name, value)",
+}
+
+
+def _refuse_arguments(kind: str, unknown: dict, known) -> None:
+    import difflib
+
+    name = next(iter(unknown))
+    hint = _OTHER_TOOLS.get(name)
+    if hint is None:
+        close = difflib.get_close_matches(name, list(known) + ["name", "description"], n=1)
+        hint = f"did you mean {close[0]!r}?" if close else \
+            f"its arguments are {', '.join(known)}, name and description"
+    raise ModelError(f"{kind}() has no argument {name!r}: {hint}")
 
 
 #: the model classes by kind, for :mod:`engine.language.spec` (which builds

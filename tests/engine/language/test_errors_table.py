@@ -23,6 +23,8 @@ TABLE = [
      "equations", 1, 12, "unknown name 'tua'", "did you mean 'tau'?"),
     ("unknown-name-no-match", N, dict(equations="r = zzzq"),
      "equations", 1, 5, "unknown name 'zzzq'", "net.constant(name, value)"),
+    ("a-unit", N, dict(parameters="tau = 10*ms", equations="dr/dt = -r/tau"),
+     "parameters", 1, 10, "unknown name 'ms'", "the engine has no units"),
     ("unknown-function", N, dict(equations="r = tanhh(1)"),
      "equations", 1, 5, "unknown function 'tanhh'", "did you mean 'tanh'?"),
     ("derivative-on-rhs", N, dict(equations="dv/dt = -v\nr = dv/dt"),
@@ -237,3 +239,19 @@ def test_several_mistakes_on_one_line_and_order_of_columns():
         Neuron(name="Two", equations="r = tua : explict")
     found = [(d.line, d.col, d.message) for d in info.value.diagnostics]
     assert found == [(1, 5, "unknown name 'tua'"), (1, 11, "unknown flag 'explict'")]
+
+
+@pytest.mark.parametrize("kind, kwargs, match", [
+    (Neuron, dict(equations="r = 1", threshold="v > 1"), r"Neuron\(\) has no argument "
+     r"'threshold': the spike condition is spike="),
+    (Neuron, dict(equations="r = 1", method="euler"), "a flag of each equation"),
+    (Neuron, dict(equatons="r = 1"), "did you mean 'equations'"),
+    (Synapse, dict(on_pre="g_target += w"), r"pre_spike='...' \(Brian2's on_pre=\)"),
+    (Synapse, dict(zzz=1), "its arguments are parameters, equations, psp"),
+])
+def test_arguments_of_other_tools_are_named_with_their_place_here(kind, kwargs, match):
+    from engine.errors import ModelError
+
+    with pytest.raises(ModelError, match=match):
+        kind(**kwargs)
+
