@@ -266,3 +266,51 @@ def test_command_line_runs_a_config_and_reports_problems(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert "run.dt must be a positive number" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_network_built_by_bmtk_runs_here(tmp_path):
+    """BMTK's NetworkBuilder and SpikeTrains write the files; we run them."""
+    bmtk_builder = pytest.importorskip("bmtk.builder")
+    from bmtk.utils.reports.spike_trains import SpikeTrains
+
+    models = tmp_path / "models"
+    models.mkdir()
+    _write(models / "lif.json", LIF.to_spec())
+    _write(models / "none.json", {})
+    net = bmtk_builder.NetworkBuilder("cells")
+    net.add_nodes(N=5, model_type="point_neuron", model_template="engine:lif.json",
+                  dynamics_params="none.json", pop_name="exc")
+    net.build()
+    net.save(output_dir=str(tmp_path / "net"))
+    virt = bmtk_builder.NetworkBuilder("virt")
+    virt.add_nodes(N=5, model_type="virtual", pop_name="in")
+    virt.add_edges(source=virt.nodes(), target=net.nodes(),
+                   connection_rule=lambda s, t: 1 if s.node_id == t.node_id else 0,
+                   syn_weight=15.0, delay=2.0, dynamics_params="none.json",
+                   model_template="static_synapse")
+    virt.build()
+    virt.save(output_dir=str(tmp_path / "net"))
+    trains = SpikeTrains(population="virt")
+    for node in range(5):
+        trains.add_spikes(node_ids=node, timestamps=[5.0 + 10.0 * node, 7.0 + 10.0 * node])
+    trains.to_sonata(str(tmp_path / "virt_spikes.h5"))
+
+    conf = {"run": {"tstop": 80.0, "dt": 0.1},
+            "components": {"point_neuron_models_dir": str(models),
+                           "synaptic_models_dir": str(models)},
+            "networks": {"nodes": [{"nodes_file": str(tmp_path / f"net/{p}_nodes.h5"),
+                                    "node_types_file": str(tmp_path / f"net/{p}_node_types.csv")}
+                                   for p in ("cells", "virt")],
+                         "edges": [{"edges_file": str(tmp_path / "net/virt_cells_edges.h5"),
+                                    "edge_types_file":
+                                        str(tmp_path / "net/virt_cells_edge_types.csv")}]},
+            "inputs": {"virt": {"input_type": "spikes", "module": "sonata",
+                                "input_file": str(tmp_path / "virt_spikes.h5"),
+                                "node_set": "virt"}},
+            "output": {"output_dir": str(tmp_path / "out"), "spikes_file": "spikes.h5"}}
+    sim = run(Config.from_dict(conf, config_dir=tmp_path))
+    t, ids = sim.spikes["cells"]
+    # the first input (15 mV) does not reach threshold (20 mV above rest), the
+    # second, 2 ms later, adds 15 mV to 15*exp(-0.2) and does: at 7 + 2 ms
+    assert ids.tolist() == [0, 1, 2, 3, 4]
+    assert t == pytest.approx(9.0 + 10.0 * np.arange(5))
