@@ -199,16 +199,13 @@ def read_nodes(h5_path, types_csv) -> list[NodeTable]:
             n = type_ids.size
             group_index = _read(grp, "node_group_index", h5_path, pop, n) \
                 if "node_group_index" in grp else np.arange(n)
-            if "node_group_id" in grp:
-                gid = _read(grp, "node_group_id", h5_path, pop, n)
-                if gid.size and (gid != gid[0]).any():
-                    raise SonataError(f"{h5_path}: population {pop!r} has several node groups; "
-                                      "only one group per population is read")
+            gid = _read(grp, "node_group_id", h5_path, pop, n) if "node_group_id" in grp \
+                else np.zeros(n, dtype=np.int64)
             unknown = sorted(set(np.unique(type_ids).tolist()) - set(types))
             if unknown:
                 raise SonataError(f"{h5_path}: population {pop!r} uses node types {unknown[:5]} "
                                   f"that {types_csv} does not list")
-            attrs = _group_attributes(grp, h5_path, pop, group_index)
+            attrs = _group_attributes(grp, h5_path, pop, gid, group_index)
             out.append(NodeTable(pop, type_ids.astype(np.int64), attrs,
                                  {t: v for t, v in types.items()}))
     return out
@@ -232,6 +229,8 @@ def read_edges(h5_path, types_csv) -> list[EdgeTable]:
             type_ids = _read(grp, "edge_type_id", h5_path, pop, n)
             group_index = _read(grp, "edge_group_index", h5_path, pop, n) \
                 if "edge_group_index" in grp else np.arange(n)
+            gid = _read(grp, "edge_group_id", h5_path, pop, n) if "edge_group_id" in grp \
+                else np.zeros(n, dtype=np.int64)
             names = []
             for ds in ("source_node_id", "target_node_id"):
                 value = grp[ds].attrs.get("node_population")
@@ -242,7 +241,7 @@ def read_edges(h5_path, types_csv) -> list[EdgeTable]:
             if unknown:
                 raise SonataError(f"{h5_path}: population {pop!r} uses edge types {unknown[:5]} "
                                   f"that {types_csv} does not list")
-            attrs = _group_attributes(grp, h5_path, pop, group_index)
+            attrs = _group_attributes(grp, h5_path, pop, gid, group_index)
             out.append(EdgeTable(pop, names[0], names[1], src.astype(np.int64),
                                  trg.astype(np.int64), type_ids.astype(np.int64), attrs,
                                  dict(types)))
@@ -353,25 +352,53 @@ def _read(group, name, path, pop, n=None) -> np.ndarray:
     return data
 
 
-def _group_attributes(grp, path, pop, group_index) -> dict:
+def _group_attributes(grp, path, pop, group_id, group_index) -> dict:
+    """Per-element attributes of every group (``0``, ``1``...), element by
+    element. A per-node ``dynamics_params`` subgroup is read as attributes
+    named ``dynamics_params/<name>``. An attribute that only some groups
+    have is NaN (numbers) or None (text) for the others' elements."""
     import h5py
 
-    group0 = grp.get("0")
-    if group0 is None:
-        return {}
-    out = {}
     n = group_index.size
-    for name, ds in group0.items():
-        if not isinstance(ds, h5py.Dataset):
+    columns: dict[str, list] = {}
+    for g in (np.unique(group_id).tolist() if n else []):
+        sub = grp.get(str(g))
+        rows = np.flatnonzero(group_id == g)
+        if sub is None:
+            if g == 0 and "0" not in grp and len(np.unique(group_id)) == 1:
+                return {}
+            raise SonataError(f"{path}: population {pop!r} uses group {g}, which the file "
+                              "does not have")
+        wanted = group_index[rows]
+        items = [(name, ds) for name, ds in sub.items() if isinstance(ds, h5py.Dataset)]
+        params = sub.get("dynamics_params")
+        if isinstance(params, h5py.Group):
+            items += [(f"dynamics_params/{name}", ds) for name, ds in params.items()
+                      if isinstance(ds, h5py.Dataset)]
+        for name, ds in items:
+            if ds.ndim == 0 or ds.shape[0] < (int(wanted.max()) + 1 if wanted.size else 0):
+                raise SonataError(f"{path}: {pop}/{g}/{name} has {ds.shape[0] if ds.ndim else 0}"
+                                  f" rows for group indices up to {int(wanted.max())}")
+            data = ds[()]
+            if data.dtype.kind in "OS":
+                data = np.asarray([d.decode() if isinstance(d, bytes) else str(d)
+                                   for d in data], dtype=object)
+            columns.setdefault(name, []).append((rows, data[wanted]))
+    out = {}
+    for name, parts in columns.items():
+        first = parts[0][1]
+        if len(parts) == 1 and parts[0][0].size == n:
+            out[name] = first
             continue
-        if ds.shape[0] < (int(group_index.max()) + 1 if n else 0):
-            raise SonataError(f"{path}: {pop}/0/{name} has {ds.shape[0]} rows for "
-                              f"group indices up to {int(group_index.max())}")
-        data = ds[()]
-        if data.dtype.kind == "O" or data.dtype.kind == "S":
-            data = np.asarray([d.decode() if isinstance(d, bytes) else str(d) for d in data],
-                              dtype=object)
-        out[name] = data[group_index]
+        numeric = all(p.dtype.kind in "iuf" for _, p in parts)
+        full = np.full((n,) + first.shape[1:], np.nan) if numeric \
+            else np.full((n,) + first.shape[1:], None, dtype=object)
+        for rows, values in parts:
+            if values.shape[1:] != first.shape[1:]:
+                raise SonataError(f"{path}: {pop} attribute {name!r} has shapes "
+                                  f"{first.shape[1:]} and {values.shape[1:]} in two groups")
+            full[rows] = values
+        out[name] = full
     return out
 
 

@@ -228,7 +228,35 @@ class PointSimulator:
             raise SonataError(f"{where}: the cell loader {loader.__name__} must return the "
                               f"engine population of its {group.node_ids.size} cells "
                               "(made with cell.create(...) or cell.network.create(...))")
+        self._per_node_params(group, table, pop, where)
         group.engine = pop
+
+    @staticmethod
+    def _per_node_params(group: _Group, table: NodeTable, pop, where) -> None:
+        """SONATA's per-node ``dynamics_params`` (a group's ``dynamics_params``
+        datasets) override the template's values node by node."""
+        for key, values in table.attributes.items():
+            if not key.startswith("dynamics_params/"):
+                continue
+            name = key.split("/", 1)[1]
+            mine = values[group.node_ids]
+            if mine.dtype.kind == "f" and np.isnan(mine).all():
+                continue
+            if name not in pop.attributes:
+                raise SonataError(f"{where}: per-node dynamics_params {name!r} is not a "
+                                  f"variable of the model (it has "
+                                  f"{', '.join(sorted(pop.attributes))})")
+            if mine.dtype.kind not in "iuf":
+                raise SonataError(f"{where}: per-node dynamics_params {name!r} must be "
+                                  "numbers")
+            mine = mine.astype(float)
+            given = ~np.isnan(mine)         # nodes of other groups keep the template's
+            current = np.array(getattr(pop, name), dtype=float)
+            if current.shape != mine.shape:
+                raise SonataError(f"{where}: {name!r} is one value for the whole group, "
+                                  "it cannot be set per node")
+            current[given] = mine[given]
+            setattr(pop, name, current)
 
     # -- edges ----------------------------------------------------------------------------------
     def _build_edges(self) -> None:

@@ -314,3 +314,39 @@ def test_a_network_built_by_bmtk_runs_here(tmp_path):
     # second, 2 ms later, adds 15 mV to 15*exp(-0.2) and does: at 7 + 2 ms
     assert ids.tolist() == [0, 1, 2, 3, 4]
     assert t == pytest.approx(9.0 + 10.0 * np.arange(5))
+
+
+def test_several_node_groups_and_per_node_dynamics_params(tmp_path):
+    """SONATA lets a population hold several node groups (BMTK writes one
+    per set of per-node properties) and per-node dynamics_params."""
+    import h5py
+
+    bmtk_builder = pytest.importorskip("bmtk.builder")
+    models = tmp_path / "models"
+    models.mkdir()
+    _write(models / "lif.json", LIF.to_spec())
+    _write(models / "none.json", {})
+    net = bmtk_builder.NetworkBuilder("g")
+    net.add_nodes(N=3, model_type="point_neuron", model_template="engine:lif.json",
+                  dynamics_params="none.json", depth=np.array([1.0, 2.0, 3.0]))
+    net.add_nodes(N=2, model_type="point_neuron", model_template="engine:lif.json",
+                  dynamics_params="none.json", label=np.array(["a", "b"]))
+    net.build()
+    net.save(output_dir=str(tmp_path / "net"))
+    with h5py.File(tmp_path / "net" / "g_nodes.h5", "r+") as f:
+        assert f["nodes/g/node_group_id"][()].tolist() == [0, 0, 0, 1, 1]
+        f["nodes/g/0"].create_group("dynamics_params").create_dataset(
+            "V_th", data=np.array([-60.0, -55.0, -65.0]))
+    from workbench.sonata import read_nodes
+
+    [table] = read_nodes(tmp_path / "net" / "g_nodes.h5", tmp_path / "net" / "g_node_types.csv")
+    assert np.array_equal(table.attribute("depth")[:3], [1.0, 2.0, 3.0])
+    assert np.isnan(table.attribute("depth")[3:]).all()
+    conf = {"run": {"tstop": 1.0, "dt": 0.1},
+            "components": {"point_neuron_models_dir": str(models)},
+            "networks": {"nodes": [{"nodes_file": str(tmp_path / "net/g_nodes.h5"),
+                                    "node_types_file": str(tmp_path / "net/g_node_types.csv")}]},
+            "output": {"output_dir": str(tmp_path / "out")}}
+    sim = run(Config.from_dict(conf, config_dir=tmp_path))
+    [group] = sim.groups
+    assert np.asarray(group.engine.V_th).tolist() == [-60.0, -55.0, -65.0, -50.0, -50.0]
