@@ -186,17 +186,22 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
         if not st.target.startswith("_") and st.target not in written:
             written.append(st.target)
     float_written = [n for n in written if ir.variable(n).dtype == "float"]
+    guard = ""
     if check_finite and float_written:
         # x - x is 0 for finite x and NaN otherwise: branch-free, so the loop vectorises
         cond = " | ".join(f"(({n} - {n}) != 0.0)" for n in float_written)
-        w(f"_bad = _bad | {cond}")
+        w(f"_bad_i = {cond}")
+        w("_bad = _bad | _bad_i")
+        # a neuron whose value is no longer finite does not spike, so no reset
+        # hides the value: the error can name the variable (the run stops anyway)
+        guard = " & (not _bad_i)"
     if ir.spiking:
         # Spike, reset and refractoriness as selects (no branches: the loop
         # vectorises); the neurons that spiked are collected by a second loop.
         # ANNarchy semantics: while refractory, reset statements (except
         # 'unless_refractory' ones) are re-applied and the spike test skipped.
         w("_ref = _r > 0")
-        w(f"_sp = (not _ref) & ({P(ir.spike)})")
+        w(f"_sp = (not _ref) & ({P(ir.spike)}){guard}")
         for e in pc.reset_all:
             when = "_sp" if e in pc.reset_once else "(_sp | _ref)"
             w(f"{e.target} = ({P(e.rhs)}) if {when} else {e.target}")

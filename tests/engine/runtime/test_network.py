@@ -199,6 +199,20 @@ def test_nonfinite_state_is_reported_with_population_variable_and_time():
     assert 0 < net.current_step < 200
 
 
+def test_a_spiking_variable_that_diverges_is_named_even_when_the_spike_would_reset_it():
+    """inf > threshold is a spike, and the reset would hide the infinite
+    value: the error must still name the variable, neuron and time."""
+    blow = Neuron(equations="dv/dt = v*v : init = 1e100", spike="v > 1e300", reset="v = 0",
+                  name="Blow")
+    net = Network(dt=0.5)
+    pop = net.create(2, blow, name="exploding")
+    net.compile()
+    with pytest.raises(NumericalError, match=r"variable 'v' of neuron 0 became infinite at "
+                                             r"t = 0.5 ms \(step 1\)"):
+        net.simulate(10.0)
+    assert np.isinf(pop.v).all()
+
+
 def test_monitor_period_start_pause_resume_and_times():
     net = Network(dt=1.0)
     pop = net.create(4, DECAY)
