@@ -28,6 +28,16 @@ as BMTK's ``bmtk.simulator.pointnet``. What becomes what:
   ``amp`` in pA as PointNet's, ``delay`` and ``duration`` in ms, numbers
   or lists) add to the cells' ``I_e`` between those times: the run is cut
   at each change.
+- **Time is NEST's.** NEST stamps the state after a step with the step's
+  end, the engine with its start: an engine step ``k`` is NEST's time
+  ``(k + 1) * dt``. So an input spike at ``T`` is sent by the engine at
+  ``T - dt`` (it then reaches its targets at ``T + delay`` in NEST's
+  time, as in NEST), an output spike of step ``k`` is written at
+  ``(k + 1) * dt``, report samples are at ``dt, 2 dt, ...`` (or the
+  report's ``dt`` and its multiples), and a clamp starting at ``T`` acts
+  from ``T + dt`` (PointNet connects it with a delay of ``dt``). With the
+  catalogue's models this reproduces NEST's spike steps exactly
+  (tests/workbench/nest).
 - **Outputs.** ``output.spikes_file`` (SONATA h5) and
   ``spikes_file_csv``, sorted by ``spikes_sort_order``; ``reports``
   (``variable_name`` of the ``cells`` node set, every ``dt`` ms or the
@@ -153,6 +163,7 @@ class PointSimulator:
         self.outputs: dict[str, Path] = {}
         self.spikes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.build_seconds = 0.0
+        self._first_start: float | None = None     # time of the first run()
         t0 = time.perf_counter()
         self._build_cells()
         self._build_edges()
@@ -279,13 +290,16 @@ class PointSimulator:
                     raise SonataError(f"edges {table.population!r} end on virtual nodes of "
                                       f"{post.population!r}: virtual nodes only send spikes")
                 target = "inh" if negative[k] else "exc"
+                w = np.abs(weights[rows])
+                if post.model_template == "nest:parrot_neuron":
+                    w = np.ones_like(w)         # a parrot repeats any spike, whatever its weight
                 name = _engine_name(f"{table.population}_{len(self.net.get_projections())}")
                 try:
                     proj = self.net.connect(pre.engine, post.engine, target,
                                             synapse=syn_models[syn_keys[k]], name=name)
                     proj.from_arrays(self._rank_of[table.source][table.source_node_id[rows]],
                                      self._rank_of[table.target][table.target_node_id[rows]],
-                                     np.abs(weights[rows]), delays[rows])
+                                     w, delays[rows])
                 except SonataError:
                     raise
                 except Exception as exc:
@@ -405,6 +419,10 @@ class PointSimulator:
             wanted[ids] = True
             keep = wanted[node_ids]
             times, node_ids = times[keep], node_ids[keep]
+            # NEST's time -> the engine's step: NEST rounds an off-grid time up to the
+            # grid and sends a spike of time T in the step that ends at T
+            steps = np.ceil(times / self.dt - 1e-9)
+            times = np.maximum(steps - 1.0, 0.0) * self.dt
             order = np.lexsort((times, node_ids))
             times, node_ids = times[order], node_ids[order]
             bounds = np.searchsorted(node_ids, np.arange(size + 1))
@@ -432,8 +450,9 @@ class PointSimulator:
                         raise SonataError(f"{where}: cells of {pop!r} ({group.model_template}) "
                                           f"have no {CLAMP_VARIABLE} to inject a current into")
                     ranks = self._rank_of[pop][ids[self._group_of[pop][ids] == g]]
-                    self._clamps.append((start, int(g), ranks, amp))
-                    self._clamps.append((start + duration, int(g), ranks, -amp))
+                    # PointNet connects the step current generator with a delay of dt
+                    self._clamps.append((start + self.dt, int(g), ranks, amp))
+                    self._clamps.append((start + duration + self.dt, int(g), ranks, -amp))
 
     # -- recordings -----------------------------------------------------------------------------
     def _build_recordings(self) -> None:
@@ -463,7 +482,9 @@ class PointSimulator:
                     view = group.engine if ranks.size == group.node_ids.size \
                         else group.engine[ranks.tolist()]
                     try:
-                        mon = self.net.monitor(view, [variable], period=period)
+                        # NEST samples at period, 2*period...: engine steps period/dt - 1...
+                        mon = self.net.monitor(view, [variable], period=period,
+                                               period_offset=period - self.dt)
                     except Exception as exc:
                         raise SonataError(f"{where}: {exc}") from None
                     parts.append((pop, chosen, mon))
@@ -480,6 +501,8 @@ class PointSimulator:
         if not self.net.compiled:
             self.net.compile()
         start = self.net.time
+        if self._first_start is None:
+            self._first_start = start
         end = start + duration
         changes = sorted((t, g, ranks, amp) for t, g, ranks, amp in self._clamps)
         bar, report = _progress(progress, duration, start)
@@ -499,7 +522,7 @@ class PointSimulator:
             if bar is not None:
                 bar.close()
         self._collect_spikes()
-        return self._write_outputs(start)
+        return self._write_outputs(self._first_start)
 
     def _collect_spikes(self) -> None:
         per_pop: dict[str, list] = {}
@@ -509,7 +532,7 @@ class PointSimulator:
             times, ids = [], []
             for rank, steps in data.items():
                 if len(steps):
-                    times.append(np.asarray(steps, dtype=float) * self.dt)
+                    times.append((np.asarray(steps, dtype=float) + 1.0) * self.dt)
                     ids.append(np.full(len(steps), group.node_ids[rank]))
             entry = per_pop.setdefault(group.population, [[], []])
             entry[0].extend(times)
@@ -543,7 +566,9 @@ class PointSimulator:
                 order = np.argsort(ids)
                 data[pop] = (ids[order], values[:, order])
             n = max((v.shape[0] for _, v in data.values()), default=0)
-            self.outputs[name] = write_report(rep["file"], data, start, start + n * rep["period"],
+            first = start + rep["period"]         # NEST's first sample of the run
+            self.outputs[name] = write_report(rep["file"], data, first,
+                                              first + n * rep["period"],
                                               rep["period"], rep["variable"],
                                               units="mV" if rep["variable"] == "V_m" else "")
         return dict(self.outputs)

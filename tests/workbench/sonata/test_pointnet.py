@@ -4,7 +4,9 @@ SONATA and BMTK say, checked against closed forms of a tiny exact model.
 The cells here use an engine model (``engine:lif.json``) whose membrane
 update is exact and whose input is a jump of ``V_m`` by the weight, so
 every expected number is written down by hand: a spike of weight w sent at
-t with delay d moves V_m by w at t + d.
+t with delay d moves V_m by w at t + d, and times are NEST's (the state
+after a step is stamped with the step's end; a clamp acts one dt after its
+start, as PointNet connects it with a delay of dt).
 """
 
 import json
@@ -121,26 +123,26 @@ def test_nodes_edges_inputs_and_outputs_follow_sonata(tmp_path):
     assert t[ids == 2][0] == pytest.approx(11.5)
     assert t[ids == 0][0] == pytest.approx(13.5)
 
-    # the clamp drives net0 alone from 50 to 100 ms: exact LIF with I = 30 mV
-    # reaches -50 after tau*ln(3) = 10.99 ms, i.e. on the 110th update with the
-    # current; the first is the step stamped 50.0 ms, the 110th is stamped 60.9
+    # the clamp drives net0 alone from 50 (+ dt) to 100 (+ dt) ms: exact LIF with
+    # I = 30 mV reaches -50 after tau*ln(3) = 10.99 ms, i.e. after 110 steps
     clamp = t[(ids == 0) & (t > 20)]
-    assert clamp[0] == pytest.approx(50.0 + 10.9, abs=1e-9)
+    assert clamp[0] == pytest.approx(50.0 + 0.1 + 11.0, abs=1e-9)
     assert np.diff(clamp) == pytest.approx(11.0, abs=1e-9)
-    assert clamp[-1] < 100.0 + 1e-9 and clamp.size == 4
+    assert clamp[-1] < 100.0 + 0.1 + 1e-9 and clamp.size == 4
     assert set(ids.tolist()) == {0, 2}
 
     report = read_report(tmp_path / "output" / "membrane.h5")
     rids, times, v = report["net"]
     assert rids.tolist() == [1, 3]
-    assert times[1] - times[0] == pytest.approx(0.1)
-    at = int(round((20.0 + 1.5) / 0.1))    # step of net1's inhibitory input
-    # net1 (slow, tau 10): the input of weight -5 arrives at 21.5 ms
+    assert times[0] == pytest.approx(0.1) and times[1] - times[0] == pytest.approx(0.1)
+    at = np.searchsorted(times, 21.5 - 1e-6)
+    assert times[at] == pytest.approx(21.5)
+    # net1 (slow, tau 10): the input of weight -5 arrives at 20 + 1.5 ms
     assert v[at, 0] == pytest.approx(REST - 5.0, abs=1e-4)
     assert v[at - 1, 0] == pytest.approx(REST, abs=1e-4)
     assert v[at + 10, 0] == pytest.approx(REST - 5.0 * np.exp(-1.0 / TAU), abs=1e-4)
     # net3 (fast, tau 5): nsyns = 3 synapses of 2 mV at 31.5 ms
-    at = int(round((30.0 + 1.5) / 0.1))
+    at = np.searchsorted(times, 31.5 - 1e-6)
     assert v[at, 1] == pytest.approx(REST + 6.0, abs=1e-4)
     assert v[at + 10, 1] == pytest.approx(REST + 6.0 * np.exp(-1.0 / 5.0), abs=1e-4)
 
@@ -177,8 +179,8 @@ def test_edge_types_csv_edit_switches_the_synapse_without_rebuilding(tmp_path):
     csv.write_text(text.replace("static_synapse", "tsodyks2_synapse")
                    .replace("static.json", "stp.json"))
     sim = run(config)
-    v = read_report(tmp_path / "output" / "membrane.h5")["net"][2]
-    at = int(round((30.0 + 1.5) / 0.1))
+    _, times, v = read_report(tmp_path / "output" / "membrane.h5")["net"]
+    at = np.searchsorted(times, 31.5 - 1e-6)
     # first spike of a depressing synapse: released fraction u*x = 0.5
     assert v[at, 1] == pytest.approx(REST + 0.5 * 6.0, abs=1e-4)
     kinds = {type(p.synapse_type).__name__ for p in sim.net.get_projections()}
@@ -217,8 +219,8 @@ def test_weight_function_is_called_with_edges_and_nodes(tmp_path):
     lines[1:] = [line + " doubled" for line in lines[1:]]
     csv.write_text("\n".join(lines) + "\n")
     run(config)
-    v = read_report(tmp_path / "output" / "membrane.h5")["net"][2]
-    assert v[int(round(21.5 / 0.1)), 0] == pytest.approx(REST - 10.0, abs=1e-4)
+    _, times, v = read_report(tmp_path / "output" / "membrane.h5")["net"]
+    assert v[np.searchsorted(times, 21.5 - 1e-6), 0] == pytest.approx(REST - 10.0, abs=1e-4)
 
 
 @pytest.mark.parametrize("edit, message", [
