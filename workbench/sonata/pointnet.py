@@ -504,7 +504,7 @@ class PointSimulator:
         if self._first_start is None:
             self._first_start = start
         end = start + duration
-        changes = sorted((t, g, ranks, amp) for t, g, ranks, amp in self._clamps)
+        changes = sorted(self._clamps, key=lambda change: (change[0], change[1]))
         bar, report = _progress(progress, duration, start)
         try:
             for t_change, g, ranks, amp in changes + [(math.inf, None, None, 0.0)]:
