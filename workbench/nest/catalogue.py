@@ -28,6 +28,10 @@ Conventions every model follows (the SONATA runner relies on them):
   class's docstring gives its integration scheme and the measured ``V_m``
   agreement.
 
+- **Receptor ports.** An edge's ``receptor_type`` must be one of the
+  model's ``receptor_ports`` (NEST's rule): ``(0,)`` unless the model says
+  otherwise (``glif_psc``: ``(1,)``, NEST's ports start at 1 there).
+
 Models are :class:`engine.models.neurons.StandardNeuron` subclasses:
 keyword overrides of the defaults, an unknown keyword is a
 :class:`~engine.errors.ModelError` naming the model's real parameters.

@@ -115,6 +115,10 @@ class glif_psc(NestNeuron):
     list_keys = frozenset({"asc_init", "asc_decay", "asc_amps", "asc_r", "tau_syn",
                            "ASCurrents"})
 
+    #: NEST's receptor ports of glif_psc are 1..len(tau_syn); this model has
+    #: one port (tau_syn of length 1), so edges must say receptor_type 1
+    receptor_ports = (1,)
+
     @property
     def level(self) -> int:
         """The GLIF level (1 to 5) of this model."""

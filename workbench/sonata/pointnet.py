@@ -24,6 +24,8 @@ as BMTK's ``bmtk.simulator.pointnet``. What becomes what:
   BMTK; a negative weight goes to the ``inh`` target with its absolute
   value (NEST routes by sign, the engine by target: see
   :mod:`workbench.nest.catalogue`). Delays are NEST's: at least ``dt``.
+  ``receptor_type`` (in the edge type or its ``dynamics_params``) must be
+  one of the target model's ports, as NEST checks (``glif_psc``: 1).
 - **Current clamps** (``input_type: current_clamp``, ``module: IClamp``;
   ``amp`` in pA as PointNet's, ``delay`` and ``duration`` in ms, numbers
   or lists) add to the cells' ``I_e`` between those times: the run is cut
@@ -326,11 +328,28 @@ class PointSimulator:
                 known[key] = len(models)
                 models.append(model)
             syn_keys[rows] = known[key]
+            self._check_receptor(table, rows, props, params, where)
             weights[rows] = self._weights(table, rows, props, params, where)
             delays[rows] = self._delays(table, rows, props, params, where)
         if not np.isfinite(weights).all():
             raise SonataError(f"edges {table.population!r}: weights that are not finite numbers")
         return weights, delays, syn_keys, models
+
+    def _check_receptor(self, table, rows, props, params, where) -> None:
+        """NEST's rule: an edge's ``receptor_type`` (default 0) must be a
+        receptor port of its target model (``glif_psc``: 1..n, others: 0)."""
+        port = params.get("receptor_type", props.get("receptor_type", 0))
+        if isinstance(port, bool) or not isinstance(port, (int, float)) or port != int(port):
+            raise SonataError(f"{where}: receptor_type must be a whole number, got {port!r}")
+        for g in np.unique(self._group_of[table.target][table.target_node_id[rows]]):
+            group = self.groups[g]
+            ports = getattr(group.engine.neuron_type, "receptor_ports", (0,))
+            if int(port) not in ports:
+                raise SonataError(
+                    f"{where}: receptor_type {int(port)} is not a receptor port of "
+                    f"{group.model_template} (its ports: {', '.join(map(str, ports))}; set "
+                    f"\"receptor_type\": {ports[0]} in the edges' dynamics_params, as NEST "
+                    "requires)")
 
     def _weights(self, table, rows, props, params, where) -> np.ndarray:
         if props.get("weight_function"):

@@ -25,7 +25,9 @@ default one).
 Edges: ``model_template`` names one of the engine's NEST synapses
 (``static_synapse``, ``stdp_synapse``, ``tsodyks_synapse``,
 ``tsodyks2_synapse``) with its ``dynamics_params`` from
-``components.synaptic_models_dir``. ``@synaptic_weight`` registers a
+``components.synaptic_models_dir``; its ``weight``, ``delay`` and
+``receptor_type`` belong to the edges (the edge's own values win), the rest
+are the synapse's parameters. ``@synaptic_weight`` registers a
 ``weight_function`` as BMTK's does.
 """
 
@@ -48,7 +50,7 @@ __all__ = ["Cell", "cell_model", "synaptic_weight", "clear_registries", "load_pa
 SYNAPSE_TEMPLATES = ("static_synapse", "stdp_synapse", "tsodyks_synapse", "tsodyks2_synapse")
 #: keys of a synapse's dynamics_params that are not parameters of the model:
 #: the edge's own weight and delay win over them, as in BMTK.
-_EDGE_KEYS = ("weight", "delay", "synapse_model")
+_EDGE_KEYS = ("weight", "delay", "synapse_model", "receptor_type")
 MAX_PARAMS_BYTES = 4 * 2**20
 
 _cell_loaders: dict[tuple[str, str], Callable] = {}
@@ -303,7 +305,8 @@ def _with_values(neuron, params: dict, where: str):
 # -- synapses -------------------------------------------------------------------------------
 
 def synapse_model(template, params: dict, where: str):
-    """The engine synapse for an edge type, and the params' weight/delay."""
+    """The engine synapse for an edge type, and the params' edge keys
+    (``weight``, ``delay``, ``receptor_type``)."""
     from engine.models import synapses
 
     if template is None:
@@ -312,7 +315,7 @@ def synapse_model(template, params: dict, where: str):
         raise SonataError(f"{where}: synapse model_template {template!r} is not one of "
                           f"{', '.join(SYNAPSE_TEMPLATES)}")
     values = {k: v for k, v in params.items() if k not in _EDGE_KEYS}
-    edge = {k: params[k] for k in ("weight", "delay") if k in params}
+    edge = {k: params[k] for k in ("weight", "delay", "receptor_type") if k in params}
     try:
         return getattr(synapses, template)(**values), edge
     except Exception as exc:
