@@ -323,19 +323,21 @@ class NetworkBuilder:
             edges.setdefault(key, []).append(et)
         return nodes, edges
 
-    def save(self, output_dir: str = ".") -> None:
+    def save(self, output_dir: str = ".", compression: str | None = None) -> None:
         """Write the nodes and every edge population (one per target
-        network: ``<this>_<target>_edges.h5``) into ``output_dir``."""
+        network: ``<this>_<target>_edges.h5``) into ``output_dir``;
+        ``compression="gzip"`` compresses the datasets (smaller files, slower
+        saves and reads; BMTK's builder compresses)."""
         if not self.built:
             raise SonataError(f"{self.name}: call build() before save()")
-        self.save_nodes(output_dir)
-        self.save_edges(output_dir)
+        self.save_nodes(output_dir, compression)
+        self.save_edges(output_dir, compression)
 
-    def save_nodes(self, output_dir: str = ".") -> None:
+    def save_nodes(self, output_dir: str = ".", compression: str | None = None) -> None:
         nodes, _ = self._tables()
-        write_nodes(nodes, output_dir)
+        write_nodes(nodes, output_dir, compression)
 
-    def save_edges(self, output_dir: str = ".") -> None:
+    def save_edges(self, output_dir: str = ".", compression: str | None = None) -> None:
         if not self.built:
             raise SonataError(f"{self.name}: call build() before saving edges")
         _, edges = self._tables()
@@ -351,7 +353,7 @@ class NetworkBuilder:
                 attributes={"nsyns": np.concatenate([t.nsyns for t in types])},
                 types={t.type_id: dict(t.shared, target_query=t.target.filter_str(),
                                        source_query=t.source.filter_str()) for t in types})
-            write_edges(table, output_dir, self._n, target_net.nnodes)
+            write_edges(table, output_dir, self._n, target_net.nnodes, compression)
             _rename(output_dir, table.population, f"{self.name}_{target_name}")
 
     def edges(self):

@@ -90,8 +90,11 @@ class EdgeTable:
 
 # -- writing ----------------------------------------------------------------------------------
 
-def write_nodes(table: NodeTable, output_dir) -> tuple[Path, Path]:
-    """Write ``<pop>_nodes.h5`` and ``<pop>_node_types.csv`` into ``output_dir``."""
+def write_nodes(table: NodeTable, output_dir, compression: str | None = None
+                ) -> tuple[Path, Path]:
+    """Write ``<pop>_nodes.h5`` and ``<pop>_node_types.csv`` into ``output_dir``
+    (``compression="gzip"``: the datasets compressed, as BMTK writes them)."""
+    _check_compression(compression)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     h5 = out / f"{table.population}_nodes.h5"
@@ -101,14 +104,14 @@ def write_nodes(table: NodeTable, output_dir) -> tuple[Path, Path]:
         f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
         f.attrs["magic"] = np.uint32(0x0A7A)
         grp = f.create_group(f"nodes/{table.population}")
-        grp.create_dataset("node_id", data=np.arange(n, dtype=np.uint64))
-        grp.create_dataset("node_type_id", data=table.node_type_id.astype(np.uint64))
-        grp.create_dataset("node_group_id", data=np.zeros(n, dtype=np.uint32))
-        grp.create_dataset("node_group_index", data=np.arange(n, dtype=np.uint64))
+        _put(grp, "node_id", compression, np.arange(n, dtype=np.uint64))
+        _put(grp, "node_type_id", compression, table.node_type_id.astype(np.uint64))
+        _put(grp, "node_group_id", compression, np.zeros(n, dtype=np.uint32))
+        _put(grp, "node_group_index", compression, np.arange(n, dtype=np.uint64))
         group0 = grp.create_group("0")
         group0.create_group("dynamics_params")
         for name, values in table.attributes.items():
-            _dataset(group0, name, values)
+            _dataset(group0, name, values, compression)
 
     _atomic_h5(h5, fill)
     types_csv = out / f"{table.population}_node_types.csv"
@@ -116,9 +119,12 @@ def write_nodes(table: NodeTable, output_dir) -> tuple[Path, Path]:
     return h5, types_csv
 
 
-def write_edges(table: EdgeTable, output_dir, n_source: int, n_target: int) -> tuple[Path, Path]:
+def write_edges(table: EdgeTable, output_dir, n_source: int, n_target: int,
+                compression: str | None = None) -> tuple[Path, Path]:
     """Write ``<edges>_edges.h5`` (with both index groups) and
-    ``<edges>_edge_types.csv``; edges are stored sorted by target, then source."""
+    ``<edges>_edge_types.csv``; edges are stored sorted by target, then source
+    (``compression="gzip"``: the datasets compressed, as BMTK writes them)."""
+    _check_compression(compression)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     order = np.lexsort((table.source_node_id, table.target_node_id))
@@ -130,31 +136,30 @@ def write_edges(table: EdgeTable, output_dir, n_source: int, n_target: int) -> t
         f.attrs["version"] = np.array([0, 1], dtype=np.uint32)
         f.attrs["magic"] = np.uint32(0x0A7A)
         grp = f.create_group(f"edges/{table.population}")
-        s = grp.create_dataset("source_node_id", data=src)
+        s = _put(grp, "source_node_id", compression, src)
         s.attrs["node_population"] = table.source
-        t = grp.create_dataset("target_node_id", data=trg)
+        t = _put(grp, "target_node_id", compression, trg)
         t.attrs["node_population"] = table.target
         # BMTK's types: 4 bytes for types and rows, 2 for the group (30 bytes an edge)
-        grp.create_dataset("edge_type_id", data=table.edge_type_id[order].astype(np.uint32))
-        grp.create_dataset("edge_group_id", data=np.zeros(src.size, dtype=np.uint16))
-        grp.create_dataset("edge_group_index",
-                           data=np.arange(src.size, dtype=np.uint32 if src.size < 2**32
-                                          else np.uint64))
+        _put(grp, "edge_type_id", compression, table.edge_type_id[order].astype(np.uint32))
+        _put(grp, "edge_group_id", compression, np.zeros(src.size, dtype=np.uint16))
+        _put(grp, "edge_group_index", compression,
+             np.arange(src.size, dtype=np.uint32 if src.size < 2**32 else np.uint64))
         group0 = grp.create_group("0")
         for name, values in table.attributes.items():
             values = np.asarray(values)[order]
             if name == "nsyns":
                 values = values.astype(np.uint32)
-            _dataset(group0, name, values)
+            _dataset(group0, name, values, compression)
         for name, key, n in (("source_to_target", src, n_source),
                              ("target_to_source", trg, n_target)):
             node_to_range, range_to_edge = edge_index(key, n)
             ind = grp.create_group(f"indices/{name}")
-            ind.create_dataset("node_id_to_ranges", data=node_to_range)
+            _put(ind, "node_id_to_ranges", compression, node_to_range)
             # BMTK's reader and builder use the singular name: a hard link,
             # the same data under both names (libsonata reads the spec's)
             ind["node_id_to_range"] = ind["node_id_to_ranges"]
-            ind.create_dataset("range_to_edge_id", data=range_to_edge)
+            _put(ind, "range_to_edge_id", compression, range_to_edge)
 
     _atomic_h5(h5, fill)
     types_csv = out / f"{table.population}_edge_types.csv"
@@ -250,7 +255,20 @@ def read_edges(h5_path, types_csv) -> list[EdgeTable]:
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _dataset(group, name, values):
+def _check_compression(compression) -> None:
+    if compression not in (None, "gzip"):
+        raise SonataError(f"compression is None or 'gzip', got {compression!r}")
+
+
+def _put(group, name, compression, data):
+    """A dataset, gzip-compressed (in chunks) when asked and not empty."""
+    data = np.asarray(data)
+    if compression and data.size:
+        return group.create_dataset(name, data=data, compression=compression)
+    return group.create_dataset(name, data=data)
+
+
+def _dataset(group, name, values, compression=None):
     values = np.asarray(values)
     if values.dtype.kind in "OU":
         import h5py
@@ -258,7 +276,7 @@ def _dataset(group, name, values):
         group.create_dataset(name, data=values.astype(str).astype(object),
                              dtype=h5py.string_dtype())
     else:
-        group.create_dataset(name, data=values)
+        _put(group, name, compression, values)
 
 
 def _types_csv(id_column: str, types: dict) -> str:
