@@ -30,13 +30,15 @@ class CustomCode:
     prefix (``_p0``), or, for a projection, ``{j}``, ``{pre}``, ``{post}`` for
     the prefixes of the projection and its populations and ``{target}`` for
     its target. It runs inside the step loop, where ``_step``, ``_t`` and
-    ``_dt`` are defined; its own locals must start with ``_``. ``args`` are
-    the extra arrays it reads, as suffixes of the prefix: ``("times",)``
-    becomes the argument ``_p0_times``, which the runtime finds among the
-    object's arrays (``Population._internals``, ``Projection._extra``).
+    ``_dt`` are defined; its own locals must start with ``_``. A model
+    attribute ``v`` is ``{p}_v``; an internal array (``Population._internals``,
+    ``Projection._extra``, the connectivity, see
+    engine.codegen.network_code) has two underscores: ``{p}__flag``,
+    ``{j}__row``, ``{post}__sum_{target}``. ``args`` lists the extra
+    internal arrays it reads (``("times",)``: ``{p}__times``), for the reader.
 
     Populations: with ``replace=True`` the code replaces the neuron update
-    (a spiking one must set the flags ``{p}_flag[_i]`` of the neurons that
+    (a spiking one must set the flags ``{p}__flag[_i]`` of the neurons that
     spike this step; spikes are then collected as usual); with
     ``replace=False`` it runs just before the update. Projections: the code
     replaces spike delivery or the weighted sum; a projection into a

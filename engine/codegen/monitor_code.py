@@ -11,38 +11,40 @@ __all__ = ["emit_monitor"]
 def emit_monitor(w, ml: MonitorLayout, src: str, pc=None):
     """Recording code; ``src`` is the array prefix of the recorded object
     (``_p0`` for a population, ``_j0`` for a projection whose "ranks" are
-    synapse indices)."""
+    synapse indices). A recorded variable ``v`` has the buffer ``_m0_v``;
+    the monitor's own arrays have two underscores (``_m0__rows``), so no
+    variable name can meet them."""
     m = f"_{ml.key}"
     if ml.local_vars or ml.global_vars or ml.semi_vars:
-        w(f"if {m}_active[0] and _step >= {m}_offset[0] and "
-          f"(_step - {m}_offset[0]) % {m}_period[0] == 0:")
+        w(f"if {m}__active[0] and _step >= {m}__offset[0] and "
+          f"(_step - {m}__offset[0]) % {m}__period[0] == 0:")
         w.indent()
-        w(f"_row = {m}_rows[0]")
+        w(f"_row = {m}__rows[0]")
         for v in ml.local_vars:
-            w(f"for _k in range({m}_ranks.shape[0]):")
-            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}_ranks[_k]]")
+            w(f"for _k in range({m}__ranks.shape[0]):")
+            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}__ranks[_k]]")
         for v in ml.semi_vars:
-            w(f"for _k in range({m}_pranks.shape[0]):")
-            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}_pranks[_k]]")
+            w(f"for _k in range({m}__pranks.shape[0]):")
+            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}__pranks[_k]]")
         for v in ml.global_vars:
             w(f"{m}_{v}[_row] = {src}_{v}[0]")
-        w(f"{m}_rows[0] = _row + 1")
+        w(f"{m}__rows[0] = _row + 1")
         w.dedent()
     if ml.spikes:
-        w(f"if {m}_active[0]:")
+        w(f"if {m}__active[0]:")
         w.indent()
-        w(f"_n = {m}_spk_n[0]")
-        w(f"for _k in range({pc.arr('nspk')}[0]):")
+        w(f"_n = {m}__spk_n[0]")
+        w(f"for _k in range({pc.own('nspk')}[0]):")
         w.indent()
-        w(f"_j = {pc.arr('spk')}[_k]")
-        w(f"if {m}_mask[_j]:")
-        w(f"    {m}_spk_t[_n] = _step")
-        w(f"    {m}_spk_i[_n] = _j")
+        w(f"_j = {pc.own('spk')}[_k]")
+        w(f"if {m}__mask[_j]:")
+        w(f"    {m}__spk_t[_n] = _step")
+        w(f"    {m}__spk_i[_n] = _j")
         w("    _n += 1")
         w.dedent()
-        w(f"{m}_spk_n[0] = _n")
+        w(f"{m}__spk_n[0] = _n")
         # the next step's spikes might not fit: the driver ends the call
         # after this step and the runtime grows the buffer
-        w(f"if _n + {pc.arr('refr')}.shape[0] > {m}_spk_t.shape[0]:")
+        w(f"if _n + {pc.own('refr')}.shape[0] > {m}__spk_t.shape[0]:")
         w(f"    return {STATUS_GROW}")
         w.dedent()

@@ -24,12 +24,19 @@ cannot), so equations print with the user's own names as local variables.
 The emitters write the network's names, which each kernel renames to its own:
 
 - ``_p0_v`` -> ``_P_v``: array of attribute ``v`` of the population (length
-  N, or 1 for population-wide values); ``_P_rng``: its random generator
-  state; ``_P_spk``/``_P_nspk``: ranks of the neurons that spiked this
-  step; ``_P_refr``: refractory steps left;
-- ``_j0_w`` -> ``_J_w``: a projection's synaptic arrays; ``_PRE_``/``_POST_``:
+  N, or 1 for population-wide values);
+- ``_p0__spk`` -> ``_P__spk`` (two underscores): the population's internal
+  arrays: ``_P__rng`` its random generator state, ``_P__spk``/``_P__nspk``
+  the ranks of the neurons that spiked this step, ``_P__refr`` the
+  refractory steps left, ``_P__sum_exc`` the weighted sum of target
+  ``exc``... A model attribute's name never starts with ``_``, so an
+  attribute called ``spk``, ``flag`` or ``rng`` is ``_P_spk``, ``_P_flag``,
+  ``_P_rng``: internal and user arrays can never share a name;
+- ``_j0_w`` -> ``_J_w``: a projection's synaptic arrays (``_J__row``,
+  ``_J__col``, ``_J__delays``... its internal ones); ``_PRE_``/``_POST_``:
   those of its pre- and post-synaptic populations;
-- ``_m0_v`` -> ``_M_v``: recording buffers of a monitor;
+- ``_m0_v`` -> ``_M_v``: recording buffer of variable ``v`` of a monitor
+  (``_M__rows``... its own counters);
 - ``_c_name``: a network constant (1-element array), unchanged.
 
 Threads: a rate-coded projection marked ``parallel`` (the runtime marks

@@ -65,7 +65,14 @@ class PopulationCode:
 
     # names -----------------------------------------------------------------
     def arr(self, name: str) -> str:
+        """The array of the model attribute ``name`` (``_p0_v``)."""
         return f"_{self.k}_{name}"
+
+    def own(self, name: str) -> str:
+        """An internal array of the population (``_p0__spk``): two underscores,
+        so that no model attribute (whose names never start with ``_``) can
+        share its name."""
+        return f"_{self.k}__{name}"
 
     def code_names(self) -> dict[str, str]:
         names = {"t": "_t", "dt": "_dt"}
@@ -79,7 +86,7 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
                      check_finite, pro, scratch):
     ir = pc.ir
     names = pc.code_names()
-    printer = NumbaPrinter(names, rng=pc.arr("rng"))
+    printer = NumbaPrinter(names, rng=pc.own("rng"))
     P = printer.doprint
 
     # everything the population reads
@@ -118,29 +125,29 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
         _emit_neuron_update(w, pc, pl, P, free, check_finite, scratch)
     if ir.spiking:
         # collect the spiking neurons, 8 flags at a time
-        w(f"_words = {pc.arr('flag')}.view(np.uint64)")
+        w(f"_words = {pc.own('flag')}.view(np.uint64)")
         w("_ns = 0")
         w("for _q in range(_words.shape[0]):")
         w("    if _words[_q] != 0:")
         w("        for _i in range(8 * _q, 8 * _q + 8):")
-        w(f"            if {pc.arr('flag')}[_i]:")
-        w(f"                {pc.arr('spk')}[_ns] = _i")
-        w(f"                {pc.arr('last_spike')}[_i] = _step")
+        w(f"            if {pc.own('flag')}[_i]:")
+        w(f"                {pc.own('spk')}[_ns] = _i")
+        w(f"                {pc.own('last_spike')}[_i] = _step")
         if pl.refractory_from_array and not replaced:
             # the refractory period of the neurons that spiked (see _emit_neuron_update)
-            w(f"                {pc.arr('refr')}[_i] = "
-              f"{refractory_steps(pc.arr('refractory') + '[_i]')}")
+            w(f"                {pc.own('refr')}[_i] = "
+              f"{refractory_steps(pc.own('refractory') + '[_i]')}")
         w("                _ns += 1")
-        w(f"{pc.arr('nspk')}[0] = _ns")
+        w(f"{pc.own('nspk')}[0] = _ns")
     if pl.spike_history:
-        w(f"_slot = _step % {pc.arr('hist')}.shape[0]")
+        w(f"_slot = _step % {pc.own('hist')}.shape[0]")
         w("for _k in range(_ns):")
-        w(f"    {pc.arr('hist')}[_slot, _k] = {pc.arr('spk')}[_k]")
-        w(f"{pc.arr('hist_n')}[_slot] = _ns")
+        w(f"    {pc.own('hist')}[_slot, _k] = {pc.own('spk')}[_k]")
+        w(f"{pc.own('hist_n')}[_slot] = _ns")
     if pl.rate_history:
-        w(f"_slot = _step % {pc.arr('rhist')}.shape[0]")
+        w(f"_slot = _step % {pc.own('rhist')}.shape[0]")
         w(f"for _k in range({pc.arr('r')}.shape[0]):")
-        w(f"    {pc.arr('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
+        w(f"    {pc.own('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
     for st in ([] if replaced else pc.global_post):
         w(f"{st.target} = {P(st.expr)}")
         if st.target in pc.global_names:
@@ -157,7 +164,7 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
                         scratch):
     """The per-neuron loop: equations, spike test, reset, refractoriness."""
     ir = pc.ir
-    n_expr = f"{pc.arr('refr')}.shape[0]" if ir.spiking else size_expr(pc)
+    n_expr = f"{pc.own('refr')}.shape[0]" if ir.spiking else size_expr(pc)
     drawn = _emit_draws_first(w, pc, n_expr, scratch)
     if drawn is not None:
         P = drawn
@@ -174,9 +181,9 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
         w(f"{n} = {pc.arr(n)}[_i]")
     for tgt in ir.targets:
         if f"sum({tgt})" in free:
-            w(f"_sum_{tgt} = {pc.arr('sum_' + tgt)}[_i]")
+            w(f"_sum_{tgt} = {pc.own('sum_' + tgt)}[_i]")
     if ir.spiking:
-        w(f"_r = {pc.arr('refr')}[_i]")
+        w(f"_r = {pc.own('refr')}[_i]")
     written: list[str] = []
     for st in pc.local:
         code = P(st.expr)
@@ -212,11 +219,11 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
         else:
             steps = refractory_steps(P(ir.refractory))
         w(f"_r = {steps} if _sp else (_r - 1 if _ref else _r)")
-        w(f"{pc.arr('flag')}[_i] = _sp")
+        w(f"{pc.own('flag')}[_i] = _sp")
         for e in pc.reset_all:
             if e.target not in written:
                 written.append(e.target)
-        w(f"{pc.arr('refr')}[_i] = _r")
+        w(f"{pc.own('refr')}[_i] = _r")
         for e in pc.reset_all:
             if e.target not in written:
                 written.append(e.target)
@@ -291,8 +298,8 @@ def _emit_draws_first(w, pc: PopulationCode, n_expr: str, scratch):
             any(_has_draw(e.rhs) for e in pc.reset_all):
         return None
     names = pc.code_names()
-    prefix = pc.arr("rnd")
-    sp_printer = _DrawSitePrinter(names, rng=pc.arr("rng"), prefix=prefix)
+    prefix = pc.own("rnd")
+    sp_printer = _DrawSitePrinter(names, rng=pc.own("rng"), prefix=prefix)
     codes, frozen = {}, []
     for st in pc.local:
         before = len(sp_printer.sites)
@@ -319,9 +326,9 @@ def _emit_draws_first(w, pc: PopulationCode, n_expr: str, scratch):
         if not syms <= allowed:
             return None
         needed |= syms
-    P = NumbaPrinter(names, rng=pc.arr("rng")).doprint
-    rng = pc.arr("rng")
-    size_of = pc.arr("refr") if ir.spiking else size_array(pc)
+    P = NumbaPrinter(names, rng=pc.own("rng")).doprint
+    rng = pc.own("rng")
+    size_of = pc.own("refr") if ir.spiking else size_array(pc)
     for k in range(len(sites)):
         scratch[f"{prefix}{k}"] = ("float64", size_of)
     w("# random draws of the update below, in its order; the generator state in registers")
@@ -332,9 +339,9 @@ def _emit_draws_first(w, pc: PopulationCode, n_expr: str, scratch):
         w(f"{n} = {pc.arr(n)}[_i]")
     for tgt in ir.targets:
         if f"sum({tgt})" in needed:
-            w(f"_sum_{tgt} = {pc.arr('sum_' + tgt)}[_i]")
+            w(f"_sum_{tgt} = {pc.own('sum_' + tgt)}[_i]")
     if any(frozen):
-        w(f"_r = {pc.arr('refr')}[_i]")
+        w(f"_r = {pc.own('refr')}[_i]")
     for k, ((coef, draw), fz) in enumerate(zip(sites, frozen)):
         buf = f"{prefix}{k}[_i]"
         params = [P(a) for a in draw.args[:-1]]
@@ -435,12 +442,12 @@ def size_expr(pc: PopulationCode) -> str:
 def emit_stop(w, pc: PopulationCode, pl: PopulationLayout):
     """Return 1 when the population meets its stop condition (``: any``: one
     neuron does; ``: all``: every neuron does)."""
-    printer = NumbaPrinter(pc.code_names(), rng=pc.arr("rng"))
+    printer = NumbaPrinter(pc.code_names(), rng=pc.own("rng"))
     cond = printer.doprint(pl.stop_condition)
     free = free_names([pl.stop_condition])
     for n in sorted(free & pc.global_names):
         w(f"{n} = {pc.arr(n)}[0]")
-    size = pc.arr("refr") + ".shape[0]" if pc.ir.spiking else size_expr(pc)
+    size = pc.own("refr") + ".shape[0]" if pc.ir.spiking else size_expr(pc)
     w(f"for _i in range({size}):")
     w.indent()
     for n in sorted(free & pc.local_names):

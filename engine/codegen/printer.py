@@ -28,6 +28,9 @@ _DRAW_CALLS = {
 }
 
 
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+
+
 class NumbaPrinter(PythonCodePrinter):
     """sympy -> scalar Python that Numba compiles in nopython mode."""
 
@@ -43,10 +46,16 @@ class NumbaPrinter(PythonCodePrinter):
         return repr(float(expr))
 
     def _print_Integer(self, expr):
-        return str(int(expr))
+        v = int(expr)
+        # Numba types integer literals as int64: a larger one (the language
+        # accepts every integer a double holds) is written as that double
+        return str(v) if _INT64_MIN <= v <= _INT64_MAX else repr(float(v))
 
     def _print_Rational(self, expr):
-        return f"({int(expr.p)}/{int(expr.q)})"
+        p, q = int(expr.p), int(expr.q)
+        if not (_INT64_MIN <= p <= _INT64_MAX and q <= _INT64_MAX):
+            return repr(float(expr))
+        return f"({p}/{q})"
 
     def _print_Half(self, expr):
         return "0.5"

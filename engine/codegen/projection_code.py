@@ -53,13 +53,13 @@ def emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> bool:
     j = f"_{jl.key}"
     plan = plan_synapse(ir, default_method)
     em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
-                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+                        lambda names: NumbaPrinter(names, rng=f"{j}__rng"))
     em.gate_w = False  # apply() is an explicit decision to learn
     for c in em.constants():
         w(f"{c} = _c_{c}[0]")
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
-    post_size = (f"{post.arr('refr')}.shape[0]" if post.ir.spiking else size_expr(post))
+    post_size = (f"{post.own('refr')}.shape[0]" if post.ir.spiking else size_expr(post))
     em.emit_updates(w, plan.apply_global, plan.apply_semi, plan.apply_local,
                     rows_by_pre=jl.spiking, post_size=post_size)
     return True
@@ -75,14 +75,14 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         w(f"# target {jl.target!r} (custom code)")
         if not post.ir.spiking and (_real_key(post), jl.target) not in first_sum:
             first_sum.add((_real_key(post), jl.target))
-            w(f"{post.arr('sum_' + jl.target)}[:] = 0.0")
+            w(f"{post.own('sum_' + jl.target)}[:] = 0.0")
         code = (jl.custom.code.replace("{j}", j).replace("{pre}", f"_{pre.k}")
                 .replace("{post}", f"_{post.k}").replace("{target}", jl.target))
         w(code.rstrip("\n"))
         return
     plan = plan_synapse(ir, default_method)
     em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
-                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+                        lambda names: NumbaPrinter(names, rng=f"{j}__rng"))
     P = em.P
     consts = em.constants()
     w(f"# target {jl.target!r}")
@@ -96,33 +96,33 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
                     or st.target.startswith("post.")]
         g = post.arr(f"g_{jl.target}")
         if jl.delay_mode == "uniform":
-            w(f"_slot = (_step - {j}_dsteps[0]) % {pre.arr('hist')}.shape[0]")
-            src, nsrc = f"{pre.arr('hist')}[_slot]", f"{pre.arr('hist_n')}[_slot]"
+            w(f"_slot = (_step - {j}__dsteps[0]) % {pre.own('hist')}.shape[0]")
+            src, nsrc = f"{pre.own('hist')}[_slot]", f"{pre.own('hist_n')}[_slot]"
         else:
-            src, nsrc = pre.arr("spk"), f"{pre.arr('nspk')}[0]"
+            src, nsrc = pre.own("spk"), f"{pre.own('nspk')}[0]"
         if jl.delay_mode == "synapse":
             # transmission only (else the runtime chose 'events'): the increments
             # are computed at emission and wait in a ring buffer per post neuron
-            w(f"_D = {j}_ring.shape[0]")
+            w(f"_D = {j}__ring.shape[0]")
         if plan.pre_event and jl.delay_mode == "events":
             # per-synapse delays, events at arrival: spikes emitted _d steps ago
             # reach their synapses whose delay is _d steps
             w(f"_learn_on = {em.learning_condition()}")
-            w(f"_H = {pre.arr('hist')}.shape[0]")
-            w(f"_K = {j}_dK[0]")
+            w(f"_H = {pre.own('hist')}.shape[0]")
+            w(f"_K = {j}__dK[0]")
             w("for _d in range(1, _H + 1):")
             w.indent()
             w("_slot = (_step - _d) % _H")
-            w(f"_src = {pre.arr('hist')}[_slot]")
-            w(f"for _k in range({pre.arr('hist_n')}[_slot]):")
+            w(f"_src = {pre.own('hist')}[_slot]")
+            w(f"for _k in range({pre.own('hist_n')}[_slot]):")
             w.indent()
             w("_pre = _src[_k]")
             em.load_pre(w, em.reads(plan.pre_event))
             w("_base = _pre * _K + _d")
-            w(f"for _q in range({j}_dptr[_base], {j}_dptr[_base + 1]):")
+            w(f"for _q in range({j}__dptr[_base], {j}__dptr[_base + 1]):")
             w.indent()
-            w(f"_syn = {j}_dperm[_q]")
-            w(f"_post = {j}_col[_syn]")
+            w(f"_syn = {j}__dperm[_q]")
+            w(f"_post = {j}__col[_syn]")
             em.event(w, plan.pre_event, g, pre=True)
             w.dedent()
             w.dedent()
@@ -138,16 +138,16 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
                      and all(st.target == "g_target" for st in transmit))
             if dense:
                 _emit_dense_row(w, em, j, post, transmit, g)
-            w(f"for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):")
+            w(f"for _syn in range({j}__row[_pre], {j}__row[_pre + 1]):")
             w.indent()
-            w(f"_post = {j}_col[_syn]")
+            w(f"_post = {j}__col[_syn]")
             if jl.delay_mode == "synapse":
                 names = em.reads(plan.pre_event)
                 em.load_scope(w, names, "local", "_syn")
                 em.load_scope(w, names, "semiglobal", "_post")
                 inc = sp.Add(*[st.expr - sp.Symbol("g_target", real=True)
                                for st in plan.pre_event if st.target == "g_target"])
-                w(f"{j}_ring[(_step - 1 + {j}_delays[_syn]) % _D, _post] += {P(inc)}")
+                w(f"{j}__ring[(_step - 1 + {j}__delays[_syn]) % _D, _post] += {P(inc)}")
             elif plan.pre_learning:
                 em.event(w, plan.pre_event, g, pre=True)
             else:
@@ -159,8 +159,8 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         if jl.delay_mode == "synapse":
             w("_slot = _step % _D")
             w(f"for _post in range({g}.shape[0]):")
-            w(f"    {g}[_post] += {j}_ring[_slot, _post]")
-            w(f"    {j}_ring[_slot, _post] = 0.0")
+            w(f"    {g}[_post] += {j}__ring[_slot, _post]")
+            w(f"    {j}__ring[_slot, _post] = 0.0")
     else:
         if plan.pre_event or plan.post_event:
             raise ModelError(f"synapse {ir.name!r}: pre_spike/post_spike need a spiking "
@@ -173,23 +173,23 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
             raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
                              f"only pre.r, not {', '.join('pre.' + n for n in other_pre)}")
         if jl.delay_mode == "uniform":
-            w(f"_dslot = (_step - {j}_dsteps[0]) % {pre.arr('rhist')}.shape[0]")
+            w(f"_dslot = (_step - {j}__dsteps[0]) % {pre.own('rhist')}.shape[0]")
         if jl.delay_mode == "synapse":
-            w(f"_D = {pre.arr('rhist')}.shape[0]")
-        dest = post.arr(f"sum_{jl.target}")
+            w(f"_D = {pre.own('rhist')}.shape[0]")
+        dest = post.own(f"sum_{jl.target}")
         op = "+=" if (_real_key(post), jl.target) in first_sum else "="
         first_sum.add((_real_key(post), jl.target))
         psp_names = {n for n in free_names([psp_expr])}
         # unsigned synapse indices: no negative-index fix-up on every lookup
-        pro(f"_urow = {j}_row.view(np.uint64)")
+        pro(f"_urow = {j}__row.view(np.uint64)")
         pro("_U1, _U2, _U3, _U4, _U7 = (np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4), "
             "np.uint64(7))")
-        pro(f"_PF, _nsyn = np.uint64({PREFETCH_AHEAD}), np.uint64({j}_col.shape[0])")
-        streamed = [f"{j}_col"] + [f"{j}_{n}" for n in sorted(psp_names)
+        pro(f"_PF, _nsyn = np.uint64({PREFETCH_AHEAD}), np.uint64({j}__col.shape[0])")
+        streamed = [f"{j}__col"] + [f"{j}_{n}" for n in sorted(psp_names)
                                    if em.scope.get(n) == "local"] + \
-            ([f"{j}_delays"] if jl.delay_mode == "synapse" else [])
+            ([f"{j}__delays"] if jl.delay_mode == "synapse" else [])
         loop = "numba.prange" if jl.parallel else "range"
-        w(f"for _post in {loop}({j}_row.shape[0] - 1):")
+        w(f"for _post in {loop}({j}__row.shape[0] - 1):")
         w.indent()
         em.load_post(w, psp_names)
         em.load_scope(w, psp_names, "semiglobal", "_post")
@@ -200,12 +200,12 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
 
         def one_synapse(index, acc):
             w(f"_syn = {index}")
-            w(f"_pre = {j}_col[_syn]")
+            w(f"_pre = {j}__col[_syn]")
             slot = {"none": None, "uniform": "_dslot",
-                    "synapse": f"(_step - {j}_delays[_syn]) % _D"}[jl.delay_mode]
+                    "synapse": f"(_step - {j}__delays[_syn]) % _D"}[jl.delay_mode]
             for n in pre_reads:
                 if slot is not None and n == "r":
-                    w(f"_pre_r = {pre.arr('rhist')}[{slot}, _pre]")
+                    w(f"_pre_r = {pre.own('rhist')}[{slot}, _pre]")
                 else:
                     w(f"_pre_{n} = {pre.arr(n)}[_pre]")
             em.load_scope(w, psp_names, "local", "_syn")
@@ -252,12 +252,12 @@ def _emit_dense_row(w, em, j, post, transmit, g):
     caller writes the sparse loop in the ``else`` branch and closes both.
     """
     names = em.reads(transmit)
-    w(f"_start = {j}_row[_pre]")
-    w(f"_stop = {j}_row[_pre + 1]")
-    w(f"if _stop - _start > 1 and int({j}_col[_stop - 1]) - int({j}_col[_start]) "
+    w(f"_start = {j}__row[_pre]")
+    w(f"_stop = {j}__row[_pre + 1]")
+    w(f"if _stop - _start > 1 and int({j}__col[_stop - 1]) - int({j}__col[_start]) "
       f"== _stop - _start - 1:")
     w.indent()
-    w(f"_c0 = int({j}_col[_start])")
+    w(f"_c0 = int({j}__col[_start])")
     w("_len = _stop - _start")
     w(f"_gd = {g}[_c0:_c0 + _len]")
     loads = []
@@ -298,7 +298,7 @@ def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"
     if not (plan.post_event or plan.continuous):
         return
     em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
-                        lambda names: NumbaPrinter(names, rng=f"{j}_rng"))
+                        lambda names: NumbaPrinter(names, rng=f"{j}__rng"))
     w(f"_learn_on = {em.learning_condition()}")
     for c in em.constants():
         w(f"{c} = _c_{c}[0]")
@@ -306,4 +306,4 @@ def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"
         w(f"{n} = {j}_{n}[0]")
     em.emit_post_events(w)
     em.emit_continuous(w, rows_by_pre=jl.spiking, post_size=size_expr(post)
-                       if not post.ir.spiking else f"{post.arr('refr')}.shape[0]")
+                       if not post.ir.spiking else f"{post.own('refr')}.shape[0]")

@@ -17,7 +17,7 @@ A synapse model (its IR) is split into what runs when:
   they jump to their exact value after the time elapsed since its last event
   (one ``last`` step per synapse), then the event's statements run.
 
-The learning switch ``_j0_learn = [on, period, offset]`` (steps), settable
+The learning switch ``_j0__learn = [on, period, offset]`` (steps), settable
 between runs without recompiling, works as ANNarchy's: with learning off,
 spiking synapses keep every variable evolving except the weight ``w``;
 rate-coded synapses freeze all their variables. ``period``/``offset`` say
@@ -330,11 +330,11 @@ class SynapseEmitter:
         if not self.plan.event_driven:
             return
         now = "_step - 1" if pre else "_step"
-        w(f"_el = ({now} - {self.j}_last[_syn]) * _dt")
+        w(f"_el = ({now} - {self.j}__last[_syn]) * _dt")
         el = sp.Symbol("_el", real=True)
         for e in self.plan.event_driven:
             w(f"{e.target} = {self.P(event_driven_solution(e, self.ir, el))}")
-        w(f"{self.j}_last[_syn] = _step")
+        w(f"{self.j}__last[_syn] = _step")
 
     def event(self, w, statements, g_array=None, decay=True, pre=False):
         """Load, (decay,) run and store one event of synapse ``_syn``.
@@ -356,7 +356,7 @@ class SynapseEmitter:
 
     # -- blocks -------------------------------------------------------------------------
     def learning_condition(self) -> str:
-        return f"{self.j}_learn[0] != 0"
+        return f"{self.j}__learn[0] != 0"
 
     def emit_post_events(self, w):
         """post_spike for every synapse of each post neuron that spiked
@@ -365,13 +365,13 @@ class SynapseEmitter:
             return
         j = self.j
         w(f"# post-synaptic events (post_spike) of {self.ir.name!r}")
-        w(f"for _k in range({self.post.arr('nspk')}[0]):")
+        w(f"for _k in range({self.post.own('nspk')}[0]):")
         w.indent()
-        w(f"_post = {self.post.arr('spk')}[_k]")
-        w(f"for _q in range({j}_prow[_post], {j}_prow[_post + 1]):")
+        w(f"_post = {self.post.own('spk')}[_k]")
+        w(f"for _q in range({j}__prow[_post], {j}__prow[_post + 1]):")
         w.indent()
-        w(f"_syn = {j}_psyn[_q]")
-        w(f"_pre = {j}_ppre[_q]")
+        w(f"_syn = {j}__psyn[_q]")
+        w(f"_pre = {j}__ppre[_q]")
         self.load_pre(w, self.reads(self.plan.post_event))
         self.event(w, self.plan.post_event)
         w.dedent()
@@ -384,8 +384,8 @@ class SynapseEmitter:
             return
         j = self.j
         w(f"# continuous updates (equations) of {self.ir.name!r}")
-        on = "" if self.gate_w else f"{j}_learn[0] != 0 and "
-        w(f"if {on}_step >= {j}_learn[2] and (_step - {j}_learn[2]) % {j}_learn[1] == 0:")
+        on = "" if self.gate_w else f"{j}__learn[0] != 0 and "
+        w(f"if {on}_step >= {j}__learn[2] and (_step - {j}__learn[2]) % {j}__learn[1] == 0:")
         w.indent()
         self.emit_updates(w, p.step_global, p.step_semi, p.step_local, rows_by_pre, post_size)
         w.dedent()
@@ -409,7 +409,7 @@ class SynapseEmitter:
             w.dedent()
         if loc:
             names = self.reads(loc)
-            w(f"for _row in range({j}_row.shape[0] - 1):")
+            w(f"for _row in range({j}__row.shape[0] - 1):")
             w.indent()
             if rows_by_pre:
                 w("_pre = _row")
@@ -418,14 +418,14 @@ class SynapseEmitter:
                 w("_post = _row")
                 self.load_post(w, names)
                 self.load_scope(w, names, "semiglobal", "_post")
-            w(f"for _syn in range({j}_row[_row], {j}_row[_row + 1]):")
+            w(f"for _syn in range({j}__row[_row], {j}__row[_row + 1]):")
             w.indent()
             if rows_by_pre:
-                w(f"_post = {j}_col[_syn]")
+                w(f"_post = {j}__col[_syn]")
                 self.load_post(w, names)
                 self.load_scope(w, names, "semiglobal", "_post")
             else:
-                w(f"_pre = {j}_col[_syn]")
+                w(f"_pre = {j}__col[_syn]")
                 self.load_pre(w, names)
             self.load_scope(w, names, "local", "_syn")
             self.statements(w, loc)

@@ -22,7 +22,7 @@ from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
 from engine.language.ir import LOCALITIES, METHODS
-from engine.language.symbols import RESERVED_NAMES
+from engine.language.symbols import RESERVED_MEANINGS, RESERVED_NAMES
 
 __all__ = [
     "Problem",
@@ -113,7 +113,9 @@ def check_user_name(name: str, what: str = "name") -> None:
         raise Problem(f"{what} '{name}' starts with '_'",
                       "names starting with '_' are reserved for generated code")
     if name in RESERVED_NAMES:
-        raise Problem(f"'{name}' is a reserved word and cannot be used as a {what}",
+        meaning = RESERVED_MEANINGS.get(name)
+        raise Problem(f"'{name}' is a reserved word and cannot be used as a {what}"
+                      + (f": {meaning}" if meaning else ""),
                       "choose another name, e.g. " + repr(name + "_"))
 
 

@@ -140,9 +140,11 @@ from engine.language.ir import Equation, ModelIR, SourceRef, VariableSpec, show
 from engine.language.declarations import Value, Weight, _Attribute
 from engine.language.random_draws import RandomDistribution, renumber_draws
 from engine.language.symbols import (
+    CONDUCTANCE,
     DT,
     RESERVED_NAMES,
     T,
+    conductance_targets,
     post_symbol,
     pre_symbol,
     sum_symbol,
@@ -152,7 +154,7 @@ from engine.language.symbols import (
 __all__ = ["Equations", "build_ir", "format_expr"]
 
 _ODE_NAME = re.compile(r"^d(?P<name>[A-Za-z]\w*)_dt$")
-_CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
+_CONDUCTANCE = CONDUCTANCE
 _G_TARGET = "g_target"
 #: stands for ``post.target`` while ``s.post.target += ...`` is evaluated
 _POST_TARGET = sp.Symbol("post.target", real=True)
@@ -792,10 +794,7 @@ def build_ir(model) -> ModelIR:
         for name in defined + conductances:
             variables.append(VariableSpec(name, "variable", "local", "float", sp.Float(0.0),
                                           source=SourceRef(label, "update")))
-        for name in [v.name for v in variables]:
-            m = _CONDUCTANCE.match(name)
-            if m:
-                targets.add(m["target"])
+        targets |= conductance_targets(variables, update_eqs)
     constants = sorted({c for r in recorders for c in r._constants})
 
     if problems:

@@ -32,6 +32,7 @@ import bisect
 import itertools
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -60,8 +61,9 @@ __all__ = [
 MAX_CHARS = 20_000
 #: deepest nesting of parentheses, unary operators and powers
 MAX_DEPTH = 60
-#: largest magnitude of a number in an expression
-LARGEST = 1e308
+#: largest magnitude of a number in an expression: the largest finite double
+#: (every finite float64 is accepted; what overflows to inf is not)
+LARGEST = sys.float_info.max
 #: most syntax-tree nodes visited for one expression, user functions inlined
 MAX_NODES = 100_000
 #: largest sympy tree (nodes counted with repetitions) one expression may build
@@ -149,7 +151,7 @@ def _tokenize(text: str) -> list[_Tok]:
                               "numbers are written 12, 0.5 or 1e-3", col=pos)
             if math.isinf(float(tok)):
                 raise Problem(f"number too large: {tok[:20]}",
-                              f"numbers must stay below {LARGEST:g}", col=pos)
+                              f"numbers must stay within the range of a double (at most {LARGEST!r} in magnitude)", col=pos)
         if kind != "ws":
             t = _Tok(kind, tok, pos, len(tok))
             if tok in "([{":
@@ -534,7 +536,7 @@ _FLOAT_FUNCTIONS = {
 
 
 def _too_large(col) -> Problem:
-    return Problem("number too large", f"numbers must stay below {LARGEST:g}", col=col)
+    return Problem("number too large", f"numbers must stay within the range of a double (at most {LARGEST!r} in magnitude)", col=col)
 
 
 class _Guard:

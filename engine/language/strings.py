@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import numbers
 import re
 from dataclasses import dataclass, field, replace
@@ -67,6 +68,7 @@ from engine.language.checks import (
 from engine.language.constants import is_constant_name
 from engine.language.expressions import (
     DERIVATIVE_PREFIX,
+    LARGEST,
     MAX_CHARS,
     Prepared,
     Scope,
@@ -89,11 +91,13 @@ from engine.language.lines import (
 )
 from engine.language.declarations import Parameter, Variable, _dtype_name
 from engine.language.random_draws import DISTRIBUTIONS, RandomDistribution, renumber_draws
-from engine.language.symbols import DT, T, post_symbol, pre_symbol, sum_symbol, symbol
+from engine.language.symbols import (
+    CONDUCTANCE, DT, T, conductance_targets, post_symbol, pre_symbol, sum_symbol, symbol,
+)
 
 __all__ = ["build_ir"]
 
-_CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
+_CONDUCTANCE = CONDUCTANCE
 _FUNCTION_HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<args>[^()]*)\)$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 _G_TARGET = "g_target"
@@ -151,12 +155,19 @@ def _python_value(value) -> sp.Basic:
         return sp.true if value else sp.false
     if isinstance(value, numbers.Integral):
         value = int(value)
-        if abs(value) > 1e308:
-            raise Problem("number too large")
+        try:
+            float(value)
+        except OverflowError:
+            raise Problem("number too large",
+                          f"numbers must stay within the range of a double (at most "
+                          f"{LARGEST!r} in magnitude)") from None
         return sp.Integer(value)
     if isinstance(value, numbers.Real):
-        value = float(value)
-        if not abs(value) <= 1e308:
+        try:
+            value = float(value)
+        except OverflowError:
+            raise Problem("number too large") from None
+        if not math.isfinite(value):   # every finite double is fine (NEST's -DBL_MAX)
             raise Problem(f"{value} is not a finite number")
         return sp.Float(value)
     if isinstance(value, RandomDistribution):
@@ -910,7 +921,7 @@ class _Builder:
         variables = [d.spec() for d in decls]
         targets = set(self.targets)
         if self.spiking_neuron:
-            targets |= {m["target"] for d in decls if (m := _CONDUCTANCE.match(d.name))}
+            targets |= conductance_targets(variables, equations)
         flat = ([v.init for v in variables] + [e.rhs for e in equations] + [spike]
                 + [e.rhs for e in reset] + [refractory, psp]
                 + [e.rhs for e in pre] + [e.rhs for e in post])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import keyword
+import re
 
 import sympy as sp
 
@@ -31,7 +32,10 @@ __all__ = [
     "DT",
     "classify",
     "RESERVED_NAMES",
+    "RESERVED_MEANINGS",
     "is_valid_user_name",
+    "CONDUCTANCE",
+    "conductance_targets",
 ]
 
 
@@ -98,6 +102,62 @@ RESERVED_NAMES = frozenset(
 )
 
 
+#: Why the reserved names that mean something to the engine cannot be model
+#: attributes (error messages). The engine's own arrays (spike lists,
+#: refractory countdowns, synapse indices...) are not reserved: generated code
+#: names them with two underscores (``_P__spk``), which no user name has.
+RESERVED_MEANINGS = {
+    "t": "it is the time in ms",
+    "dt": "it is the step size in ms",
+    "pre": "it names the pre-synaptic neuron (pre.<name>)",
+    "post": "it names the post-synaptic neuron (post.<name>)",
+    "sum": "sum(<target>) is a neuron's weighted input",
+    "w_target": "it is reserved for synaptic transmission",
+    "spike": "it is the spike condition of a neuron (Neuron(spike=...)) and the "
+             "name monitors record spikes under",
+    "refractory": "it is the refractory period of a spiking neuron, given by "
+                  "Neuron(refractory=...) and set per neuron with pop.refractory "
+                  "(as ANNarchy)",
+}
+
+
 def is_valid_user_name(name: str) -> bool:
     """True if ``name`` may be used for a parameter or variable."""
     return name.isidentifier() and not name.startswith("_") and name not in RESERVED_NAMES
+
+
+#: ``g_<target>``: in a spiking neuron, the conductance spikes of ``target`` add to
+CONDUCTANCE = re.compile(r"^g_(?P<target>[A-Za-z]\w*)$")
+
+
+def conductance_targets(variables, equations) -> set[str]:
+    """The targets named by the conductances ``g_<target>`` of a spiking neuron.
+
+    As ANNarchy, a variable ``g_<target>`` is where spiking projections on
+    ``<target>`` add their weights, whether it is implicit (used but not
+    declared: reset to 0 every step) or declared with its own dynamics
+    (``tau*dg_exc/dt = -g_exc``, ``g_exc = g_exc*decay``, increments only).
+    Not a conductance, so not a target:
+
+    - a **parameter** (``g_L = 30.0``: NEST's leak, ``g_Na``, ``g_K``...):
+      a spike would change it for good;
+    - a variable **computed afresh every step** by an assignment that does
+      not read it (``g_K = gbar_K * n**4``): a spike would be overwritten
+      before the neuron saw it.
+
+    ``variables`` are the model's VariableSpec, ``equations`` its update
+    block (Equation: ``target``, ``kind``, ``rhs``).
+    """
+    first = {}
+    for e in equations:
+        first.setdefault(e.target, e)
+    out = set()
+    for v in variables:
+        m = CONDUCTANCE.match(v.name)
+        if m is None or v.kind != "variable":
+            continue
+        e = first.get(v.name)
+        if e is not None and e.kind == "assign" and symbol(v.name) not in e.rhs.free_symbols:
+            continue
+        out.add(m["target"])
+    return out

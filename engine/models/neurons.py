@@ -71,9 +71,12 @@ def _number_text(model: str, key: str, value: Any) -> str:
             f"{model}: parameter '{key}' must be a real number, got {value!r} "
             f"({type(value).__name__})"
         )
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:   # an int beyond the doubles
+        x = math.inf
     if not math.isfinite(x):
-        raise ModelError(f"{model}: parameter '{key}' must be finite, got {value!r}")
+        raise ModelError(f"{model}: parameter '{key}' must be finite, got {value!r:.40}")
     return repr(x)  # shortest text that round-trips, e.g. '-65.0', '1e-05'
 
 

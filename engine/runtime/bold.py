@@ -151,25 +151,25 @@ class BoldAccumulator(Projection):
         self._check_order()
         var, tgt = self.variable, self.target
         out = [f"# BOLD input: mean of {self.pre_population.name!r}.{var}",
-                "if {j}_active[0] != 0:",
-                "    _bold_n = {j}_ranks.shape[0]",
+                "if {j}__active[0] != 0:",
+                "    _bold_n = {j}__ranks.shape[0]",
                 "    _bold_x = 0.0",
                 "    for _bold_k in range(_bold_n):",
-                f"        _bold_x += {{pre}}_{var}[{{j}}_ranks[_bold_k]]",
+                f"        _bold_x += {{pre}}_{var}[{{j}}__ranks[_bold_k]]",
                 "    _bold_x = _bold_x / _bold_n"]
         if self.normalize_steps > 0:
-            out += ["    if {j}_bsteps[0] > 0:",
+            out += ["    if {j}__bsteps[0] > 0:",
                     "        # baseline window: collect, feed nothing",
-                    "        {j}_bstat[0] += 1.0",
-                    "        {j}_bstat[1] += _bold_x",
-                    "        {j}_bsteps[0] -= 1",
-                    "        if {j}_bsteps[0] == 0:",
-                    "            {j}_bstat[2] = {j}_bstat[1] / {j}_bstat[0]",
+                    "        {j}__bstat[0] += 1.0",
+                    "        {j}__bstat[1] += _bold_x",
+                    "        {j}__bsteps[0] -= 1",
+                    "        if {j}__bsteps[0] == 0:",
+                    "            {j}__bstat[2] = {j}__bstat[1] / {j}__bstat[0]",
                     "    else:",
-                    "        {post}_sum_{target}[0] += {j}_scale[0] * "
-                    f"(_bold_x - {{j}}_bstat[2]) / (abs({{j}}_bstat[2]) + {_EPS!r})"]
+                    "        {post}__sum_{target}[0] += {j}__scale[0] * "
+                    f"(_bold_x - {{j}}__bstat[2]) / (abs({{j}}__bstat[2]) + {_EPS!r})"]
         else:
-            out += ["    {post}_sum_{target}[0] += {j}_scale[0] * _bold_x"]
+            out += ["    {post}__sum_{target}[0] += {j}__scale[0] * _bold_x"]
         args = ["ranks", "scale", "active"]
         if self.normalize_steps > 0:
             args += ["bsteps", "bstat"]

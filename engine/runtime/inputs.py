@@ -40,9 +40,11 @@ import warnings
 import numpy as np
 
 from engine.codegen.network_code import CustomCode
+from engine.codegen.population_code import refractory_steps
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Neuron
 from engine.language.random_draws import RandomDistribution
+from engine.runtime.active import network_class
 from engine.runtime.population import Population, _geometry
 
 __all__ = [
@@ -58,14 +60,6 @@ __all__ = [
 class InputValueError(NetworkError, AttributeAssignmentError):
     """A bad value given to an input population (a NetworkError, and an
     AttributeAssignmentError when it comes from ``pop.x = value``)."""
-
-
-def _network_of(network):
-    if network is not None:
-        return network
-    from engine.runtime.active import active_network
-
-    return active_network()
 
 
 def _is_number(x) -> bool:
@@ -104,19 +98,19 @@ def _schedule_code(assign: str) -> str:
     awaited; after the last block nothing changes (the last one stays), unless
     a period (steps, > 0) restarts the clock."""
     return (
-        "_sc_n = {p}_sched.shape[0]\n"
-        "_sc_c = {p}_clock[0]\n"
-        "_sc_b = {p}_block[0]\n"
-        "if _sc_n > 0 and _sc_c == {p}_sched[_sc_b]:\n"
+        "_sc_n = {p}__sched.shape[0]\n"
+        "_sc_c = {p}__clock[0]\n"
+        "_sc_b = {p}__block[0]\n"
+        "if _sc_n > 0 and _sc_c == {p}__sched[_sc_b]:\n"
         + _indent(assign)
         + "    _sc_b += 1\n"
         "    if _sc_b == _sc_n:\n"
         "        _sc_b = 0\n"
-        "if {p}_period[0] > 0 and _sc_c == {p}_period[0] - 1:\n"
+        "if {p}__period[0] > 0 and _sc_c == {p}__period[0] - 1:\n"
         "    _sc_b = 0\n"
         "    _sc_c = -1\n"
-        "{p}_clock[0] = _sc_c + 1\n"
-        "{p}_block[0] = _sc_b\n"
+        "{p}__clock[0] = _sc_c + 1\n"
+        "{p}__block[0] = _sc_b\n"
     )
 
 
@@ -143,9 +137,52 @@ class _SpecificPopulation(Population):
     def _check_dt(self, dt: float):
         """Raise if the configuration does not fit a network with this dt."""
 
+    # A population built without ``network=`` (ANNarchy 5:
+    # ``net.create(TimedArray(...))``) joins the active network until a
+    # ``net.create()`` adopts it, and only then is its dt known: what depends
+    # on dt is checked against the adopting network's dt (``_move_to``). A
+    # configuration that does not fit the dt of the network it waits in is
+    # no error yet; it is kept in ``_dt_problem`` and raised (the population
+    # leaving that network, which stays as it was) if it is used there:
+    # connected, monitored, compiled, or ``net.create()``-d by that network.
+    _dt_problem = None
+
+    def _dt_problem_for(self, dt: float):
+        try:
+            self._check_dt(dt)
+        except NetworkError as exc:
+            return exc
+        return None
+
+    def _allocate(self):
+        super()._allocate()
+        self._dt_problem = self._dt_problem_for(self.network.dt)
+
+    def _check_ready(self):
+        exc = self._dt_problem
+        if exc is None:
+            return
+        old = self.network
+        old_id = self.id
+        old._populations.remove(self)
+        for k, p in enumerate(old._populations):
+            p.id = k
+        private = network_class()(dt=old.dt, seed=old.seed)
+        object.__setattr__(self, "network", private)
+        self.id = private._register_population(self, None)
+        if self.name == f"pop{old_id}":
+            self.name = f"pop{self.id}"
+        raise InputValueError(
+            f"{exc}. It was built without a network and waited in the active one, whose "
+            "dt it does not fit: it has been taken out of it (that network is as before). "
+            "Add it to a network whose dt fits with net.create(pop), or build it with a "
+            "configuration that fits") from None
+
     def _move_to(self, net, name=None):
         if net is not self.network:
             self._check_dt(net.dt)
+        else:
+            self._check_ready()
         return super()._move_to(net, name)
 
     def _snapshot(self) -> dict:
@@ -224,6 +261,8 @@ class PoissonPopulation(_SpecificPopulation):
         Refractory period in ms.
     name : str, optional
     """
+
+    _own_names = Population._own_names | {"target"}
 
     def __init__(self, geometry, rates=None, target=None, parameters=None, refractory=None,
                  name=None, *, network=None):
@@ -414,17 +453,17 @@ class SpikeSourceArray(_SpecificPopulation):
     def _custom_code(self):
         return CustomCode(
             code=(
-                "_ssa_rel = _step - {p}_t0[0]\n"
-                "for _i in range({p}_ptr.shape[0]):\n"
-                "    _ssa_k = {p}_ptr[_i]\n"
-                "    _ssa_end = {p}_start[_i + 1]\n"
-                "    while _ssa_k < _ssa_end and {p}_times[_ssa_k] < _ssa_rel:\n"
+                "_ssa_rel = _step - {p}__t0[0]\n"
+                "for _i in range({p}__ptr.shape[0]):\n"
+                "    _ssa_k = {p}__ptr[_i]\n"
+                "    _ssa_end = {p}__start[_i + 1]\n"
+                "    while _ssa_k < _ssa_end and {p}__times[_ssa_k] < _ssa_rel:\n"
                 "        _ssa_k += 1\n"
-                "    _ssa_sp = _ssa_k < _ssa_end and {p}_times[_ssa_k] == _ssa_rel\n"
+                "    _ssa_sp = _ssa_k < _ssa_end and {p}__times[_ssa_k] == _ssa_rel\n"
                 "    if _ssa_sp:\n"
                 "        _ssa_k += 1\n"
-                "    {p}_ptr[_i] = _ssa_k\n"
-                "    {p}_flag[_i] = _ssa_sp\n"
+                "    {p}__ptr[_i] = _ssa_k\n"
+                "    {p}__flag[_i] = _ssa_sp\n"
             ),
             args=("times", "start", "ptr", "t0"),
         )
@@ -519,10 +558,27 @@ class _Scheduled(_SpecificPopulation):
     def _check_dt(self, dt):
         self._steps_for(self._buffer_init, self._schedule_spec, self._period_ms, dt)
 
+    def _check_config(self, rows, schedule, period, network):
+        """At construction: what does not depend on dt, and with an explicit
+        ``network`` what does too (built without one, the population takes
+        the dt of the network that adopts it: see _SpecificPopulation)."""
+        if network is not None:
+            self._steps_for(rows, schedule, period, network.dt, warn=True)
+            return
+        n = 0 if rows is None else rows.shape[0]
+        if n:
+            self._schedule_ms(schedule, n, 1.0, warn=True)
+        self._period_steps(period, 1.0)
+
     def _install_schedule(self):
+        """The step arrays for the network's dt (checked by the caller, or
+        kept in ``_dt_problem``: then the steps may collide, unused)."""
         buf = self._buffer_init
-        sched, period = self._steps_for(buf, self._schedule_spec, self._period_ms,
-                                        self.network.dt)
+        dt = self.network.dt
+        n = 0 if buf is None else buf.shape[0]
+        sched = _to_steps(self._schedule_ms(self._schedule_spec, n, dt) if n else np.zeros(0), dt)
+        period = self._period_steps(self._period_ms, dt)
+        self._dt_problem = self._dt_problem_for(dt)
         self._internals["buffer"] = (np.zeros((0, self.size)) if buf is None
                                      else buf.reshape(buf.shape[0], self.size)
                                      ).astype(self._fdtype)
@@ -616,7 +672,6 @@ class TimedArray(_Scheduled):
     def __init__(self, rates=None, geometry=None, schedule=0.0, period=-1.0, name=None, *,
                  network=None):
         who = "TimedArray" + (f" {name!r}" if name else "")
-        net = _network_of(network)
         self._buffer_init = None
         if rates is None and geometry is None:
             raise NetworkError(f"{who}: give rates (shape (n_rows, *geometry)) or a geometry")
@@ -637,7 +692,7 @@ class TimedArray(_Scheduled):
         self._name_init = name
         self._schedule_spec = schedule
         self._period_ms = float(_finite_float(who, "period", period))
-        self._steps_for(self._buffer_init, schedule, period, net.dt, warn=True)
+        self._check_config(self._buffer_init, schedule, period, network)
         super().__init__(geometry, Neuron(parameters="r = 0.0", name="TimedArray"),
                          name=name, network=network)
 
@@ -651,7 +706,7 @@ class TimedArray(_Scheduled):
     def _custom_code(self):
         return CustomCode(
             code=_schedule_code("for _i in range({p}_r.shape[0]):\n"
-                                "    {p}_r[_i] = {p}_buffer[_sc_b, _i]\n"),
+                                "    {p}_r[_i] = {p}__buffer[_sc_b, _i]\n"),
             args=("buffer", "sched", "period", "clock", "block"),
         )
 
@@ -697,7 +752,6 @@ class TimedPoissonPopulation(_Scheduled):
 
     def __init__(self, geometry, rates, schedule, period=-1.0, name=None, *, network=None):
         who = "TimedPoissonPopulation" + (f" {name!r}" if name else "")
-        net = _network_of(network)
         geo = _geometry(geometry)
         self._size_init = int(np.prod(geo))
         self._geo_init = geo
@@ -711,7 +765,7 @@ class TimedPoissonPopulation(_Scheduled):
                                    f"has {n} entr(ies); give one time per entry")
         self._schedule_spec = schedule
         self._period_ms = float(_finite_float(who, "period", period))
-        self._steps_for(self._buffer_init, schedule, period, net.dt, warn=True)
+        self._check_config(self._buffer_init, schedule, period, network)
         neuron = Neuron(parameters="proba = 0.0", equations=_POISSON_EQ, spike="p < proba",
                         name="TimedPoisson")
         super().__init__(geo, neuron, name=name, network=network)
@@ -740,7 +794,7 @@ class TimedPoissonPopulation(_Scheduled):
     def _custom_code(self):
         return CustomCode(
             code=_schedule_code("for _i in range({p}_proba.shape[0]):\n"
-                                "    {p}_proba[_i] = {p}_buffer[_sc_b, _i]\n"),
+                                "    {p}_proba[_i] = {p}__buffer[_sc_b, _i]\n"),
             args=("buffer", "sched", "period", "clock", "block"),
             replace=False,
         )
@@ -850,7 +904,6 @@ class HomogeneousCorrelatedSpikeTrains(_SpecificPopulation):
     def __init__(self, geometry, rates, corr, tau, schedule=None, period=-1.0, name=None,
                  refractory=None, *, network=None):
         who = "HomogeneousCorrelatedSpikeTrains" + (f" {name!r}" if name else "")
-        net = _network_of(network)
         tau = _finite_float(who, "tau", tau)
         if tau <= 0:
             raise NetworkError(f"{who}: tau must be > 0 ms, got {tau:g}")
@@ -876,7 +929,8 @@ class HomogeneousCorrelatedSpikeTrains(_SpecificPopulation):
         self._period_ms = _finite_float(who, "period", period)
         self._rates_v, self._corr_v, self._tau_init = rates, corr, tau
         self._mus_v, self._sigmas_v = self._correction(rates, corr, tau)
-        self._check_steps(who, net.dt)
+        if network is not None:   # else: the dt of the adopting network (_SpecificPopulation)
+            self._check_steps(who, network.dt)
         neuron = Neuron(
             parameters=(f"tau = {tau!r} : population\n"
                         f"mu = {float(self._mus_v[0])!r} : population\n"
@@ -935,23 +989,23 @@ class HomogeneousCorrelatedSpikeTrains(_SpecificPopulation):
         update = (
             "_hc_x = {p}_x[0]\n"
             "_hc_x = _hc_x + _dt * ({p}_mu[0] - _hc_x) / {p}_tau[0] + "
-            "math.sqrt(_dt / {p}_tau[0]) * {p}_sigma[0] * _rng_normal({p}_rng, 0.0, 1.0)\n"
+            "math.sqrt(_dt / {p}_tau[0]) * {p}_sigma[0] * _rng_normal({p}__rng, 0.0, 1.0)\n"
             "{p}_x[0] = _hc_x\n"
             "_hc_scale = 1000.0 / _dt\n"
             "for _i in range({p}_p.shape[0]):\n"
-            "    _hc_p = _hc_scale * _rng_uniform({p}_rng, 0.0, 1.0)\n"
+            "    _hc_p = _hc_scale * _rng_uniform({p}__rng, 0.0, 1.0)\n"
             "    {p}_p[_i] = _hc_p\n"
-            "    _hc_r = {p}_refr[_i]\n"
+            "    _hc_r = {p}__refr[_i]\n"
             "    if _hc_r > 0:\n"
-            "        {p}_refr[_i] = _hc_r - 1\n"
-            "        {p}_flag[_i] = False\n"
+            "        {p}__refr[_i] = _hc_r - 1\n"
+            "        {p}__flag[_i] = False\n"
             "    else:\n"
             "        _hc_sp = _hc_p < _hc_x\n"
-            "        {p}_flag[_i] = _hc_sp\n"
+            "        {p}__flag[_i] = _hc_sp\n"
             "        if _hc_sp:\n"
-            "            {p}_refr[_i] = int(math.floor({p}_refractory[_i] / _dt + 0.5))\n"
+            "            {p}__refr[_i] = " + refractory_steps("{p}__refractory[_i]") + "\n"
         )
-        schedule = _schedule_code("{p}_mu[0] = {p}_mus[_sc_b]\n{p}_sigma[0] = {p}_sigmas[_sc_b]\n")
+        schedule = _schedule_code("{p}_mu[0] = {p}__mus[_sc_b]\n{p}_sigma[0] = {p}__sigmas[_sc_b]\n")
         return CustomCode(code=schedule + update,
                           args=("mus", "sigmas", "sched", "period", "clock", "block"))
 

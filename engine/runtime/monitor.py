@@ -244,21 +244,23 @@ class Monitor:
             setattr(self, attr, new)
 
     def _buffers(self) -> dict[str, np.ndarray]:
-        """Arrays passed to the compiled loop, by argument name."""
+        """Arrays passed to the compiled loop, by argument name: ``_m0_v`` the
+        buffer of variable ``v``, ``_m0__rows`` (two underscores) the monitor's
+        own arrays (engine.codegen.monitor_code)."""
         m = f"_m{self.id}"
         out = {
-            f"{m}_active": self._active,
-            f"{m}_period": np.array([self._period_steps], dtype=np.int64),
-            f"{m}_offset": np.array([self._offset_steps], dtype=np.int64),
-            f"{m}_rows": self._rows,
-            f"{m}_ranks": self.ranks,
-            f"{m}_mask": self._mask,
-            f"{m}_spk_t": self._spk_t,
-            f"{m}_spk_i": self._spk_i,
-            f"{m}_spk_n": self._spk_n,
+            f"{m}__active": self._active,
+            f"{m}__period": np.array([self._period_steps], dtype=np.int64),
+            f"{m}__offset": np.array([self._offset_steps], dtype=np.int64),
+            f"{m}__rows": self._rows,
+            f"{m}__ranks": self.ranks,
+            f"{m}__mask": self._mask,
+            f"{m}__spk_t": self._spk_t,
+            f"{m}__spk_i": self._spk_i,
+            f"{m}__spk_n": self._spk_n,
         }
         if self.semi_vars:
-            out[f"{m}_pranks"] = self._post_ranks
+            out[f"{m}__pranks"] = self._post_ranks
         for v in self.local_vars + self.semi_vars + self.global_vars:
             dtype = self.population._arrays[v].dtype
             shape = ((0, self.ranks.size) if v in self.local_vars else

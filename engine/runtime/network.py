@@ -236,6 +236,8 @@ class Network:
         self._check_name("projection", name)
         if self._compiled:
             raise NetworkError("cannot add a projection after compile()")
+        proj.pre_population._check_ready()
+        proj.post_population._check_ready()
         if name is not None and any(p.name == name for p in self._projections):
             raise NetworkError(f"a projection named {name!r} already exists")
         missing = [c for c in proj.ir.constants if c not in self._constants]
@@ -274,6 +276,8 @@ class Network:
 
     def _register_monitor(self, mon, name) -> int:
         self._check_name("monitor", name)
+        if isinstance(getattr(mon, "population", None), Population):
+            mon.population._check_ready()
         if name is not None and any(m.name == name for m in self._monitors):
             raise NetworkError(f"a monitor named {name!r} already exists")
         self._monitors.append(mon)
@@ -479,6 +483,8 @@ class Network:
         """
         if not self._populations:
             raise NetworkError("the network is empty: create a population before compile()")
+        for p in list(self._populations):
+            p._check_ready()
         t0 = _time.perf_counter()
         if self._initial_state is None:
             self._convert_precision()
@@ -603,12 +609,17 @@ class Network:
 
     # -- running -----------------------------------------------------------------
     def _arrays_by_arg(self) -> dict[str, np.ndarray]:
+        """Every array the kernels may take, by its name in generated code:
+        ``_p0_v`` for attribute ``v`` of population 0, ``_p0__spk`` (two
+        underscores) for its internal arrays, ``_j0_w``/``_j0__row`` for a
+        projection's (engine.codegen.network_code). Model attributes never
+        start with ``_``: the two kinds cannot meet."""
         out = {}
         for p in self._populations:
             for k, v in p._arrays.items():
                 out[f"_p{p.id}_{k}"] = v
             for k, v in p._internals.items():
-                out[f"_p{p.id}_{k}"] = v
+                out[f"_p{p.id}__{k}"] = v
         for j in self._projections:
             k = f"_j{j.id}"
             for name, v in j._arrays.items():
@@ -621,12 +632,12 @@ class Network:
                             ("delays", getattr(j, "_delays", None)),
                             ("ring", getattr(j, "_ring", None))):
                 if v is not None:
-                    out[f"{k}_{name}"] = v
-            out[f"{k}_dsteps"] = np.array([j._delay_steps], dtype=np.int64)
+                    out[f"{k}__{name}"] = v
+            out[f"{k}__dsteps"] = np.array([j._delay_steps], dtype=np.int64)
             for name, v in j._extra.items():
-                out[f"{k}_{name}"] = v
+                out[f"{k}__{name}"] = v
             for name, v in getattr(j, "_learning_cache", {}).items():
-                out[f"{k}_{name}"] = v
+                out[f"{k}__{name}"] = v
         for m in self._monitors:
             out.update(m._buffers())
         for name, c in self._constants.items():

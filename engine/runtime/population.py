@@ -48,6 +48,28 @@ def _geometry(geometry) -> tuple[int, ...]:
     return geometry
 
 
+def _python_names(cls) -> frozenset:
+    """The public Python attributes of populations of class ``cls`` and of
+    views (model attributes may not take them, see _check_attribute_names)."""
+    public = {n for n in dir(cls) if not n.startswith("_")}
+    public |= {n for n in dir(PopulationView) if not n.startswith("_")}
+    return frozenset(public | cls._own_names)
+
+
+def _check_attribute_names(ir, kind: str, short: str, taken) -> None:
+    """Refuse a model attribute named like a Python attribute of the object
+    that will hold it (``size``, ``name``, ``get``...): ``pop.size`` would
+    read the population's own, silently, and ``pop.size = 2`` overwrite it.
+    Generated code has no such problem (its internal names cannot meet a
+    model's); only Python attribute access has."""
+    for spec in ir.variables:
+        if spec.name in taken:
+            raise NetworkError(
+                f"{ir.kind} model {ir.name!r}: its {spec.kind} '{spec.name}' has the name of "
+                f"an attribute every {kind} has ({short}.{spec.name}), so {short}.{spec.name} "
+                f"could not read or set it; rename it in the model, e.g. '{spec.name}_'")
+
+
 class _AttributeAccess:
     """Shared attribute logic of populations and views."""
 
@@ -85,6 +107,10 @@ class Population(_AttributeAccess):
     """
 
     _frozen_after_init = False
+    #: attributes a population sets on itself (besides its class's): a model
+    #: attribute of the same name could not be read as ``pop.<name>``
+    _own_names = frozenset({"geometry", "size", "neuron_type", "ir", "network", "id", "name",
+                            "spiking", "stop_condition", "stop_any", "population", "ranks"})
 
     def __init__(self, geometry, neuron, name=None, stop_condition=None, *, network=None):
         net = network if network is not None else active_network()
@@ -99,6 +125,8 @@ class Population(_AttributeAccess):
         self.ir = self.neuron_type.ir
         if self.ir.kind != "neuron":
             raise NetworkError(f"{self.ir.name!r} is a synapse model, not a neuron")
+        _check_attribute_names(self.ir, "population" if type(self) is Population
+                               else type(self).__name__, "pop", _python_names(type(self)))
         self._population = self
         self.network = net
         self.id = net._register_population(self, name)
@@ -150,6 +178,10 @@ class Population(_AttributeAccess):
         """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
         of a specific population; ``None``: generated from the neuron model."""
         return None
+
+    def _check_ready(self):
+        """Raise if this population cannot be used in its network (connected,
+        monitored, compiled): see ``_SpecificPopulation._check_ready``."""
 
     def _move_to(self, net, name=None) -> "Population":
         """Join ``net`` (``net.create(population=PoissonPopulation(...))``).

@@ -22,7 +22,7 @@ from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
 from engine.runtime.explicit_connectivity import ExplicitConnectivity
-from engine.runtime.population import Population, PopulationView
+from engine.runtime.population import Population, PopulationView, _check_attribute_names
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Projection", "Dendrite", "default_synapse"]
@@ -41,6 +41,20 @@ def default_synapse(spiking: bool) -> Synapse:
     if _DEFAULT_RATE is None:
         _DEFAULT_RATE = Synapse(psp="w * pre.r", name="DefaultRateCodedSynapse")
     return _DEFAULT_RATE
+
+
+#: attributes that projections (or their dendrites) set on themselves
+_PROJECTION_OWN = frozenset({"pre_population", "post_population", "pre", "post", "target",
+                             "synapse_type", "ir", "network", "id", "name", "rows",
+                             "connector_name", "connector_args", "proj", "post_rank"})
+
+
+def _python_names(cls) -> frozenset:
+    """The public Python attributes of projections of class ``cls`` and of
+    dendrites (model attributes may not take them, see _check_attribute_names)."""
+    public = {n for n in dir(cls) if not n.startswith("_")}
+    public |= {n for n in dir(Dendrite) if not n.startswith("_")}
+    return frozenset(public | _PROJECTION_OWN)
 
 
 def _as_synapse(synapse) -> Synapse | None:
@@ -99,6 +113,8 @@ class Projection(ExplicitConnectivity):
         self.ir = syn.ir
         if self.ir.kind != "synapse":
             raise NetworkError(f"{self.ir.name!r} is a neuron model, not a synapse")
+        _check_attribute_names(self.ir, "projection" if type(self) is Projection
+                               else type(self).__name__, "proj", _python_names(type(self)))
         self._check_compatible(spiking)
         self.network = net
         self.id = net._register_projection(self, name)
@@ -138,8 +154,10 @@ class Projection(ExplicitConnectivity):
         # spikes arrive in the conductance g_<target>, rates in sum(<target>)
         spiking_input = self._delivers_to_conductance(spiking)
         form = f"g_{self.target}" if spiking_input else f"sum({self.target})"
-        delivered = (f"g_{self.target}" in post._arrays if spiking_input
-                     else _reads_sum(post.ir, self.target))
+        # a g_<target> that is a parameter (NEST's g_L) or a value computed every
+        # step is not a conductance: ir.targets says which ones are
+        delivered = (f"g_{self.target}" in post._arrays and self.target in post.ir.targets
+                     if spiking_input else _reads_sum(post.ir, self.target))
         if not delivered:
             used = ", ".join(post.ir.targets) or "none"
             kind = "spiking" if spiking_input else "rate-coded"
@@ -149,6 +167,16 @@ class Projection(ExplicitConnectivity):
             elif not spiking_input and post.spiking:
                 hint = ("; a rate-coded population reaches a spiking one through a "
                         "CurrentInjection")
+            elif spiking_input and f"g_{self.target}" in post._arrays:
+                spec = post.ir.variable(f"g_{self.target}")
+                what = ("a parameter of the model: spikes would change it for good"
+                        if spec.kind == "parameter" else "computed anew every step by "
+                        "its equation: spikes would be overwritten")
+                raise NetworkError(
+                    f"{who}: the post-synaptic model {post.ir.name!r} has no target "
+                    f"{self.target!r} (its targets: {used}); '{spec.name}' is not a "
+                    f"conductance but {what}. Connect to one of its targets (see "
+                    "'Conductances g_<target>' in docs/model_language.md)")
             else:
                 hint = ""
             raise NetworkError(

@@ -93,9 +93,9 @@ class CurrentInjection(Projection):
     def _custom_code(self):
         # rows are post-synaptic neurons (the pre-synaptic population is rate-coded)
         return CustomCode(
-            code=("for _post in range({j}_row.shape[0] - 1):\n"
-                  "    for _syn in range({j}_row[_post], {j}_row[_post + 1]):\n"
-                  "        {post}_g_{target}[_post] += {pre}_r[{j}_col[_syn]]\n"),
+            code=("for _post in range({j}__row.shape[0] - 1):\n"
+                  "    for _syn in range({j}__row[_post], {j}__row[_post + 1]):\n"
+                  "        {post}_g_{target}[_post] += {pre}_r[{j}__col[_syn]]\n"),
             args=("row", "col"),
         )
 
@@ -156,23 +156,23 @@ class DecodingProjection(Projection):
     def _custom_code(self):
         return CustomCode(
             code=(
-                "_dp_slot = {j}_head[0]\n"
-                "_dp_W = {j}_hist.shape[0]\n"
-                "for _post in range({j}_hist.shape[1]):\n"
-                "    {j}_hist[_dp_slot, _post] = 0.0\n"
+                "_dp_slot = {j}__head[0]\n"
+                "_dp_W = {j}__hist.shape[0]\n"
+                "for _post in range({j}__hist.shape[1]):\n"
+                "    {j}__hist[_dp_slot, _post] = 0.0\n"
                 "_dp_multi = {j}_w.shape[0] > 1\n"
-                "for _k in range({pre}_nspk[0]):\n"
-                "    _pre = {pre}_spk[_k]\n"
-                "    for _syn in range({j}_row[_pre], {j}_row[_pre + 1]):\n"
-                "        {j}_hist[_dp_slot, {j}_col[_syn]] += {j}_w[_syn if _dp_multi else 0]\n"
-                "for _post in range({j}_hist.shape[1]):\n"
-                "    if {j}_npre[_post] > 0:\n"
+                "for _k in range({pre}__nspk[0]):\n"
+                "    _pre = {pre}__spk[_k]\n"
+                "    for _syn in range({j}__row[_pre], {j}__row[_pre + 1]):\n"
+                "        {j}__hist[_dp_slot, {j}__col[_syn]] += {j}_w[_syn if _dp_multi else 0]\n"
+                "for _post in range({j}__hist.shape[1]):\n"
+                "    if {j}__npre[_post] > 0:\n"
                 "        _acc = 0.0\n"
                 "        for _dp_s in range(_dp_W):\n"
-                "            _acc += {j}_hist[_dp_s, _post]\n"
-                "        {post}_sum_{target}[_post] += _acc / _dp_W * 1000.0 / _dt / "
-                "{j}_npre[_post]\n"
-                "{j}_head[0] = (_dp_slot + 1) % _dp_W\n"
+                "            _acc += {j}__hist[_dp_s, _post]\n"
+                "        {post}__sum_{target}[_post] += _acc / _dp_W * 1000.0 / _dt / "
+                "{j}__npre[_post]\n"
+                "{j}__head[0] = (_dp_slot + 1) % _dp_W\n"
             ),
             args=("row", "col", "w", "hist", "head", "npre"),
         )

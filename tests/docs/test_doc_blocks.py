@@ -297,9 +297,16 @@ def test_doc_block_runs(chain, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {"__name__": "__main__"}
+    import numpy as np
+
+    # numpy's default print options, whatever earlier tests or imports set
+    # (the quoted outputs are what a fresh interpreter prints)
+    defaults = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
+                    nanstr="nan", infstr="inf", sign="-", floatmode="maxprec", legacy=False)
     try:
-        for block in chain.blocks:
-            _run(block, namespace)
+        with np.printoptions(**defaults):
+            for block in chain.blocks:
+                _run(block, namespace)
     finally:
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")

@@ -48,12 +48,12 @@ the state from ``k*dt`` to ``(k+1)*dt``, as NEST's update step that ends at
 **Targets and weights.** Spikes arrive on ``exc`` and ``inh`` with weights
 >= 0 (a NEST weight ``w < 0`` is ``-w`` on ``inh``): mV for
 ``iaf_psc_delta``, pA for ``iaf_psc_*``, nS for ``iaf_cond_*``. The
-conductance models' names ``g_L``, ``g_ex``, ``g_in`` are NEST's; because
-they start with ``g_`` the engine also lists targets ``L``, ``ex``, ``in``
-for them (``model.ir.targets``): never connect to those (a projection on
-``L`` would add its weights to the leak conductance for good; on ``ex`` it
-would add them before the step's integration, not after as NEST does). Use
-``exc``/``inh`` only.
+conductance models' state names ``g_ex``, ``g_in`` are NEST's; because
+they are conductances that carry their value over, the engine also lists
+targets ``ex``, ``in`` for them (``model.ir.targets``; ``g_L``, a
+parameter, is not a target): never connect to those (a projection on ``ex``
+would add its weights before the step's integration, not after as NEST
+does). Use ``exc``/``inh`` only.
 """
 
 from __future__ import annotations

@@ -580,12 +580,9 @@ class _Checker:
                 self.add(key, f"post: {j['pre']!r} is {kinds[pre.spiking]} but {j['post']!r} is "
                               f"{kinds[post.spiking]}; a projection joins two spiking or two "
                               "rate-coded populations")
-            elif "does not use" in msg:
-                if pre.spiking:
-                    used = [v.name[2:] for v in post.ir.variables if v.name.startswith("g_")]
-                    form = f"g_{j['target']}"
-                else:
-                    used, form = list(post.ir.targets), f"sum({j['target']})"
+            elif "does not use" in msg or "has no target" in msg:
+                used = list(post.ir.targets)
+                form = f"g_{j['target']}" if pre.spiking else f"sum({j['target']})"
                 self.add(key, f"target: {j['target']!r} is never read by model "
                               f"{post.ir.name!r} of {j['post']!r} (no {form}); "
                               + (f"use one of {', '.join(map(repr, used))}" if used else

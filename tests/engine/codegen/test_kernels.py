@@ -87,9 +87,9 @@ def test_recurrent_projection_names_pre_and_post_arrays_apart():
     proj = net.connect(pop, pop, "exc")
     proj.fixed_probability(0.5, weights=0.5)
     code = net.generated_code(proj)
-    assert "_POST_g_exc" in code and "_PRE_spk" in code
+    assert "_POST_g_exc" in code and "_PRE__spk" in code
     header = net.generated_code().split(code.splitlines()[0])[0].splitlines()[-1]
-    assert "_POST_g_exc=_p0_g_exc" in header and "_PRE_spk=_p0_spk" in header
+    assert "_POST_g_exc=_p0_g_exc" in header and "_PRE__spk=_p0__spk" in header
 
 
 def test_generated_code_of_one_object():
@@ -97,7 +97,7 @@ def test_generated_code_of_one_object():
     src = net.generated_code(pops[0])
     assert src.count("def kernel(") == 1 and "_P_v" in src
     mon = mons[0]
-    assert "_M_spk_t" in net.generated_code(mon)
+    assert "_M__spk_t" in net.generated_code(mon)
     other = Network()
     foreign = other.create(1, neuron=Izhikevich)
     with pytest.raises(NetworkError, match="not a population, projection or monitor"):

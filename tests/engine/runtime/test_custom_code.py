@@ -24,8 +24,8 @@ class EveryKthStep(Population):
 
     def _custom_code(self):
         return CustomCode(
-            code=("for _i in range({p}_period.shape[0]):\n"
-                  "    {p}_flag[_i] = (_step % {p}_period[_i]) == 0\n"),
+            code=("for _i in range({p}__period.shape[0]):\n"
+                  "    {p}__flag[_i] = (_step % {p}__period[_i]) == 0\n"),
             args=("period",))
 
 
@@ -33,8 +33,8 @@ class CopyRate(Projection):
     """sum(target) of post neuron i += 2 * pre.r[i] (one to one)."""
 
     def _custom_code(self):
-        return CustomCode(code=("for _i in range({post}_sum_{target}.shape[0]):\n"
-                                "    {post}_sum_{target}[_i] += {j}_gain[0] * {pre}_r[_i]\n"),
+        return CustomCode(code=("for _i in range({post}__sum_{target}.shape[0]):\n"
+                                "    {post}__sum_{target}[_i] += {j}__gain[0] * {pre}_r[_i]\n"),
                           args=("gain",))
 
 
