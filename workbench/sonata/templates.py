@@ -269,12 +269,26 @@ def _find_nestml(name: str, components: dict) -> Path | None:
 
 
 def _nestml_neuron(path: Path, name, params: dict):
-    from workbench.nest.nestml import load_nestml
+    """A NESTML file's model; ``params`` use NESTML's names (mapped to the
+    engine's where the translator renamed one)."""
+    from workbench.nest.nestml import translate_nestml
 
     model_name = name[:-len("_nestml")] if name and name.endswith("_nestml") else name
-    neuron = load_nestml(path, model_name=model_name)
-    neuron = getattr(neuron, "neuron", neuron)
-    return _with_values(neuron, params, f"NESTML model {path.name}")
+    try:
+        info = translate_nestml(path, model_name=model_name)
+    except ImportError:
+        raise SonataError(f"NESTML model {path.name}: reading .nestml files needs NESTML's "
+                          "parser: pip install 'neuroworkbench[nestml]'") from None
+    settable = set(info.parameters) | set(info.state) | set(info.continuous_ports.values())
+    values = {}
+    for key, value in params.items():
+        engine_name = info.names.get(key, key)
+        if engine_name not in settable:
+            raise SonataError(f"NESTML model {path.name}: dynamics_params {key!r} is not a "
+                              f"parameter or state variable of {info.name!r} (it has "
+                              f"{', '.join(sorted(info.parameters + info.state))})")
+        values[engine_name] = value
+    return info.neuron, values
 
 
 def _engine_neuron(name: str, params: dict, components: dict):
