@@ -84,6 +84,9 @@ class _Group:
     dynamics_params: object
     engine: object = None          # the engine population
     spike_times: list = field(default_factory=list)
+    #: more SpikeSourceArrays for virtual nodes with several spikes in one step
+    #: (NEST delivers each; an engine source spikes at most once a step)
+    layers: list = field(default_factory=list)
 
     @property
     def virtual(self) -> bool:
@@ -168,8 +171,8 @@ class PointSimulator:
         self._first_start: float | None = None     # time of the first run()
         t0 = time.perf_counter()
         self._build_cells()
-        self._build_edges()
         self._build_inputs()
+        self._build_edges()
         self._build_recordings()
         self.build_seconds = time.perf_counter() - t0
 
@@ -295,18 +298,20 @@ class PointSimulator:
                 w = np.abs(weights[rows])
                 if post.model_template == "nest:parrot_neuron":
                     w = np.ones_like(w)         # a parrot repeats any spike, whatever its weight
-                name = _engine_name(f"{table.population}_{len(self.net.get_projections())}")
-                try:
-                    proj = self.net.connect(pre.engine, post.engine, target,
-                                            synapse=syn_models[syn_keys[k]], name=name)
-                    proj.from_arrays(self._rank_of[table.source][table.source_node_id[rows]],
-                                     self._rank_of[table.target][table.target_node_id[rows]],
-                                     w, delays[rows])
-                except SonataError:
-                    raise
-                except Exception as exc:
-                    raise SonataError(f"edges {table.population!r} ({pre.model_template} -> "
-                                      f"{post.model_template}): {exc}") from None
+                for layer, source in enumerate([pre.engine] + pre.layers):
+                    name = _engine_name(f"{table.population}_{len(self.net.get_projections())}")
+                    try:
+                        proj = self.net.connect(source, post.engine, target,
+                                                synapse=syn_models[syn_keys[k]], name=name)
+                        proj.from_arrays(
+                            self._rank_of[table.source][table.source_node_id[rows]],
+                            self._rank_of[table.target][table.target_node_id[rows]],
+                            w, delays[rows])
+                    except SonataError:
+                        raise
+                    except Exception as exc:
+                        raise SonataError(f"edges {table.population!r} ({pre.model_template} "
+                                          f"-> {post.model_template}): {exc}") from None
 
     def _edge_values(self, table: EdgeTable, synapses_dir):
         """Weight and delay per edge, and each edge's synapse (index into a list)."""
@@ -415,7 +420,27 @@ class PointSimulator:
                 self._current_clamp(spec, nodes, where)
         for group in self.groups:
             if group.virtual and any(group.spike_times):
-                group.engine.spike_times = group.spike_times
+                self._set_trains(group)
+
+    def _set_trains(self, group: _Group) -> None:
+        """Give a virtual group its trains; spikes sharing a node's step go to
+        extra sources (layer j: each node's j-th spike of a step), which the
+        edges leave from too, so each is delivered as in NEST."""
+        import engine
+
+        layers: list[list] = []
+        n = group.node_ids.size
+        for rank, times in enumerate(group.spike_times):
+            steps, counts = np.unique(np.round(np.asarray(times, dtype=float) / self.dt)
+                                      .astype(np.int64), return_counts=True)
+            for j in range(int(counts.max()) if counts.size else 0):
+                if len(layers) <= j:
+                    layers.append([[] for _ in range(n)])
+                layers[j][rank] = (steps[counts > j] * self.dt).tolist()
+        group.engine.spike_times = layers[0]
+        for j, trains in enumerate(layers[1:], start=1):
+            group.layers.append(self.net.create(
+                engine.SpikeSourceArray(trains), name=_engine_name(f"{group.engine.name}_{j}")))
 
     def _spike_input(self, spec, nodes, where) -> None:
         trains = read_spikes(spec["input_file"])

@@ -442,3 +442,16 @@ def test_the_seed_s_nestml_model_runs_by_its_nest_name(tmp_path):
     with pytest.raises(SonataError, match="'e' is not a parameter or state variable"):
         (tmp_path / "models" / "izh_d.json").write_text(json.dumps({"e": 2.0}))
         PointSimulator.from_config(config)
+
+
+def test_several_input_spikes_of_a_node_in_one_step_are_all_delivered(tmp_path):
+    """NEST delivers each of them (an engine source spikes at most once a
+    step): two spikes of inp1 in the step of 20 ms move net1 by 2 x -5 mV."""
+    config = make_network(tmp_path, edit=lambda c: c["inputs"].pop("step"))
+    write_spikes(tmp_path / "inputs.h5",
+                 {"inp": ([10.0, 19.97, 20.0, 20.0, 30.0], [0, 1, 1, 1, 2])})
+    sim = run(config)
+    _, times, v = read_report(tmp_path / "output" / "membrane.h5")["net"]
+    at = np.searchsorted(times, 21.5 - 1e-6)
+    assert v[at, 0] == pytest.approx(REST - 15.0, abs=1e-4)
+    assert len([g for g in sim.groups if g.virtual][0].layers) == 2
