@@ -37,246 +37,65 @@ Conventions (shared with the class front end, :mod:`engine.language.classes`)
 - ``min=``/``max=`` on a ``pre_spike``/``post_spike`` statement bound the
   synapse variable it changes (as ANNarchy does), so they land on its
   :class:`~engine.language.ir.VariableSpec`.
+
+Modules: :mod:`engine.language.string_decls` (declarations, values, the
+names a block sees), :mod:`engine.language.string_equations` (equations,
+events, spike/psp/refractory); this one reads functions, parameters and
+flags and assembles the IR.
 """
 
 from __future__ import annotations
 
 import ast
 import itertools
-import math
-import numbers
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sympy as sp
 
-from engine.errors import Diagnostic, EquationError, ModelError
+from engine.errors import Diagnostic, EquationError
 from engine.language.checks import (
     LOCALITY_FLAGS,
     Problem,
-    check_condition,
     check_flag,
     check_locality,
     check_method,
-    check_not_parameter,
     check_numeric,
-    check_refractory,
     check_user_name,
     find_cycles,
-    unknown_name_hint,
 )
-from engine.language.constants import is_constant_name
 from engine.language.expressions import (
-    DERIVATIVE_PREFIX,
-    LARGEST,
     MAX_CHARS,
     Prepared,
     Scope,
     UserFunction,
-    combine,
     convert,
     prepare,
-    solve_linear,
 )
 from engine.language.functions import FUNCTIONS
-from engine.language.ir import METHODS, Equation, ModelIR, SourceRef, VariableSpec
+from engine.language.ir import METHODS, ModelIR, SourceRef
 from engine.language.lines import (
     Flag,
     Line,
     Segment,
-    find_assignment,
     parse_flags,
     split_assignment,
     split_lines,
 )
-from engine.language.declarations import Parameter, Variable, _dtype_name
-from engine.language.random_draws import DISTRIBUTIONS, RandomDistribution, renumber_draws
-from engine.language.symbols import (
-    CONDUCTANCE, DT, T, conductance_targets, post_symbol, pre_symbol, sum_symbol, symbol,
-)
+from engine.language.declarations import Parameter, Variable
+from engine.language.random_draws import DISTRIBUTIONS, renumber_draws
+from engine.language.string_decls import _Decl, _dtype, _ModelScope, _python_value, _Statement
+from engine.language.string_equations import _EquationReader
+from engine.language.symbols import conductance_targets, symbol
 
 __all__ = ["build_ir"]
 
-_CONDUCTANCE = CONDUCTANCE
 _FUNCTION_HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<args>[^()]*)\)$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
-_G_TARGET = "g_target"
-_EVIDENT_TARGET = re.compile(
-    r"^(?:d(?P<ode>[A-Za-z]\w*)\s*/\s*dt|(?P<name>[A-Za-z]\w*))\s*[-+*/]?=")
 _UNSUPPORTED = ("axon_spike", "axon_reset", "pre_axon_spike")
 
 
-@dataclass
-class _Decl:
-    """A parameter or variable while the model is being read (mutable)."""
-
-    name: str
-    kind: str
-    source: SourceRef
-    locality: str = "local"
-    dtype: str = "float"
-    init: sp.Basic | None = None
-    min: sp.Basic | None = None
-    max: sp.Basic | None = None
-    defined_by: str | None = None  # 'ode', 'assign' or 'increment' (equations block)
-    defined_line: int | None = None
-    given: set = field(default_factory=set)  # flags already given (duplicates)
-
-    def spec(self) -> VariableSpec:
-        init = sp.Float(0.0) if self.init is None else self.init
-        return VariableSpec(name=self.name, kind=self.kind, locality=self.locality,
-                            dtype=self.dtype, init=init, min=self.min, max=self.max,
-                            source=self.source)
-
-
-@dataclass
-class _Statement:
-    """A statement of the equations block between the two passes."""
-
-    line: Line
-    block: str
-    target: str
-    kind: str  # 'ode' or 'assign'
-    op: str
-    lhs: Segment
-    rhs: Segment
-    lhs_prepared: Prepared | None
-    method: str | None = None
-    flags: frozenset = frozenset()
-
-
-def _python_value(value) -> sp.Basic:
-    """A Python value of the 5.x form (number, bool, distribution) as sympy.
-
-    Distribution objects must hold plain numbers: their conversion must
-    never see text.
-    """
-    if isinstance(value, bool):
-        return sp.true if value else sp.false
-    if isinstance(value, numbers.Integral):
-        value = int(value)
-        try:
-            float(value)
-        except OverflowError:
-            raise Problem("number too large",
-                          f"numbers must stay within the range of a double (at most "
-                          f"{LARGEST!r} in magnitude)") from None
-        return sp.Integer(value)
-    if isinstance(value, numbers.Real):
-        try:
-            value = float(value)
-        except OverflowError:
-            raise Problem("number too large") from None
-        if not math.isfinite(value):   # every finite double is fine (NEST's -DBL_MAX)
-            raise Problem(f"{value} is not a finite number")
-        return sp.Float(value)
-    if isinstance(value, RandomDistribution):
-        if not all(isinstance(p, numbers.Real) and not isinstance(p, bool)
-                   for p in value.params):
-            raise Problem(f"{value!r}: distribution parameters must be numbers here",
-                          "write the draw as text, e.g. 'Uniform(0.0, v_max)'")
-        return value._sympy_()
-    if isinstance(value, sp.Number) and value.is_finite:
-        return value
-    raise Problem(f"unsupported value {value!r}",
-                  "use a number, a random distribution or an expression string")
-
-
-def _dtype(value) -> str:
-    try:
-        return _dtype_name(value)
-    except ModelError as exc:
-        raise Problem(str(exc)) from None
-
-
-class _ModelScope(Scope):
-    """Names as seen from one block of the model being built.
-
-    ``mode='value'``: parameter values, ``init``/``min``/``max`` and the
-    refractory period may use numbers, parameters and network constants.
-    ``mode='equation'``: everything the model knows.
-    """
-
-    def __init__(self, builder: "_Builder", block: str, mode: str = "equation",
-                 draws: bool = True, what: str = ""):
-        self.b = builder
-        self.block = block
-        self.mode = mode
-        self.allow_draws = draws
-        self.what = what or block
-
-    def name(self, name: str) -> sp.Basic:
-        b = self.b
-        value_mode = self.mode == "value"
-        if name in ("t", "dt"):
-            if value_mode:
-                raise Problem(f"'{name}' cannot be used in {self.what}",
-                              f"{self.what} may only use numbers and parameters")
-            return T if name == "t" else DT
-        decl = b.lookup(name)
-        if decl is not None:
-            if value_mode and decl.kind != "parameter":
-                raise Problem(f"'{name}' is a variable and cannot be used in {self.what}",
-                              f"{self.what} may only use numbers and parameters")
-            return symbol(name)
-        if name == "pi":  # the number, unless the model declares its own 'pi'
-            return sp.pi
-        if name == _G_TARGET and self.block in ("pre_spike", "post_spike"):
-            return symbol(name)
-        if not value_mode and b.spiking_neuron and _CONDUCTANCE.match(name):
-            return b.conductance(name, self.block)
-        if is_constant_name(name):
-            b.constants.add(name)
-            return symbol(name)
-        raise Problem(f"unknown name '{name}'", self.unknown_hint(name))
-
-    def unknown_hint(self, name: str) -> str:
-        """The hint of an unknown name, knowing what the model has."""
-        b = self.b
-        if name[:1] == "d" and b.lookup(name[1:]) is not None:
-            return f"derivatives can only be written on the left-hand side: d{name[1:]}/dt = ..."
-        if name in ("pre", "post"):
-            return f"write {name}.<name>, e.g. {name}.r"
-        if name == "sum":
-            return "write sum(<target>), e.g. sum(exc)"
-        if _CONDUCTANCE.match(name) and b.kind == "neuron" and not b.spiking_neuron:
-            return "conductances g_<target> exist only in spiking neurons; use sum(<target>)"
-        return unknown_name_hint(name, self.known_names())
-
-    def known_names(self) -> list[str]:
-        names = [n for n, d in self.b.all_decls() if self.mode != "value"
-                 or d.kind == "parameter"]
-        return names + ([] if self.mode == "value" else ["t", "dt"])
-
-    def attribute(self, owner: str, attr: str) -> sp.Basic:
-        if self.b.kind != "synapse":
-            raise Problem(f"'{owner}.{attr}': pre. and post. are only available in synapses",
-                          "a neuron reads its inputs with sum(<target>) or g_<target>")
-        if self.mode == "value":
-            raise Problem(f"'{owner}.{attr}' cannot be used in {self.what}")
-        return pre_symbol(attr) if owner == "pre" else post_symbol(attr)
-
-    def sum(self, target: str) -> sp.Basic:
-        if self.b.kind != "neuron" or self.mode == "value":
-            raise Problem(f"sum() cannot be used in {self.what}"
-                          + (" of a synapse" if self.b.kind == "synapse" else ""),
-                          "sum(target) is the weighted input of a neuron's equations")
-        self.b.targets.add(target)
-        return sum_symbol(target)
-
-    def draw(self) -> int:
-        if not self.allow_draws:
-            raise Problem(f"random draws are not allowed in {self.what}")
-        return next(self.b.draws)
-
-    def user_function(self, name: str) -> UserFunction | None:
-        return self.b.functions.get(name)
-
-    def function_names(self) -> list[str]:
-        return super().function_names() + list(self.b.functions)
-
-
-class _Builder:
+class _Builder(_EquationReader):
     """Reads one text model, collecting diagnostics, then assembles the IR."""
 
     def __init__(self, model):
@@ -615,260 +434,6 @@ class _Builder:
                           "remove the flag, or use another name for a shared value")
         decl.locality = locality
 
-    # -- equations -----------------------------------------------------------------------
-    def read_equations(self) -> list[_Statement]:
-        block = "equations"
-        raw = self.model.equations
-        if hasattr(raw, "equation") and hasattr(raw, "method"):
-            raw = [raw]  # a single Variable (ANNarchy 5 accepts it)
-        if raw is not None and not isinstance(raw, (str, list, tuple)):
-            self.report(block, None, Problem(
-                f"equations must be a string or a list, not {type(raw).__name__}"))
-            return []
-        statements = []
-        for line, flags in self.lines(block, raw):
-            try:
-                st = self.declare_statement(line, block)
-            except Problem as p:
-                self.report(block, line, p.at(line.body.col))
-                self.salvage_target(line, block)
-                continue
-            decl = self.lookup(st.target)
-            for flag in flags:
-                try:
-                    self.apply_flag(decl, flag, block, st.kind == "ode", st, line)
-                except Problem as p:
-                    self.report(block, line, p.at(flag.col))
-            statements.append(st)
-        return statements
-
-    def declare_statement(self, line: Line, block: str) -> _Statement:
-        """First pass over an equation: its target and kind, registering the variable."""
-        asg = split_assignment(line.body)
-        lhs = self.prepare_lhs(asg.lhs)
-        derivatives = lhs.derivatives
-        if derivatives:
-            target, col = derivatives[0][0], asg.lhs.col + derivatives[0][1]
-            kind = "ode"
-        elif isinstance(lhs.tree.body, ast.Name):
-            target, col, kind = lhs.tree.body.id, asg.lhs.col, "assign"
-        else:
-            raise Problem("the left-hand side must be a variable name or contain d<name>/dt",
-                          "write 'x = expression', 'dx/dt = expression' or "
-                          "'tau*dx/dt + x = expression'", col=asg.lhs.col)
-        try:
-            check_user_name(target, "variable name")
-            what = "ODE" if kind == "ode" else "assignment"
-            check_not_parameter(target, self.true_parameters(), what)
-        except Problem as p:
-            raise p.at(col)
-        # declare the target first, so a later mistake on this line does not
-        # turn every use of the variable into an "unknown name"
-        decl = self.lookup(target)
-        if decl is None:
-            decl = _Decl(target, "variable", self.source(block, line, col))
-            self.variables[target] = decl
-        if len(derivatives) > 1:
-            raise Problem("the derivative appears twice on the left-hand side",
-                          "write one derivative per equation",
-                          col=asg.lhs.col + derivatives[1][1])
-        if kind == "ode" and asg.op != "=":
-            raise Problem(f"an ODE is written with '=', not '{asg.op}'", col=asg.op_col)
-        defines = "increment" if asg.op != "=" else kind
-        previous = decl.defined_by
-        if previous is None:
-            decl.defined_by, decl.defined_line = defines, line.line
-        elif defines != "increment" and previous == "increment":
-            raise Problem(f"'{target}' is defined after being incremented on line "
-                          f"{decl.defined_line}",
-                          "write the definition before the increments", col=col)
-        elif defines != "increment":
-            raise Problem(f"'{target}' is defined twice (first on line {decl.defined_line})",
-                          "give each variable one equation; use += to add to it", col=col)
-        elif previous == "ode":
-            raise Problem(f"'{target}' is integrated by an ODE and cannot be "
-                          "incremented in the same block",
-                          "add the term to the ODE's right-hand side", col=col)
-        return _Statement(line, block, target, kind, asg.op, asg.lhs, asg.rhs, lhs)
-
-    def salvage_target(self, line: Line, block: str) -> None:
-        """Declare the evident target of a broken statement (``r = `` declares ``r``).
-
-        Without it, one mistake would also turn every use of the variable
-        into an "unknown name" error.
-        """
-        m = _EVIDENT_TARGET.match(line.body.text)
-        if m is None:
-            return
-        name = m["ode"] or m["name"]
-        if self.lookup(name) is None and name not in self.true_parameters():
-            try:
-                check_user_name(name)
-            except Problem:
-                return
-            self.variables[name] = _Decl(name, "variable", self.source(block, line))
-
-    def prepare_lhs(self, seg: Segment) -> Prepared:
-        try:
-            return prepare(seg.text, lhs=True)
-        except Problem as p:
-            raise p.shifted(seg.col)
-
-    def convert_statement(self, st: _Statement) -> Equation:
-        """Second pass: the right-hand side, solved for the derivative if needed."""
-        scope = _ModelScope(self, st.block)
-        rhs = self.expression(st.rhs, scope)
-        check_numeric(rhs, "the right-hand side")
-        if st.kind == "ode":
-            body = st.lhs_prepared.tree.body
-            if not (isinstance(body, ast.Name) and body.id.startswith(DERIVATIVE_PREFIX)):
-                unknown = sp.Dummy("derivative")
-                lhs = self.expression(st.lhs, scope, st.lhs_prepared,
-                                      bindings={DERIVATIVE_PREFIX + "0": unknown})
-                try:
-                    rhs = solve_linear(lhs, rhs, unknown)
-                except Problem as p:
-                    raise p.at(st.lhs.col)
-        elif st.op != "=":
-            try:
-                rhs = combine(st.op[0], self.target_symbol(st.target), rhs)
-            except Problem as p:
-                raise p.at(st.rhs.col)
-        return Equation(st.target, st.kind, rhs, method=st.method, flags=st.flags,
-                        source=self.source(st.block, st.line, st.lhs.col))
-
-    def target_symbol(self, target: str) -> sp.Basic:
-        if target.startswith("post."):
-            return post_symbol(target[5:])
-        return symbol(target)
-
-    # -- events (reset, pre_spike, post_spike) -----------------------------------------
-    def read_events(self, block: str, raw) -> list[Equation]:
-        if raw is not None and not isinstance(raw, (str, list, tuple)):
-            self.report(block, None, Problem(f"{block} must be a string, "
-                                             f"not {type(raw).__name__}"))
-            return []
-        out = []
-        for line, flags in self.lines(block, raw):
-            try:
-                out.append(self.event_statement(line, flags, block))
-            except Problem as p:
-                self.report(block, line, p.at(line.body.col))
-        return out
-
-    def event_statement(self, line: Line, flags: list[Flag], block: str) -> Equation:
-        asg = split_assignment(line.body)
-        lhs = self.prepare_lhs(asg.lhs)
-        node = lhs.tree.body
-        if lhs.derivatives:
-            raise Problem(f"ODEs are not allowed in {block}",
-                          "move the ODE to the equations block", col=asg.lhs.col)
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            owner, attr = node.value.id, node.attr
-            if self.kind != "synapse" or block == "reset":
-                raise Problem(f"'{owner}.{attr}' can only be changed by synapses",
-                              col=asg.lhs.col)
-            if owner == "pre":
-                raise Problem(f"a synapse cannot change 'pre.{attr}'",
-                              "only post.<name> and the synapse's own variables",
-                              col=asg.lhs.col)
-            if attr.startswith("_"):
-                raise Problem(f"names starting with '_' are not allowed ('{attr}')",
-                              col=asg.lhs.col)
-            target = f"post.{attr}"
-        elif isinstance(node, ast.Name):
-            target = node.id
-        else:
-            raise Problem("the left-hand side must be a variable name",
-                          col=asg.lhs.col)
-        if "." not in target and not (target == _G_TARGET and block != "reset"):
-            check_not_parameter(target, self.true_parameters(), f"assignment in {block}")
-            if self.lookup(target) is None:
-                if self.spiking_neuron and _CONDUCTANCE.match(target):
-                    self.conductance(target, block)
-                else:
-                    raise Problem(f"unknown name '{target}'",
-                                  _ModelScope(self, block).unknown_hint(target), col=asg.lhs.col)
-        statement = _Statement(line, block, target, "assign", asg.op, asg.lhs, asg.rhs, lhs)
-        decl = self.lookup(target)
-        for flag in flags:
-            try:
-                if flag.name in ("min", "max") and decl is None:
-                    raise Problem(f"bounds apply only to the synapse's own variables, "
-                                  f"not '{target}'")
-                self.apply_flag(decl, flag, block, False, statement, line)
-            except Problem as p:
-                self.report(block, line, p.at(flag.col))
-        return self.convert_statement(statement)
-
-    # -- single expressions ----------------------------------------------------------
-    def single(self, block: str, raw, what: str) -> tuple[sp.Basic | None, Line | None]:
-        """A block holding one expression (``spike``, ``psp``)."""
-        if raw is None:
-            return None, None
-        if not isinstance(raw, str):
-            self.report(block, None, Problem(f"{block} must be a string, "
-                                             f"not {type(raw).__name__}"))
-            return None, None
-        lines = self.lines(block, raw)
-        if not lines:
-            return None, None
-        if len(lines) > 1:
-            self.report(block, lines[1][0], Problem(f"{block} must be a single {what}",
-                                                    col=lines[1][0].body.col))
-            return None, None
-        line = lines[0][0]
-        try:
-            if line.flags is not None:
-                raise Problem(f"{block} takes no flags", col=line.flags.col)
-            found = find_assignment(line.body)
-            if found is not None:
-                raise Problem(f"{block} must be a {what}, not an assignment",
-                              "use '==' to compare" if block == "spike" else "",
-                              col=line.body.col + found[0])
-            return self.expression(line.body, _ModelScope(self, block)), line
-        except Problem as p:
-            self.report(block, line, p.at(line.body.col))
-            return None, line
-
-    def read_spike(self) -> sp.Basic | None:
-        expr, line = self.single("spike", self.model.spike, "condition")
-        if expr is None:
-            return None
-        try:
-            check_condition(expr)
-        except Problem as p:
-            self.report("spike", line, p.at(line.body.col))
-            return None
-        return expr
-
-    def read_refractory(self) -> sp.Basic | None:
-        raw = self.model.refractory
-        if raw is None:
-            return None
-        block = "refractory"
-        line = None
-        try:
-            if not self.spiking_neuron:
-                raise Problem("a refractory period needs a spike condition",
-                              "add spike=..., or remove refractory")
-            if isinstance(raw, str):
-                lines = self.lines(block, raw)
-                if len(lines) != 1 or lines[0][0].flags is not None:
-                    raise Problem("refractory must be one number or expression")
-                line = lines[0][0]
-                scope = _ModelScope(self, block, mode="value", draws=False,
-                                    what="the refractory period")
-                expr = self.expression(line.body, scope)
-            else:
-                if isinstance(raw, bool):
-                    raise Problem("refractory must be a number of milliseconds")
-                expr = _python_value(raw)
-            check_refractory(expr)
-            return expr
-        except Problem as p:
-            self.report(block, line, p.at(None if line is None else line.body.col))
-            return None
 
     # -- assembling ----------------------------------------------------------------------
     def build(self) -> ModelIR:

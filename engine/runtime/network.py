@@ -6,26 +6,26 @@ Python module holding the whole simulation loop (see
 :mod:`engine.codegen.network_code`), writes it to the on-disk cache and lets
 Numba compile it (or load machine code compiled by an earlier process).
 Python only runs between calls of that loop.
+
+The class is split by concern: :mod:`engine.runtime.network_layout` (what
+the code generator is told, the arrays the kernels take) and
+:mod:`engine.runtime.network_run` (running in chunks, simulate) hold its
+base classes; saving, copies, parallel runs and callbacks live in
+:mod:`engine.runtime.io`, :mod:`engine.runtime.parallel` and
+:mod:`engine.runtime.callbacks`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time as _time
 
 import numpy as np
 
 from engine.codegen.cache import cache_dir
-from engine.codegen.rng import seed_state
-from engine.codegen.synapse_code import needs_delayed_events
-from engine.codegen.network_code import (
-    PAR_MIN_SYNAPSES,
-    STATUS_NONFINITE, STATUS_STOP, MonitorLayout, NetworkLayout,
-    PopulationLayout, ProjectionLayout, generate_network_code,
-)
+from engine.codegen.network_code import generate_network_code
 from engine.runtime.kernels import CompiledKernels, KernelMismatch, terminal_progress
-from engine.errors import CompilationError, NetworkError, NumericalError
+from engine.errors import CompilationError, NetworkError
 from engine.language.conditions import parse_stop_condition
 from engine.runtime import active, callbacks, parallel
 from engine.runtime import io as state_files
@@ -33,15 +33,14 @@ from engine.runtime.bold import BoldMonitor
 from engine.runtime.constant import Constant
 from engine.runtime.live import LiveState
 from engine.runtime.monitor import Monitor
+from engine.runtime.network_layout import _NetworkLayout
+from engine.runtime.network_run import _NetworkRun
 from engine.runtime.population import Population, PopulationView
 from engine.runtime.projection import Projection
 
 __all__ = ["Network"]
 
 log = logging.getLogger("engine.compile")
-
-#: steps are counted in int64 (2**62: room for arithmetic on them)
-_MAX_STEPS = 2**62
 
 _DEFAULTS = {
     "dt": 1.0,
@@ -53,7 +52,7 @@ _DEFAULTS = {
 }
 
 
-class Network:
+class Network(_NetworkLayout, _NetworkRun):
     """A network of populations, simulated by generated Numba code.
 
     Parameters
@@ -411,62 +410,6 @@ class Network:
             p.disable_learning()
 
     # -- compile -----------------------------------------------------------------
-    def _delay_mode(self, proj) -> str:
-        if not proj.uniform_delay:
-            if proj.pre_population.spiking and needs_delayed_events(proj.ir):
-                return "events"   # each synapse's event runs when its spike arrives
-            return "synapse"
-        return "uniform" if proj._delay_steps > 1 else "none"
-
-    def _history_needs(self):
-        """Per population: (spike history depth, rate history depth)."""
-        spk = {p.id: 0 for p in self._populations}
-        rate = {p.id: 0 for p in self._populations}
-        for j in self._projections:
-            mode = self._delay_mode(j)
-            pid = j.pre_population.id
-            if j.pre_population.spiking and mode in ("uniform", "events"):
-                spk[pid] = max(spk[pid], j.max_delay_steps)
-            if not j.pre_population.spiking and mode != "none":
-                rate[pid] = max(rate[pid], j.max_delay_steps)
-        return spk, rate
-
-    def _layout(self) -> NetworkLayout:
-        for j in self._projections:
-            j._require_connected()
-        spk, rate = self._history_needs()
-        pops = tuple(
-            PopulationLayout(
-                key=f"p{p.id}", label=p.name, ir=p.ir,
-                refractory_from_array=p.refractory_from_array,
-                stop_condition=p.stop_condition, stop_any=p.stop_any,
-                spike_history=spk[p.id] > 0, rate_history=rate[p.id] > 0,
-                custom=p._custom_code(),
-            )
-            for p in self._populations
-        )
-        projs = tuple(
-            ProjectionLayout(key=f"j{j.id}", label=j.name, ir=j.ir,
-                             pre_key=f"p{j.pre_population.id}",
-                             post_key=f"p{j.post_population.id}", target=j.target,
-                             spiking=j.pre_population.spiking, delay_mode=self._delay_mode(j),
-                             custom=j._custom_code(),
-                             parallel=(self._threads() > 1 and not j.pre_population.spiking
-                                       and _synapses(j) >= PAR_MIN_SYNAPSES),
-                             dense_rows=(j.pre_population.spiking and _synapses(j) > 0
-                                         and _has_dense_rows(j._row_ptr, j._col)))
-            for j in self._projections
-        )
-        mons = tuple(
-            MonitorLayout(key=f"m{m.id}", pop_key=(f"j{m.projection.id}" if m.projection
-                                                    is not None else f"p{m.population.id}"),
-                          local_vars=tuple(m.local_vars), global_vars=tuple(m.global_vars),
-                          spikes=m.records_spikes, semi_vars=tuple(m.semi_vars))
-            for m in self._monitors
-        )
-        return NetworkLayout(pops, mons, projs, default_method=self._config["method"],
-                             check_finite=self._config["check_finite"])
-
     def compile(self, directory=None, clean=False, silent=True, **_ignored):
         """Generate, cache and compile the network's kernels.
 
@@ -540,50 +483,6 @@ class Network:
                  kernels.unique, kernels.counts["compiled"] + kernels.counts["helper"],
                  kernels.counts["helper"], kernels.counts["disk"], t2 - t1, t1 - t0)
 
-    def _array_types(self) -> dict:
-        """``name -> (dtype, ndim)`` of every array the kernels may take."""
-        return {name: (a.dtype.name, a.ndim) for name, a in self._arrays_by_arg().items()}
-
-    def _allocate_scratch(self, code):
-        """Buffers the kernels write and read within one step (random draws)."""
-        arrays = self._arrays_by_arg()
-        self._scratch = {name: np.empty(arrays[like].shape[0], dtype=dtype)
-                         for name, (dtype, like) in code.scratch.items()}
-
-    def _allocate_delay_buffers(self):
-        """Spike/rate histories of pre populations and per-synapse delay rings."""
-        spk, rate = self._history_needs()
-        fdt = self._float_dtype
-        for p in self._populations:
-            for k in ("hist", "hist_n", "rhist"):
-                p._internals.pop(k, None)
-            if spk[p.id]:
-                p._internals["hist"] = np.zeros((spk[p.id], p.size), dtype=np.int32)
-                p._internals["hist_n"] = np.zeros(spk[p.id], dtype=np.int64)
-            if rate[p.id]:
-                p._internals["rhist"] = np.tile(p._arrays["r"], (rate[p.id], 1)).astype(fdt)
-        for j in self._projections:
-            j._ring = None
-            if self._delay_mode(j) == "synapse" and j.pre_population.spiking:
-                j._ring = np.zeros((j.max_delay_steps + 1, j.post_population.size), dtype=fdt)
-            for name, arr in list(j._arrays.items()):
-                if arr.dtype.kind == "f" and arr.dtype != fdt:
-                    j._arrays[name] = arr.astype(fdt)
-            j._rng = seed_state(np.random.SeedSequence([self.seed, 4, j.id]))
-            j._learning_cache = j._learning_arrays()
-            if self._delay_mode(j) == "events":
-                j._learning_cache.update(j._delay_event_index())
-
-    def _convert_precision(self):
-        fdt = self._float_dtype
-        for p in self._populations:
-            for name, arr in list(p._arrays.items()):
-                if arr.dtype.kind == "f" and arr.dtype != fdt:
-                    p._arrays[name] = arr.astype(fdt)
-            for name, arr in list(p._internals.items()):
-                if arr.dtype.kind == "f" and arr.dtype != fdt:
-                    p._internals[name] = arr.astype(fdt)
-
     def generated_code(self, of=None) -> str:
         """The generated Python source of the kernels (readable), in call order.
 
@@ -606,245 +505,6 @@ class Network:
         owner = f"{prefix}{of.id}"
         kernels = [k for k in code.kernels + list(code.applies.values()) if k.owner == owner]
         return "\n".join(k.source for k in kernels)
-
-    # -- running -----------------------------------------------------------------
-    def _arrays_by_arg(self) -> dict[str, np.ndarray]:
-        """Every array the kernels may take, by its name in generated code:
-        ``_p0_v`` for attribute ``v`` of population 0, ``_p0__spk`` (two
-        underscores) for its internal arrays, ``_j0_w``/``_j0__row`` for a
-        projection's (engine.codegen.network_code). Model attributes never
-        start with ``_``: the two kinds cannot meet."""
-        out = {}
-        for p in self._populations:
-            for k, v in p._arrays.items():
-                out[f"_p{p.id}_{k}"] = v
-            for k, v in p._internals.items():
-                out[f"_p{p.id}__{k}"] = v
-        for j in self._projections:
-            k = f"_j{j.id}"
-            for name, v in j._arrays.items():
-                out[f"{k}_{name}"] = v
-            # (before compile() some arrays do not exist yet: generated_code())
-            col = getattr(j, "_col", None)
-            for name, v in (("row", getattr(j, "_row_ptr", None)),
-                            ("col", None if col is None else col.view(np.uint32)),  # unsigned
-                            ("rng", getattr(j, "_rng", None)),
-                            ("delays", getattr(j, "_delays", None)),
-                            ("ring", getattr(j, "_ring", None))):
-                if v is not None:
-                    out[f"{k}__{name}"] = v
-            out[f"{k}__dsteps"] = np.array([j._delay_steps], dtype=np.int64)
-            for name, v in j._extra.items():
-                out[f"{k}__{name}"] = v
-            for name, v in getattr(j, "_learning_cache", {}).items():
-                out[f"{k}__{name}"] = v
-        for m in self._monitors:
-            out.update(m._buffers())
-        for name, c in self._constants.items():
-            out[f"_c_{name}"] = c._array
-        out.update(getattr(self, "_scratch", {}))
-        return out
-
-    def _threads(self) -> int:
-        """Threads the compiled loop may use: num_threads, at most Numba's pool."""
-        import numba
-
-        return max(1, min(int(self._config["num_threads"]), numba.config.NUMBA_NUM_THREADS))
-
-    def _call(self, kernels, code, n_steps, until):
-        if code.parallel:  # a prange inside: the pool size for this call
-            import numba
-
-            numba.set_num_threads(self._threads())
-        for m in self._monitors:
-            m._ensure_spike_room()
-        stops = kernels.stop_kernels()
-        selected = np.zeros(len(code.kernels), dtype=np.uint8)
-        if until:
-            mask = getattr(self, "_until_mask", None)
-            start = kernels.n_body
-            for n, k in enumerate(stops):
-                selected[start + n] = 1 if mask is None else mask[int(k.owner[1:])]
-        try:
-            return kernels.run(self._arrays_by_arg(), n_steps, self.current_step, self.dt,
-                               until, selected)
-        except KernelMismatch:
-            # an array changed type (precision, a replaced array): regenerate
-            self._build_module()
-            return self._module.run(self._arrays_by_arg(), n_steps, self.current_step,
-                                    self.dt, until, selected)
-
-    def _ensure_module(self):
-        if not self._compiled:
-            raise NetworkError("the network is not compiled: call net.compile() first")
-        if self._module is None:
-            self._build_module()
-
-    def _run(self, n_steps: int, until: int = 0) -> int:
-        """Run up to ``n_steps`` steps in chunks (engine.runtime.live); returns
-        the steps done (fewer after ``stop()`` or a met stop condition)."""
-        self._ensure_module()
-        live = self._live
-        done_total = 0
-        with live.interrupt_guard():
-            while done_total < n_steps and not live.stop_requested:
-                chunk = live.chunk_steps(n_steps - done_total)
-                first = self.current_step
-                t0 = _time.perf_counter()
-                met = self._run_chunk(chunk, until)
-                done = self.current_step - first
-                done_total += done
-                live.after_chunk(self, first, done, _time.perf_counter() - t0)
-                if met:
-                    break
-        if live.stop_requested and done_total < n_steps:
-            live.emit(self, "stopped", first_step=self.current_step)
-        return done_total
-
-    def _run_chunk(self, n_steps: int, until: int) -> bool:
-        """One chunk: the compiled loop until ``n_steps`` are done; True if a
-        stop condition (``simulate_until``) was met."""
-        for m in self._monitors:
-            m._open_chunk(self.current_step, n_steps)
-        done_total = 0
-        try:
-            while done_total < n_steps:
-                done, status, info = self._call(self._module, self._code,
-                                                 n_steps - done_total, until)
-                self.current_step += int(done)
-                done_total += int(done)
-                # STATUS_GROW: a spike buffer grows before the next call
-                if status == STATUS_NONFINITE:
-                    err = self._nonfinite_error(int(self._code.kernels[int(info)].owner[1:]))
-                    self._live.emit(self, "error", error=err)
-                    raise err
-                elif status == STATUS_STOP:
-                    return True
-        finally:
-            for m in self._monitors:
-                m._close_chunk()
-        return False
-
-    # -- live control (engine.runtime.live) -----------------------------------------
-    @contextlib.contextmanager
-    def _one_run(self, n_steps, report=None, report_period=1.0):
-        """Around one simulate()/simulate_until()/step(): a fresh stop flag,
-        progress reports, ``running``."""
-        self._ensure_module()
-        self._live.begin(self, n_steps, report, report_period)
-        try:
-            yield
-        finally:
-            self._live.end(self)
-
-    def stop(self):
-        """End the current ``simulate()`` after its chunk (at most ~50 ms of
-        wall time); safe to call from another thread. The network's time,
-        state and monitors stay consistent and it can run again."""
-        self._live.request_stop()
-
-    @property
-    def running(self) -> bool:
-        """True while a ``simulate()`` of this network is in progress."""
-        return self._live.running
-
-    def on(self, event: str, fn=None):
-        """Call ``fn(event)`` on ``event``: ``'compiled'``, ``'reset'``,
-        ``'loaded'``, ``'chunk'`` (after each chunk of a run: ``event.first_step``,
-        ``event.last_step``), ``'stopped'`` or ``'error'`` (``event.error``).
-        Returns ``fn``; without ``fn``, a decorator."""
-        return self._live.on(event, fn)
-
-    def off(self, event: str, fn):
-        """Stop calling ``fn`` on ``event``."""
-        self._live.off(event, fn)
-
-    def _nonfinite_error(self, pop_id: int) -> NumericalError:
-        pop = self._populations[pop_id]
-        step = self.current_step - 1
-        for spec in pop.ir.variables:
-            arr = pop._arrays[spec.name]
-            if arr.dtype.kind != "f":
-                continue
-            bad = np.flatnonzero(~np.isfinite(arr))
-            if bad.size:
-                r = int(bad[0])
-                what = "NaN" if np.isnan(arr[r]) else "infinite"
-                who = "" if spec.locality == "global" else f" of neuron {r}"
-                return NumericalError(
-                    f"population {pop.name!r}: variable '{spec.name}'{who} became {what} "
-                    f"at t = {step * self.dt:g} ms (step {step}); {bad.size} value(s) affected. "
-                    "Check the equations and parameters (a division by zero, an exp() "
-                    "overflow, or a dt too large for the method)."
-                )
-        return NumericalError(f"population {pop.name!r}: a non-finite value appeared at "
-                              f"t = {step * self.dt:g} ms")
-
-    def _steps_for(self, duration) -> int:
-        try:
-            duration = float(duration)
-        except (TypeError, ValueError):
-            raise NetworkError(f"duration must be a number of ms, got {duration!r}") from None
-        if duration < 0 or not np.isfinite(duration):
-            raise NetworkError(f"duration must be a finite number >= 0 ms, got {duration}")
-        steps = int(round(duration / self.dt))
-        if abs(steps * self.dt - duration) > 1e-6 * self.dt:
-            steps = int(np.ceil(duration / self.dt))
-        if self.current_step + steps >= _MAX_STEPS:
-            raise NetworkError(f"{duration} ms is {steps:.3g} steps of dt = {self.dt} ms: the "
-                               f"step counter holds at most {_MAX_STEPS:.3g} steps")
-        return steps
-
-    def simulate(self, duration, measure_time=False, report=None, report_period=1.0):
-        """Run for ``duration`` ms (rounded to whole steps).
-
-        The run goes in chunks of about 50 ms of wall time: :meth:`stop`
-        (from any thread) and Ctrl-C end it between two chunks, with the
-        network consistent. ``report``: ``'text'`` prints the progress, a
-        callable receives a :class:`~engine.runtime.live.Progress`, every
-        ``report_period`` seconds and once at the end.
-        """
-        t0 = _time.perf_counter()
-        n_steps = self._steps_for(duration)
-        with self._one_run(n_steps, report, report_period):
-            self._simulate_steps(n_steps)
-        elapsed = _time.perf_counter() - t0
-        self.timings["simulate"] = elapsed
-        if measure_time:
-            print(f"Simulating {duration} ms took {elapsed:.4f} s.")
-
-    def simulate_until(self, max_duration, population, operator="and", measure_time=False):
-        """Run until the stop condition of ``population`` (or of all/any of a list) holds.
-
-        Returns the simulated duration in ms.
-        """
-        pops = population if isinstance(population, (list, tuple)) else [population]
-        if operator not in ("and", "or"):
-            raise NetworkError(f"operator must be 'and' or 'or', got {operator!r}")
-        mask = np.zeros(len(self._populations), dtype=np.uint8)
-        for p in pops:
-            if not isinstance(p, Population) or p.network is not self:
-                raise NetworkError(f"{p!r} is not a population of this network")
-            if p.stop_condition is None:
-                raise NetworkError(f"population {p.name!r} has no stop_condition; "
-                                   "give one to create(..., stop_condition='r > 1 : any')")
-            mask[p.id] = 1
-        self._until_mask = mask  # by population id: which stop kernels take part
-        t0 = _time.perf_counter()
-        n_steps = self._steps_for(max_duration)
-        try:
-            with self._one_run(n_steps):
-                steps = self._run(n_steps, until=1 if operator == "and" else 2)
-        finally:
-            self._until_mask = None
-        if measure_time:
-            print(f"Simulating took {_time.perf_counter() - t0:.4f} s.")
-        return steps * self.dt
-
-    def step(self):
-        """Run exactly one step of ``dt``."""
-        with self._one_run(1):
-            self._run(1)
 
     # -- save/load, copies, parallel runs, callbacks ------------------------------
     # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
@@ -936,22 +596,3 @@ class Network:
 
 
 active.set_network_factory(Network)
-
-
-def _synapses(j) -> int:
-    """Stored synapses of a projection (0 when it has no CSR, e.g. custom code)."""
-    col = getattr(j, "_col", None)
-    return 0 if col is None or getattr(j, "_row_ptr", None) is None else int(col.shape[0])
-
-
-def _has_dense_rows(row_ptr: np.ndarray, col: np.ndarray, min_len: int = 8) -> bool:
-    """Whether some row of a CSR (columns strictly ascending within a row) is
-    one run of at least ``min_len`` consecutive columns (all-to-all rows):
-    then the generated delivery gets a dense, vectorised branch. O(rows)."""
-    lens = np.diff(row_ptr)
-    rows = np.flatnonzero(lens >= min_len)
-    if rows.size == 0:
-        return False
-    first = col[row_ptr[rows]].astype(np.int64)
-    last = col[row_ptr[rows + 1] - 1].astype(np.int64)
-    return bool(np.any(last - first == lens[rows] - 1))

@@ -22,6 +22,7 @@ from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
 from engine.runtime.explicit_connectivity import ExplicitConnectivity
+from engine.runtime.connector_methods import ConnectorMethods
 from engine.runtime.population import Population, PopulationView, _check_attribute_names
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
@@ -89,7 +90,7 @@ def _split(obj, role):
     raise NetworkError(f"{role} must be a Population or PopulationView, got {type(obj).__name__}")
 
 
-class Projection(ExplicitConnectivity):
+class Projection(ConnectorMethods, ExplicitConnectivity):
     """Synapses from ``pre`` to ``post`` on ``target``.
 
     Created by :meth:`Network.connect` (or ANNarchy-4 style directly), then
@@ -223,32 +224,7 @@ class Projection(ExplicitConnectivity):
             raise NetworkError(f"projection {self.name!r} has no synapses yet: call a connector "
                                "method such as proj.fixed_probability(0.1, weights=1.0)")
 
-    # -- connectors ---------------------------------------------------------------
-    def _connect(self, method, /, **kwargs):
-        from engine.runtime.connectivity import build_connectivity, csr_transpose
-
-        if self._row_ptr is not None:
-            raise NetworkError(f"projection {self.name!r} is already connected "
-                               f"(with {self.connector_name})")
-        if self.network.compiled:
-            raise NetworkError("cannot connect after compile()")
-        pre, post = self.pre_population, self.post_population
-        pre_geo = (len(self._pre_ranks),) if self._pre_ranks is not None else pre.geometry
-        post_geo = (len(self._post_ranks),) if self._post_ranks is not None else post.geometry
-        rng = np.random.default_rng(np.random.SeedSequence([self.network.seed, 2, self.id]))
-        same = pre is post and (self._pre_ranks is None) == (self._post_ranks is None) and (
-            self._pre_ranks is None or np.array_equal(self._pre_ranks, self._post_ranks))
-        csr = build_connectivity(method, pre_geo, post_geo, self.rows, rng, same_population=same,
-                                 precision=self.network._float_dtype,
-                                 num_threads=self.network._config.get("num_threads", 1),
-                                 pre=self.pre, post=self.post, **kwargs)
-        if csr.rows != self.rows:
-            csr = csr_transpose(csr)
-        self._install(csr)
-        self.connector_name = method
-        self.connector_args = kwargs
-        return self
-
+    # -- installing synapses (connector methods: engine.runtime.connector_methods) --
     def _install(self, csr):
         """Map the connector's (view) rank space onto whole populations and store."""
         # delays first: a refused delay leaves the projection unconnected
@@ -322,66 +298,6 @@ class Projection(ExplicitConnectivity):
     def max_delay_steps(self) -> int:
         return int(self._delays.max()) if self._delays is not None and self._delays.size \
             else self._delay_steps
-
-    # ANNarchy 5 names
-    def all_to_all(self, weights, delays=0.0, allow_self_connections=False,
-                   force_multiple_weights=False, storage_format=None, storage_order=None):
-        return self._connect("all_to_all", weights=weights, delays=delays,
-                             allow_self_connections=allow_self_connections,
-                             force_multiple_weights=force_multiple_weights)
-
-    def one_to_one(self, weights=1.0, delays=0.0, storage_format=None, storage_order=None):
-        return self._connect("one_to_one", weights=weights, delays=delays)
-
-    def fixed_probability(self, probability, weights, delays=0.0, allow_self_connections=False,
-                          force_multiple_weights=False, storage_format=None, storage_order=None):
-        return self._connect("fixed_probability", probability=probability, weights=weights,
-                             delays=delays, allow_self_connections=allow_self_connections)
-
-    def fixed_number_pre(self, number, weights, delays=0.0, allow_self_connections=False,
-                         force_multiple_weights=False, storage_format=None, storage_order=None):
-        return self._connect("fixed_number_pre", number=number, weights=weights, delays=delays,
-                             allow_self_connections=allow_self_connections)
-
-    def fixed_number_post(self, number, weights, delays=0.0, allow_self_connections=False,
-                          force_multiple_weights=False, storage_format=None, storage_order=None):
-        return self._connect("fixed_number_post", number=number, weights=weights, delays=delays,
-                             allow_self_connections=allow_self_connections)
-
-    def gaussian(self, amp, sigma, delays=0.0, limit=0.01, allow_self_connections=False,
-                 storage_format=None, storage_order=None):
-        return self._connect("gaussian", amp=amp, sigma=sigma, delays=delays, limit=limit,
-                             allow_self_connections=allow_self_connections)
-
-    def dog(self, amp_pos, sigma_pos, amp_neg, sigma_neg, delays=0.0, limit=0.01,
-            allow_self_connections=False, storage_format=None, storage_order=None):
-        return self._connect("dog", amp_pos=amp_pos, sigma_pos=sigma_pos, amp_neg=amp_neg,
-                             sigma_neg=sigma_neg, delays=delays, limit=limit,
-                             allow_self_connections=allow_self_connections)
-
-    def from_matrix(self, weights, delays=0.0, pre_post=False, storage_format=None,
-                    storage_order=None):
-        return self._connect("from_matrix", weights=weights, delays=delays, pre_post=pre_post)
-
-    def from_sparse(self, weights, delays=0.0, storage_format=None, storage_order=None):
-        return self._connect("from_sparse", weights=weights, delays=delays)
-
-    def from_function(self, method, **args):
-        return self._connect("from_function", method=method, **args)
-
-    # ANNarchy 4 names
-    connect_all_to_all = all_to_all
-    connect_one_to_one = one_to_one
-    connect_fixed_probability = fixed_probability
-    connect_fixed_number_pre = fixed_number_pre
-    connect_fixed_number_post = fixed_number_post
-    connect_gaussian = gaussian
-    connect_dog = dog
-    connect_from_matrix = from_matrix
-    connect_from_sparse = from_sparse
-    connect_with_func = from_function
-    connect_from_file = ExplicitConnectivity.from_file
-    connect_from_arrays = ExplicitConnectivity.from_arrays
 
     # -- dendrites and attributes -------------------------------------------------
     def _dendrite_index(self):

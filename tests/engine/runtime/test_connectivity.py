@@ -554,11 +554,11 @@ def test_weight_distributions_shape(dist, cdf):
 
 
 def test_large_arrays_live_on_their_own_mapping(monkeypatch):
-    from engine.runtime import connectivity
+    from engine.runtime import csr as csr_module
 
     ref = build("fixed_probability", (300,), (300,), same=True, probability=0.2,
                 weights=Uniform(0, 1), delays=Uniform(1, 2), precision=np.float32)
-    monkeypatch.setattr(connectivity, "_MMAP_BYTES", 0)
+    monkeypatch.setattr(csr_module, "_MMAP_BYTES", 0)
     csr = build("fixed_probability", (300,), (300,), same=True, probability=0.2,
                 weights=Uniform(0, 1), delays=Uniform(1, 2), precision=np.float32)
     check_csr(csr)

@@ -506,7 +506,7 @@ def test_timed_poisson_bad_arguments():
 # ---------------------------------------------------------------------------
 
 def test_rectification_gives_the_requested_mean_and_spread():
-    from engine.runtime.inputs import _rectify
+    from engine.runtime.input_correlated import _rectify
 
     for rate, corr, tau in ((20.0, 0.3, 10.0), (50.0, 0.1, 10.0), (5.0, 0.8, 20.0)):
         mu, sigma = _rectify(rate, corr, tau)
@@ -575,7 +575,7 @@ def test_correlated_spike_trains_schedule_and_parameter_changes():
     net.compile()
     net.simulate(4000.0)
     data = mx.get()
-    from engine.runtime.inputs import _rectify
+    from engine.runtime.input_correlated import _rectify
 
     mu0, mu1 = _rectify(10.0, 0.2, 5.0)[0], _rectify(80.0, 0.2, 5.0)[0]
     assert data["mu"][0] == pytest.approx(mu0) and data["mu"][1999] == pytest.approx(mu0)

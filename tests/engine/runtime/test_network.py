@@ -481,7 +481,7 @@ def test_two_threads_give_the_same_rates_as_one(monkeypatch):
     neurons with num_threads > 1; each sum keeps its order: same bits."""
     import numpy as np
 
-    import engine.runtime.network as network_module
+    import engine.runtime.network_layout as network_module
     from engine import Network, Neuron, Uniform
 
     monkeypatch.setattr(network_module, "PAR_MIN_SYNAPSES", 1000)

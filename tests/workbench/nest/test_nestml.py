@@ -1,4 +1,4 @@
-"""NESTML neuron files on the engine (workbench/nest/nestml.py).
+"""NESTML neuron files on the engine (workbench/nest/nestml/).
 
 References: BMTK's tutorial model against the engine's own ``Izhikevich``
 (explicit Euler) and against a numpy loop written here (RK4, NEST's order of
