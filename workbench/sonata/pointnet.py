@@ -367,29 +367,13 @@ class PointSimulator:
                 raise SonataError(f"{where}: weight_function {props['weight_function']!r} "
                                   f"returned {values.shape} values for {rows.size} edges")
             return np.broadcast_to(values, (rows.size,))
-        if "syn_weight" in table.attributes:
-            w = table.attributes["syn_weight"][rows]
-        elif "syn_weight" in props:
-            w = props["syn_weight"]
-        elif "weight" in params:
-            w = params["weight"]
-        else:
-            raise SonataError(f"{where}: no syn_weight (per edge, in the edge types CSV, or "
-                              "a weight in its dynamics_params)")
+        w = _edge_value(table, rows, props, params, "syn_weight", "weight", where)
         nsyns = table.attributes["nsyns"][rows] if "nsyns" in table.attributes \
             else props.get("nsyns", 1)
         return _numbers(w, where, "syn_weight") * _numbers(nsyns, where, "nsyns")
 
     def _delays(self, table, rows, props, params, where) -> np.ndarray:
-        if "delay" in table.attributes:
-            d = table.attributes["delay"][rows]
-        elif "delay" in props:
-            d = props["delay"]
-        elif "delay" in params:
-            d = params["delay"]
-        else:
-            raise SonataError(f"{where}: no delay (per edge, in the edge types CSV, or in its "
-                              "dynamics_params)")
+        d = _edge_value(table, rows, props, params, "delay", "delay", where)
         d = np.broadcast_to(_numbers(d, where, "delay"), (rows.size,)).astype(float)
         if d.size and not (d.min() >= self.dt - 1e-9 * self.dt):
             raise SonataError(f"{where}: a delay of {d.min():g} ms is shorter than the time "
@@ -397,15 +381,8 @@ class PointSimulator:
         return d
 
     def _node_frame(self, pop, ids):
-        import pandas as pd
-
-        table = self.network.nodes[pop]
-        names = set(table.attributes) | {k for p in table.types.values() for k in p}
-        data = {"node_id": ids}
-        for name in sorted(names):
-            values = table.attribute(name)
-            data[name] = values[ids] if values.ndim == 1 else list(values[ids])
-        return pd.DataFrame(data, index=ids)
+        return templates.attribute_frame(self.network.nodes[pop], ids, {"node_id": ids},
+                                         index=ids)
 
     # -- inputs ---------------------------------------------------------------------------------
     def _build_inputs(self) -> None:
@@ -634,6 +611,19 @@ def _params_key(p) -> str:
 def _engine_name(text: str) -> str:
     name = re.sub(r"\W", "_", text)
     return name if name[:1].isalpha() else f"n_{name}"
+
+
+def _edge_value(table, rows, props, params, name, param_name, where):
+    """An edge value as BMTK looks it up: per edge, else the edge type's
+    (types CSV), else its ``dynamics_params``' ``param_name``."""
+    if name in table.attributes:
+        return table.attributes[name][rows]
+    if name in props:
+        return props[name]
+    if param_name in params:
+        return params[param_name]
+    raise SonataError(f"{where}: no {name} (per edge, in the edge types CSV, or "
+                      f"{param_name!r} in its dynamics_params)")
 
 
 def _number(value, where, key) -> float:

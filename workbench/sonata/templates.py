@@ -338,15 +338,21 @@ def synapse_model(template, params: dict, where: str):
 
 def edge_frame(table, rows) -> Any:
     """A pandas DataFrame of the edges ``rows`` (every attribute, per edge)."""
+    return attribute_frame(table, rows, {"source_node_id": table.source_node_id[rows],
+                                         "target_node_id": table.target_node_id[rows],
+                                         "edge_type_id": table.edge_type_id[rows]})
+
+
+def attribute_frame(table, rows, first: dict, index=None) -> Any:
+    """A pandas DataFrame of a node or edge table's ``rows``: the ``first``
+    columns, then every attribute (per element, or its type's value)."""
     import pandas as pd
 
-    data = {"source_node_id": table.source_node_id[rows],
-            "target_node_id": table.target_node_id[rows],
-            "edge_type_id": table.edge_type_id[rows]}
+    data = dict(first)
     names = set(table.attributes)
     for props in table.types.values():
         names |= set(props)
     for name in sorted(names - set(data)):
         values = table.attribute(name)
         data[name] = values[rows] if values.ndim == 1 else list(values[rows])
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, index=index)

@@ -13,6 +13,7 @@ import importlib
 import math
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,43 +29,8 @@ DT = 0.1
 
 #: BMTK's tutorial model, as BMTK's tutorial writes it (NESTML 8 spelling:
 #: units written alone, ``mV``, ``GOhm``, ``s``)
-IZH = """\
-model custom_izh_neuron:
-
-    state:
-        v mV = -65 mV # Membrane potential in mV
-        u real = 0 # Membrane potential recovery variable
-
-    equations:
-        v' = (.04 * v * v / mV + 5 * v + (140 - u) * mV + (I_e * GOhm)) / ms
-        u' = a * (b * v - u * mV) / (mV * ms)
-
-    parameters:
-        a real = .02 # describes time scale of recovery variable
-        b real = .2 # sensitivity of recovery variable
-        c mV = -65 mV # after-spike reset value of v
-        d real = 8. # after-spike reset value of u
-
-    input:
-        spikes <- spike
-        I_e pA <- continuous
-
-    output:
-        spike
-
-    update:
-        integrate_odes()
-
-    onReceive(spikes):
-        # add synaptic current
-        v += spikes * mV * s
-
-    onCondition(v >= 30mV):
-        # threshold crossing
-        v = c
-        u += d
-        emit_spike()
-"""
+IZH = (Path(__file__).resolve().parents[2] / "data" / "nest" / "custom_izh_neuron.nestml"
+       ).read_text()
 
 #: the same model in NESTML 9.0's spelling (1 mV instead of mV alone), which
 #: NESTML 9.0's code generator accepts

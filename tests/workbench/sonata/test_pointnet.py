@@ -12,6 +12,7 @@ start, as PointNet connects it with a delay of dt).
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -360,43 +361,9 @@ def test_several_node_groups_and_per_node_dynamics_params(tmp_path):
     assert np.asarray(group.engine.V_th).tolist() == [-60.0, -55.0, -65.0, -50.0, -50.0]
 
 
-SEED_NESTML = """
-model custom_izh_neuron:
-
-    state:
-        v mV = -65 mV # Membrane potential in mV
-        u real = 0 # Membrane potential recovery variable
-
-    equations:
-        v' = (.04 * v * v / mV + 5 * v + (140 - u) * mV + (I_e * GOhm)) / ms
-        u' = a * (b * v - u * mV) / (mV * ms)
-
-    parameters:
-        a real = .02 # describes time scale of recovery variable
-        b real = .2 # sensitivity of recovery variable
-        c mV = -65 mV # after-spike reset value of v
-        d real = 8. # after-spike reset value of u
-
-    input:
-        spikes <- spike
-        I_e pA <- continuous
-
-    output:
-        spike
-
-    update:
-        integrate_odes()
-
-    onReceive(spikes):
-        # add synaptic current
-        v += spikes * mV * s
-
-    onCondition(v >= 30mV):
-        # threshold crossing
-        v = c
-        u += d
-        emit_spike()
-"""
+#: the seed's NESTML model, as BMTK's tutorial writes it (shared with test_nestml)
+SEED_NESTML = (Path(__file__).resolve().parents[2] / "data" / "nest" / "custom_izh_neuron.nestml"
+               ).read_text()
 
 
 def test_the_seed_s_nestml_model_runs_by_its_nest_name(tmp_path):
