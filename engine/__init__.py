@@ -15,7 +15,10 @@ from engine.errors import (
     NeuroWorkbenchError, NumericalError, SimulationError,
 )
 from engine.language.models import Array, Neuron, Parameter, Synapse, Value, Variable, Weight
-from engine.language.random_draws import DiscreteUniform, Exponential, LogNormal, Normal, Uniform
+from engine.language.structural import Creating, Pruning
+from engine.language.random_draws import (
+    Binomial, DiscreteUniform, Exponential, Gamma, LogNormal, Normal, RandomDistribution, Uniform,
+)
 from engine.language.models import model_from_spec
 from engine.language.localize import localize
 from engine.runtime import Constant, Monitor, Network, Population, PopulationView
@@ -26,6 +29,7 @@ from engine.runtime.active import (
     get_current_step, get_monitors, get_population, get_populations, get_projection, get_projections, get_time,
     load, reset, save, set_seed, setup, simulate, simulate_until, step,
 )
+from engine.runtime.active import set_current_step, set_time  # noqa: E402
 
 try:  # the class-based front end
     from engine.language.classes import Equations
@@ -42,15 +46,18 @@ __all__ = [
     "Network", "Population", "PopulationView", "Monitor", "Constant", "Projection", "Dendrite",
     "LILConnectivity",
     "Neuron", "Synapse", "Parameter", "Variable", "Value", "Array", "Weight", "Equations",
+    "Pruning", "Creating",
     "model_from_spec",
     "localize",
-    "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
+    "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform", "Gamma", "Binomial",
+    "RandomDistribution",
     "NeuroWorkbenchError", "ModelError", "EquationError", "NetworkError", "CompilationError",
     "SimulationError", "NumericalError", "AttributeAssignmentError",
     "active_network", "setup", "compile", "simulate", "simulate_until", "step", "reset", "clear",
     "get_population", "get_populations", "get_monitors", "get_constant", "get_time",
     "get_current_step", "enable_learning", "disable_learning",
     "dt", "get_projection", "get_projections", "set_seed", "save", "load",
+    "set_time", "set_current_step",
 ] + list(_model_names)
 from engine.runtime.callbacks import every  # noqa: E402  (ANNarchy's @every(net, period=...))
 __all__.append("every")

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# no progress bars in test output, nor in the notebooks and scripts tests run
+os.environ.setdefault("NEUROWORKBENCH_PROGRESS", "0")
 
 import pytest  # noqa: E402
 

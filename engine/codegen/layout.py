@@ -49,6 +49,9 @@ class CustomCode:
     code: str
     args: tuple[str, ...] = ()
     replace: bool = True
+    #: code run after the spikes of the step are collected (``_ns`` spikes,
+    #: ranks in ``{p}__spk``); populations only (sliding-window firing rate)
+    after: str = ""
 
 
 @dataclass(frozen=True)

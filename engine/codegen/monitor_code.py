@@ -8,19 +8,51 @@ from engine.codegen.layout import MonitorLayout
 __all__ = ["emit_monitor"]
 
 
-def emit_monitor(w, ml: MonitorLayout, src: str, pc=None):
+def target_conductances(ml: MonitorLayout, ir) -> tuple[str, ...]:
+    """The recorded ``g_<target>`` variables of a spiking population.
+
+    ANNarchy records these right after the step's spikes are delivered and
+    before the neurons are updated (its ``record_targets``), so a monitor of
+    ``g_exc`` shows each spike's full increment; every other variable is
+    recorded after the update. The engine records at the same two points.
+    """
+    if ir is None or not ir.spiking:
+        return ()
+    conductances = {f"g_{t}" for t in ir.targets}
+    return tuple(v for v in ml.local_vars if v in conductances)
+
+
+def emit_monitor(w, ml: MonitorLayout, src: str, pc=None, only=None, skip=()):
     """Recording code; ``src`` is the array prefix of the recorded object
     (``_p0`` for a population, ``_j0`` for a projection whose "ranks" are
     synapse indices). A recorded variable ``v`` has the buffer ``_m0_v``;
     the monitor's own arrays have two underscores (``_m0__rows``), so no
-    variable name can meet them."""
+    variable name can meet them.
+
+    ``only``: record just these local variables into the current row, without
+    advancing it and without spikes (the target conductances, recorded earlier
+    in the step: see :func:`target_conductances`); ``skip``: local variables
+    the main recording leaves to that earlier piece (it still advances the row).
+    """
     m = f"_{ml.key}"
+    condition = (f"if {m}__active[0] and _step >= {m}__offset[0] and "
+                 f"(_step - {m}__offset[0]) % {m}__period[0] == 0:")
+    if only is not None:
+        w(condition)
+        w.indent()
+        w(f"_row = {m}__rows[0]")
+        for v in only:
+            w(f"for _k in range({m}__ranks.shape[0]):")
+            w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}__ranks[_k]]")
+        w.dedent()
+        return
     if ml.local_vars or ml.global_vars or ml.semi_vars:
-        w(f"if {m}__active[0] and _step >= {m}__offset[0] and "
-          f"(_step - {m}__offset[0]) % {m}__period[0] == 0:")
+        w(condition)
         w.indent()
         w(f"_row = {m}__rows[0]")
         for v in ml.local_vars:
+            if v in skip:
+                continue
             w(f"for _k in range({m}__ranks.shape[0]):")
             w(f"    {m}_{v}[_row, _k] = {src}_{v}[{m}__ranks[_k]]")
         for v in ml.semi_vars:

@@ -58,7 +58,7 @@ from engine.codegen.layout import (
     PAR_MIN_SYNAPSES, CustomCode, MonitorLayout, NetworkLayout, PopulationLayout,
     ProjectionLayout,
 )
-from engine.codegen.monitor_code import emit_monitor
+from engine.codegen.monitor_code import emit_monitor, target_conductances
 from engine.codegen.population_code import PopulationCode, emit_population, emit_stop
 from engine.codegen.projection_code import (
     emit_apply, emit_learning, emit_transmission, projection_piece,
@@ -102,6 +102,16 @@ def generate_network_code(layout: NetworkLayout, array_types=None) -> GeneratedC
         piece, jl, pops_j = projection_piece(jl, pop_by_key, "transmission")
         emit_transmission(piece.w, jl, pops_j, first_sum, layout.default_method, piece.pro)
         pieces.append(piece)
+    early: dict[str, tuple[str, ...]] = {}
+    for ml in layout.monitors:
+        # g_<target> of spiking populations: recorded after delivery, before the update
+        pc = pop_by_key.get(ml.pop_key)
+        early[ml.key] = target_conductances(ml, pc.ir if pc is not None else None)
+        if early[ml.key]:
+            piece = KernelPiece(ROLE_BODY, ml.key, "recording of target conductances",
+                                {ml.key: "M", ml.pop_key: "P"})
+            emit_monitor(piece.w, ml, f"_{ml.pop_key}", pc, only=early[ml.key])
+            pieces.append(piece)
     for pc, pl in zip(pops, layout.populations):
         piece = KernelPiece(ROLE_BODY, pc.k, f"update of {pl.ir.kind} model {pl.ir.name!r}",
                             {pc.k: "P"})
@@ -117,7 +127,8 @@ def generate_network_code(layout: NetworkLayout, array_types=None) -> GeneratedC
         on_projection = src.startswith("j")
         piece = KernelPiece(ROLE_BODY, ml.key, "recording of a monitor",
                             {ml.key: "M", src: "J" if on_projection else "P"})
-        emit_monitor(piece.w, ml, f"_{src}", None if on_projection else pop_by_key[src])
+        emit_monitor(piece.w, ml, f"_{src}", None if on_projection else pop_by_key[src],
+                     skip=early[ml.key])
         pieces.append(piece)
     # 2. stop conditions (simulate_until)
     for pc, pl in zip(pops, layout.populations):

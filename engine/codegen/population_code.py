@@ -112,7 +112,7 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
         w(f"{st.target} = {P(st.expr)}")
     for st in ([] if replaced else pc.global_pre):
         if st.target in pc.global_names:
-            w(f"{pc.arr(st.target)}[0] = {st.target}")
+            w(f"{pc.arr(st.target)}[0] = {_stored(pc, st.target, check_finite)}")
 
     custom = pl.custom
     if custom is not None:
@@ -139,6 +139,9 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
               f"{refractory_steps(pc.own('refractory') + '[_i]')}")
         w("                _ns += 1")
         w(f"{pc.own('nspk')}[0] = _ns")
+        if custom is not None and custom.after:
+            w("# custom code of the population, after the spikes")
+            w(custom.after.replace("{p}", f"_{pc.k}").rstrip("\n"))
     if pl.spike_history:
         w(f"_slot = _step % {pc.own('hist')}.shape[0]")
         w("for _k in range(_ns):")
@@ -151,11 +154,14 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
     for st in ([] if replaced else pc.global_post):
         w(f"{st.target} = {P(st.expr)}")
         if st.target in pc.global_names:
-            w(f"{pc.arr(st.target)}[0] = {st.target}")
+            w(f"{pc.arr(st.target)}[0] = {_stored(pc, st.target, check_finite)}")
     if check_finite:
-        gf = [st.target for st in pc.global_pre + pc.global_post
-              if st.target in pc.global_names and ir.variable(st.target).dtype == "float"]
+        written_globals = [st.target for st in ([] if replaced else pc.global_pre + pc.global_post)
+                           if st.target in pc.global_names]
+        gf = [n for n in written_globals if ir.variable(n).dtype == "float"]
+        gi = [n for n in written_globals if ir.variable(n).dtype == "int"]
         extra = "".join(f" or not math.isfinite({n})" for n in dict.fromkeys(gf))
+        extra += "".join(f" or not ({_fits_int64(n)})" for n in dict.fromkeys(gi))
         w(f"if _bad{extra}:")
         w(f"    return {STATUS_NONFINITE}")
 
@@ -210,7 +216,9 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
         w("_ref = _r > 0")
         w(f"_sp = (not _ref) & ({P(ir.spike)}){guard}")
         for e in pc.reset_all:
-            when = "_sp" if e in pc.reset_once else "(_sp | _ref)"
+            # (while refractory the reset is applied again: not over a value
+            # that went non-finite, which the error must be able to name)
+            when = "_sp" if e in pc.reset_once else f"((_sp | _ref){guard})"
             w(f"{e.target} = ({P(e.rhs)}) if {when} else {e.target}")
         if pl.refractory_from_array:
             # set by the spike scan below for the neurons that spiked: a
@@ -231,12 +239,40 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
         w(f"{g} = 0.0")
         if g not in written:
             written.append(g)
+    int_written = [n for n in written if n in pc.local_names and ir.variable(n).dtype == "int"]
+    if check_finite and int_written:
+        # an integer variable given NaN (modulo(k, 0)), inf or a value beyond
+        # int64 by its equations: reported as non-finite floats are, never
+        # stored as a wrapped integer (see _stored)
+        w("_bad = _bad | " + " | ".join(f"(not ({_fits_int64(n)}))" for n in int_written))
     for n in written:
         if n in pc.local_names:
-            w(f"{pc.arr(n)}[_i] = {n}")
+            w(f"{pc.arr(n)}[_i] = {_stored(pc, n, check_finite)}")
     if w.lines[-1].endswith(":"):  # nothing to do per neuron (parameters only)
         w("pass")
     w.dedent()
+
+
+#: the integer stored for a value an integer variable cannot hold (NaN, inf,
+#: beyond int64); the run stops at once and the runtime names the variable
+#: (engine.runtime.network_run._nonfinite_error)
+INT_INVALID = -2**63
+
+
+def _fits_int64(n: str) -> str:
+    """Code: True when ``n`` (an int, or the float an equation gave an integer
+    variable) fits int64: False for NaN, inf and beyond +-2**63 (2**63 - 1 as a
+    float is 2**63, so the largest int64 values are refused too: harmless)."""
+    return f"-9.223372036854775808e18 <= {n} < 9.223372036854775808e18"
+
+
+def _stored(pc: PopulationCode, n: str, check_finite: bool) -> str:
+    """Code of the value stored into model attribute ``n``: an integer
+    variable that cannot hold it gets INT_INVALID, not a wrapped value
+    (a float converted to int64 out of range is undefined in LLVM)."""
+    if not check_finite or pc.ir.variable(n).dtype != "int":
+        return n
+    return f"({n} if {_fits_int64(n)} else {INT_INVALID})"
 
 
 class _DrawSitePrinter(NumbaPrinter):
@@ -401,18 +437,21 @@ def _inline_draw(w, kind, params, rng):
         w(f"    _s0, _s1, _s2, _s3 = {rng}[0], {rng}[1], {rng}[2], {rng}[3]")
         x = f"{mu} + {sigma} * _z"
         w(f"_x = {x}" if kind is rd.NormalDraw else f"_x = math.exp({x})")
+        # invalid parameters give NaN, as engine.codegen.rng's draws
+        w(f"_x = _x if {sigma} >= 0 else math.nan")
         return
     w("_u = float(_x >> _RU11) * (1.0 / 9007199254740992.0)")
     if kind is rd.UniformDraw:
         a, b = params
-        w(f"_x = {a} + ({b} - {a}) * _u")
+        w(f"_x = {a} + ({b} - {a}) * _u if {a} <= {b} else math.nan")
     elif kind is rd.ExponentialDraw:
         (lam,) = params
-        w(f"_x = -math.log(1.0 - _u) / {lam}")
+        w(f"_x = -math.log(1.0 - _u) / {lam} if {lam} > 0 else math.nan")
     else:  # DiscreteUniformDraw
         a, b = params
         w(f"_lo = math.floor({a})")
-        w(f"_x = _lo + math.floor(_u * (math.floor({b}) - _lo + 1.0))")
+        w(f"_x = _lo + math.floor(_u * (math.floor({b}) - _lo + 1.0)) if {a} <= {b} "
+          "else math.nan")
 
 
 #: the refractory countdown is an int32

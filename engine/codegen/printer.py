@@ -85,8 +85,17 @@ class NumbaPrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Mod(self, expr):
+        # Python's remainder (the sign of the divisor). By zero: NaN, never a
+        # silent value: Numba's numpy error model gives NaN for floats but 0
+        # for two integers, so an integer divisor is tested (the result is
+        # then a float; the finiteness check reports the NaN, and an integer
+        # variable refuses it, see population_code._stored).
         a, b = expr.args
-        return f"(({self._print(a)}) % ({self._print(b)}))"
+        pa, pb = self._print(a), self._print(b)
+        if any(type(n) in _DRAW_CALLS for n in sp.preorder_traversal(b)):
+            # printed once (a draw is a fresh number at each call): as floats
+            return f"(float({pa}) % float({pb}))"
+        return f"(({pa}) % ({pb}) if ({pb}) != 0 else math.nan)"
 
     def _print_Heaviside(self, expr):
         return f"(1.0 if {self._print(expr.args[0])} > 0 else 0.0)"

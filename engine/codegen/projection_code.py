@@ -61,7 +61,7 @@ def emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> bool:
         w(f"{n} = {j}_{n}[0]")
     post_size = (f"{post.own('refr')}.shape[0]" if post.ir.spiking else size_expr(post))
     em.emit_updates(w, plan.apply_global, plan.apply_semi, plan.apply_local,
-                    rows_by_pre=jl.spiking, post_size=post_size)
+                    rows_by_pre=_rows_by_pre(jl), post_size=post_size)
     return True
 
 
@@ -81,7 +81,8 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         w(code.rstrip("\n"))
         return
     plan = plan_synapse(ir, default_method)
-    em = SynapseEmitter(ir, plan, j, pre, post, jl.target,
+    targets = _targets(jl)
+    em = SynapseEmitter(ir, plan, j, pre, post, targets[0],
                         lambda names: NumbaPrinter(names, rng=f"{j}__rng"))
     P = em.P
     consts = em.constants()
@@ -91,10 +92,15 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
 
-    if jl.spiking:
-        transmit = [st for st in plan.pre_event if st.target in ("g_target",)
+    received = _received(jl, post)
+    receives = bool(received)
+    if jl.spiking and ir.spiking:
+        transmit = [st for st in plan.pre_event if (st.target == "g_target" and receives)
                     or st.target.startswith("post.")]
-        g = post.arr(f"g_{jl.target}")
+        # the conductances g_target increments: one name, several (a list of
+        # targets, each receives the same input), or None (none is read)
+        gs = [post.arr(f"g_{t}") for t in received]
+        g = gs[0] if len(gs) == 1 else (gs or None)
         if jl.delay_mode == "uniform":
             w(f"_slot = (_step - {j}__dsteps[0]) % {pre.own('hist')}.shape[0]")
             src, nsrc = f"{pre.own('hist')}[_slot]", f"{pre.own('hist_n')}[_slot]"
@@ -135,13 +141,15 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
             w("_pre = _src[_k]")
             em.load_pre(w, em.reads(plan.pre_event))
             dense = (jl.dense_rows and jl.delay_mode != "synapse" and not plan.pre_learning
-                     and all(st.target == "g_target" for st in transmit))
+                     and len(gs) == 1 and all(st.target == "g_target" for st in transmit))
             if dense:
                 _emit_dense_row(w, em, j, post, transmit, g)
             w(f"for _syn in range({j}__row[_pre], {j}__row[_pre + 1]):")
             w.indent()
             w(f"_post = {j}__col[_syn]")
-            if jl.delay_mode == "synapse":
+            if jl.delay_mode == "synapse" and not receives:
+                w("pass  # (the post-synaptic model does not read this target)")
+            elif jl.delay_mode == "synapse":
                 names = em.reads(plan.pre_event)
                 em.load_scope(w, names, "local", "_syn")
                 em.load_scope(w, names, "semiglobal", "_post")
@@ -156,15 +164,21 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
             w.dedent()
             if dense:
                 w.dedent()  # the else branch
-        if jl.delay_mode == "synapse":
+        if jl.delay_mode == "synapse" and receives:
             w("_slot = _step % _D")
-            w(f"for _post in range({g}.shape[0]):")
-            w(f"    {g}[_post] += {j}__ring[_slot, _post]")
+            w(f"for _post in range({gs[0]}.shape[0]):")
+            for gk in gs:
+                w(f"    {gk}[_post] += {j}__ring[_slot, _post]")
             w(f"    {j}__ring[_slot, _post] = 0.0")
+        if plan.psp is not None and receives:
+            _emit_psp_scatter(w, em, j, plan.psp, gs, jl)
     else:
         if plan.pre_event or plan.post_event:
             raise ModelError(f"synapse {ir.name!r}: pre_spike/post_spike need a spiking "
                              "pre-synaptic population")
+        if not receives:
+            w("# (the post-synaptic model does not read this target: nothing to sum)")
+            return
         psp_expr = plan.psp
         pre_reads = sorted(classify(sp.Symbol(n))[1] for n in free_names([psp_expr])
                            if n.startswith("pre."))
@@ -172,13 +186,24 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         if jl.delay_mode != "none" and other_pre:
             raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
                              f"only pre.r, not {', '.join('pre.' + n for n in other_pre)}")
+        if jl.spiking and jl.delay_mode != "none":
+            raise ModelError(f"synapse {ir.name!r}: a psp between spiking populations "
+                             "(summed every step) takes no delay")
         if jl.delay_mode == "uniform":
             w(f"_dslot = (_step - {j}__dsteps[0]) % {pre.own('rhist')}.shape[0]")
         if jl.delay_mode == "synapse":
             w(f"_D = {pre.own('rhist')}.shape[0]")
-        dest = post.own(f"sum_{jl.target}")
-        op = "+=" if (_real_key(post), jl.target) in first_sum else "="
-        first_sum.add((_real_key(post), jl.target))
+        dests = []      # (array, operator) of each target read
+        for t in received:
+            if jl.spiking:
+                # a psp between spiking populations (gap junctions): summed every
+                # step like a rate-coded one, into the conductance g_target (which
+                # the post-synaptic neuron resets after its update), as ANNarchy
+                dests.append((post.arr(f"g_{t}"), "+="))
+            else:
+                dests.append((post.own(f"sum_{t}"),
+                              "+=" if (_real_key(post), t) in first_sum else "="))
+                first_sum.add((_real_key(post), t))
         psp_names = {n for n in free_names([psp_expr])}
         # unsigned synapse indices: no negative-index fix-up on every lookup
         pro(f"_urow = {j}__row.view(np.uint64)")
@@ -233,8 +258,56 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         w("_k += _U1")
         w.dedent()
         w("_acc = (_a0 + _a1) + (_a2 + _a3)")
-        w(f"{dest}[_post] {op} _acc")
+        for dest, op in dests:
+            w(f"{dest}[_post] {op} _acc")
         w.dedent()
+
+
+def _emit_psp_scatter(w, em, j, psp, gs, jl):
+    """A psp beside pre_spike events (spiking pre-synaptic population, rows by
+    pre neuron): summed every step into g_target, after the events, as
+    ANNarchy (e.g. an NMDA-like synapse whose conductance ``g`` rises with
+    each spike and is transmitted continuously)."""
+    if jl.delay_mode != "none":
+        raise ModelError(f"synapse {jl.ir.name!r}: a psp between spiking populations "
+                         "(summed every step) takes no delay")
+    names = {s.name for s in psp.free_symbols}
+    w(f"# psp of {jl.ir.name!r} summed every step into "
+      f"{', '.join('g_' + t for t in _targets(jl))}")
+    w(f"for _pre in range({j}__row.shape[0] - 1):")
+    w.indent()
+    em.load_pre(w, names)
+    w(f"for _syn in range({j}__row[_pre], {j}__row[_pre + 1]):")
+    w.indent()
+    w(f"_post = {j}__col[_syn]")
+    em.load_post(w, names)
+    em.load_scope(w, names, "semiglobal", "_post")
+    em.load_scope(w, names, "local", "_syn")
+    w(f"_v = {em.P(psp)}")
+    for g in gs:
+        w(f"{g}[_post] += _v")
+    w.dedent()
+    w.dedent()
+
+
+def _targets(jl: ProjectionLayout) -> tuple[str, ...]:
+    """The projection's targets (ANNarchy: a name or a list of names)."""
+    return (jl.target,) if isinstance(jl.target, str) else tuple(jl.target)
+
+
+def _received(jl: ProjectionLayout, post) -> list[str]:
+    """The targets the post-synaptic model reads (its conductance ``g_target``,
+    or ``sum(target)``); the runtime allows the others (with a warning) when
+    the projection learns or feeds another target, and they receive nothing."""
+    names = {v.name for v in post.ir.variables}
+    return [t for t in _targets(jl) if t in post.ir.targets
+            and (not jl.spiking or f"g_{t}" in names)]
+
+
+def _rows_by_pre(jl: ProjectionLayout) -> bool:
+    """Synapses stored by pre-synaptic rows: spiking events (a psp between
+    spiking populations is summed by post rows, as a rate-coded one)."""
+    return jl.spiking and jl.ir.spiking
 
 
 def _real_key(pc) -> str:
@@ -305,5 +378,5 @@ def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
     em.emit_post_events(w)
-    em.emit_continuous(w, rows_by_pre=jl.spiking, post_size=size_expr(post)
+    em.emit_continuous(w, rows_by_pre=_rows_by_pre(jl), post_size=size_expr(post)
                        if not post.ir.spiking else f"{post.own('refr')}.shape[0]")

@@ -70,9 +70,19 @@ def uniform01(s):
     return float(next_u64(s) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+# Draws inside equations whose parameters are only known while running
+# (``Normal(0, s)``, ``Uniform(a, b)``) give NaN when the parameters are not
+# valid (sigma < 0, min > max, a rate <= 0): the finiteness check of the
+# kernel then stops the run and names the variable, instead of a quietly
+# reflected or reversed distribution. (The runtime also refuses such
+# parameter values at compile() and when they are assigned.) The draw is
+# made either way: the stream does not depend on the parameters.
+
+
 @numba.njit(**JIT_OPTIONS)
 def uniform(s, a, b):
-    return a + (b - a) * uniform01(s)
+    x = a + (b - a) * uniform01(s)
+    return x if a <= b else math.nan
 
 
 def _ziggurat_tables(layers: int = 128):
@@ -141,7 +151,8 @@ def standard_normal(s):
 
 @numba.njit(**JIT_OPTIONS)
 def normal(s, mu, sigma):
-    return mu + sigma * standard_normal(s)
+    x = mu + sigma * standard_normal(s)
+    return x if sigma >= 0 else math.nan
 
 
 @numba.njit(**JIT_OPTIONS)
@@ -151,7 +162,8 @@ def lognormal(s, mu, sigma):
 
 @numba.njit(**JIT_OPTIONS)
 def exponential(s, lam):
-    return -math.log(1.0 - uniform01(s)) / lam
+    x = -math.log(1.0 - uniform01(s)) / lam
+    return x if lam > 0 else math.nan
 
 
 @numba.njit(**JIT_OPTIONS)
@@ -159,4 +171,5 @@ def discrete_uniform(s, a, b):
     """An integer in [a, b], both ends included (returned as float)."""
     lo = math.floor(a)
     n = math.floor(b) - lo + 1.0
-    return lo + math.floor(uniform01(s) * n)
+    x = lo + math.floor(uniform01(s) * n)
+    return x if a <= b else math.nan

@@ -38,7 +38,7 @@ import sympy as sp
 from engine.errors import ModelError
 from engine.integrators import Statement, discretize, event_driven_solution
 from engine.language.ir import ModelIR
-from engine.language.symbols import classify
+from engine.language.symbols import LAST_SPIKE_TIME, classify
 
 __all__ = ["SynapsePlan", "plan_synapse", "synapse_needs", "needs_delayed_events",
            "default_psp"]
@@ -82,6 +82,12 @@ class SynapsePlan:
     @property
     def plastic(self) -> bool:
         return self.continuous or self.pre_learning or bool(self.post_event)
+
+
+def _neuron_value(pop, name: str) -> str:
+    """The array a synapse reads for ``pre.<name>``/``post.<name>``: the model
+    attribute, or for ``t_pre``/``t_post`` the step of the last spike."""
+    return pop.own("last_spike") if name == LAST_SPIKE_TIME else pop.arr(name)
 
 
 def _role(target: str) -> str:
@@ -273,13 +279,15 @@ class SynapseEmitter:
         for n in sorted(names):
             kind, name = classify(sp.Symbol(n))
             if kind == "pre":
-                w(f"_pre_{name} = {self.pre.arr(name)}[{idx}]")
+                w(f"_pre_{name} = {_neuron_value(self.pre, name)}[{idx}]"
+                  + (" * _dt" if name == LAST_SPIKE_TIME else ""))
 
     def load_post(self, w, names, idx="_post"):
         for n in sorted(names):
             kind, name = classify(sp.Symbol(n))
             if kind == "post":
-                w(f"_post_{name} = {self.post.arr(name)}[{idx}]")
+                w(f"_post_{name} = {_neuron_value(self.post, name)}[{idx}]"
+                  + (" * _dt" if name == LAST_SPIKE_TIME else ""))
 
     def load_scope(self, w, names, scope, idx):
         for n in sorted(names):
@@ -305,8 +313,19 @@ class SynapseEmitter:
                 w(f"{self.j}_{n}[0] = {n}")
 
     def statements(self, w, statements, g_array=None):
+        """``g_array``: the post-synaptic conductance that ``g_target += ...``
+        increments, or a list of them (a list of targets), or ``None`` (the
+        post model reads no target of the projection: the increments are
+        dropped)."""
         for st in statements:
-            if st.target == _G:
+            if st.target == _G and g_array is None:
+                continue
+            if st.target == _G and isinstance(g_array, (list, tuple)):
+                # several targets (ANNarchy's target list): each receives the increment
+                w(f"_inc = {self.P(st.expr - sp.Symbol(_G, real=True))}")
+                for g in g_array:
+                    w(f"{g}[_post] += _inc")
+            elif st.target == _G:
                 inc = st.expr - sp.Symbol(_G, real=True)
                 w(f"{g_array}[_post] += {self.P(inc)}")
             elif self.gate_w and st.target == "w":

@@ -21,14 +21,15 @@ import sympy as sp
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
 
-from engine.language.ir import LOCALITIES, METHODS
-from engine.language.symbols import RESERVED_MEANINGS, RESERVED_NAMES
+from engine.language.ir import LOCALITIES, METHOD_ALIASES, METHODS, show
+from engine.language.symbols import RESERVED_MEANINGS, RESERVED_NAMES, symbol
 
 __all__ = [
     "Problem",
     "suggest",
     "unknown_name_hint",
     "check_user_name",
+    "check_argument_name",
     "check_method",
     "check_flag",
     "check_locality",
@@ -38,6 +39,8 @@ __all__ = [
     "check_refractory",
     "check_not_parameter",
     "find_cycles",
+    "repeated_resets",
+    "RefractoryResetWarning",
     "FLAG_NAMES",
     "DTYPE_FLAGS",
 ]
@@ -88,12 +91,16 @@ UNIT_NAMES = frozenset(
     "ohm Mohm kohm Gohm GOhm MOhm mM uM molar cm um mm meter metre".split())
 
 
+#: what to say about units, wherever one is met
+UNITS_HINT = ("the engine has no units: write plain numbers in the model's own units (time "
+              "is in ms everywhere: t, dt, refractory, simulate(); the built-in PyNN models "
+              "use ms, mV, nA, nS and nF; ANNarchy's and most text models use ms and mV)")
+
+
 def unknown_name_hint(name: str, candidates: Iterable[str]) -> str:
     """The hint of an unknown name: the closest known name, or how to declare it."""
     if name in UNIT_NAMES:
-        return (f"'{name}' looks like a unit, and the engine has no units: write the number "
-                "in the model's own units (the built-in PyNN models use ms, mV, nA, nS and "
-                "nF; ANNarchy's and most text models use ms and mV), e.g. 10.0 for 10*ms")
+        return f"'{name}' looks like a unit: {UNITS_HINT}; e.g. write 10.0 for 10*ms"
     return suggest(name, candidates) or (
         "declare it in parameters, or as a network constant with "
         "net.constant(name, value) before defining the model"
@@ -119,16 +126,42 @@ def check_user_name(name: str, what: str = "name") -> None:
                       "choose another name, e.g. " + repr(name + "_"))
 
 
-def check_method(name: str) -> None:
-    """An integration method must be one the integrators know.
+#: reserved names a function argument may shadow inside its own body: they
+#: name model-level things (time, step, events) or words of the generated code,
+#: and a body sees only its arguments, inlined, never under their own names
+ARGUMENT_SHADOWS = frozenset({"t", "dt", "w_target", "spike", "refractory", "math", "np",
+                              "numpy", "numba", "range", "len", "int", "float", "bool"})
 
+
+def check_argument_name(name: str) -> None:
+    """A function argument must be a usable name; it may shadow ``t``, ``dt``...
+
+    ANNarchy's ``nmda(v, t, s) = ...`` is fine: ``t`` is the argument inside
+    the body. Bad input: ``functions = "f(if) = 1"`` (a Python keyword),
+    ``"f(exp) = exp"`` (a built-in function), ``"f(pre) = 1"`` (``pre.x``
+    syntax).
+    """
+    if name in ARGUMENT_SHADOWS:
+        return
+    check_user_name(name, "argument name")
+
+
+def check_method(name: str) -> str:
+    """An integration method must be one the integrators know; returns its canonical name.
+
+    ``euler`` (Brian2) is ``explicit``; ANNarchy's old ``runge-kutta4`` and
+    ``exact`` are ``rk4`` and ``event-driven``.
     Bad input: ``equations = "dv/dt = -v : method=rk5"``.
     """
+    if name in METHOD_ALIASES:
+        return METHOD_ALIASES[name]
     if name not in METHODS:
         raise Problem(
             f"unknown integration method '{name}'",
-            suggest(name, METHODS) or "methods are: " + ", ".join(METHODS),
+            suggest(name, METHODS + tuple(METHOD_ALIASES))
+            or "methods are: " + ", ".join(METHODS) + " (euler is explicit)",
         )
+    return name
 
 
 #: flags that set the dtype of a parameter or variable
@@ -140,7 +173,7 @@ LOCALITY_FLAGS = {"neuron": {"population": "global"},
                   "synapse": {"projection": "global", "postsynaptic": "semiglobal"}}
 #: every flag name the front end understands (for suggestions)
 FLAG_NAMES = tuple(sorted(
-    set(VALUE_FLAGS) | set(METHODS) | set(DTYPE_FLAGS)
+    set(VALUE_FLAGS) | set(METHODS) | set(METHOD_ALIASES) | set(DTYPE_FLAGS)
     | {"population", "projection", "postsynaptic", "unless_refractory"}
 ))
 
@@ -169,6 +202,9 @@ def check_flag(flag: str, has_value: bool, *, kind: str, block: str,
         The model is a spiking neuron (``unless_refractory`` needs one).
     """
     if flag not in FLAG_NAMES:
+        if flag in UNIT_NAMES:
+            raise Problem(f"'{flag}' is a unit (Brian2 writes units after ':'), not a flag",
+                          UNITS_HINT + "; remove it")
         raise Problem(f"unknown flag '{flag}'", suggest(flag, FLAG_NAMES)
                       or "flags are: " + ", ".join(FLAG_NAMES))
     if flag in VALUE_FLAGS and not has_value:
@@ -185,13 +221,14 @@ def check_flag(flag: str, has_value: bool, *, kind: str, block: str,
             raise Problem(f"flag '{flag}' is not allowed in {block}",
                           "allowed here: " + ", ".join(allowed))
         return
-    if block == "parameters" and flag in VALUE_FLAGS + METHODS + ("unless_refractory",):
+    is_method = flag == "method" or flag in METHODS or flag in METHOD_ALIASES
+    if block == "parameters" and (is_method or flag in VALUE_FLAGS + ("unless_refractory",)):
         raise Problem(
             f"flag '{flag}' is not allowed on a parameter",
             "the value of a parameter is its initial value; flags of parameters are "
             "locality and dtype flags",
         )
-    if (flag == "method" or flag in METHODS) and not is_ode:
+    if is_method and not is_ode:
         raise Problem(f"integration method '{flag}' on an assignment",
                       "methods apply only to ODEs (dx/dt = ...)")
     if flag == "unless_refractory" and not spiking:
@@ -301,3 +338,48 @@ def find_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
                 path.append(nxt)
                 iters.append(iter(graph.get(nxt, ())))
     return cycles
+
+
+class RefractoryResetWarning(UserWarning):
+    """A reset statement that the refractory period will apply more than once."""
+
+
+def repeated_resets(ir, class_syntax: bool = False) -> list[str]:
+    """Reset statements that accumulate when re-applied at every refractory step.
+
+    The engine runs the reset statements of a refractory neuron at the spike
+    and again at every refractory step (that is what clamps ``v = v_reset``;
+    see docs/model_language.md, Refractoriness; ANNarchy 5.0 instead runs them
+    once and freezes the neuron). A statement that reads its own target and
+    is not idempotent (``w += b``, ``w = w + b``, ``u *= 0.5``) then changes
+    the variable once per refractory step instead of once per spike.
+
+    Bad input: ``reset = "v = c\nw += b"`` with ``refractory = 2.0``; the
+    fix is ``w += b : unless_refractory`` (in the class syntax, a block
+    ``with Equations(self, unless_refractory=True)``). Returns one message per
+    statement.
+    """
+    ref = ir.refractory
+    if ir.kind != "neuron" or not ir.spiking or ref is None or ref.is_zero:
+        return []
+    out = []
+    for e in ir.reset:
+        x = symbol(e.target)
+        if "unless_refractory" in e.flags or x not in e.rhs.free_symbols:
+            continue
+        if e.rhs.xreplace({x: e.rhs}) == e.rhs:  # idempotent, e.g. v = Max(v, c)
+            continue
+        src = e.source
+        where = f"{ir.kind} '{ir.name}', reset" + (f" line {src.line}" if src.line else "")
+        text = (src.text or "")[(src.col or 1) - 1:].split("#")[0].split(";")[0].strip()
+        text = text or f"{e.target} = {e.rhs}"
+        period = f"{float(ref):g} ms" if ref.is_Number else f"'{show(ref)}'"
+        out.append(
+            f"{where}: '{text}' runs again at every refractory step (refractory = "
+            f"{period}): the engine re-applies the reset statements during the refractory "
+            f"period (ANNarchy 5 applies them once, at the spike), so '{e.target}' changes "
+            "once per refractory step, not once per spike. To apply it only at the spike, "
+            + ("write it in a block 'with Equations(self, unless_refractory=True) as n:'"
+               if class_syntax else f"flag it: '{text} : unless_refractory'")
+            + " (assignments such as 'v = v_reset' need no flag).")
+    return out

@@ -19,7 +19,7 @@ from engine.errors import Diagnostic, EquationError
 from engine.language.checks import Problem, check_method
 from engine.language.constants import is_constant_name
 from engine.language.functions import FUNCTIONS, ite
-from engine.language.ir import Equation, SourceRef, show
+from engine.language.ir import METHOD_ALIASES, Equation, SourceRef, show
 from engine.language.declarations import _Attribute
 from engine.language.random_draws import RandomDistribution
 from engine.language.symbols import (
@@ -226,8 +226,8 @@ class Equations:
                  unless_refractory: bool = False):
         set_ = object.__setattr__
         set_(self, "_model", model)
-        # Brian2's and the prototype's name for forward Euler
-        set_(self, "_method", {"euler": "explicit"}.get(method, method))
+        # Brian2's and the prototype's euler is explicit (METHOD_ALIASES)
+        set_(self, "_method", METHOD_ALIASES.get(method, method))
         set_(self, "_flags", frozenset({"unless_refractory"}) if unless_refractory
              else frozenset())
         set_(self, "_items", [])
@@ -401,6 +401,7 @@ class Equations:
         if kind == "ode":
             attr = self._names.get(target)
             method = self._method or getattr(attr, "method", None)
+            method = METHOD_ALIASES.get(method, method)
         self._items.append(Equation(target, kind, rhs, method=method, flags=self._flags,
                                     source=src))
 

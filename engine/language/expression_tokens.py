@@ -1,5 +1,6 @@
 """Stages 1 and 2 of parsing an expression (:func:`prepare`): the tokenizer
-with its ANNarchy rewrites (``^``, ``if then else``, ``dv/dt``) and Python's
+with its ANNarchy rewrites (``^``, ``if c: a else: b`` and ``if c then a else
+b``, ``dv/dt``, ``sum(in)`` with a target named like a Python keyword) and Python's
 ``ast`` checked against a whitelist. Nothing here evaluates anything. See
 :mod:`engine.language.expressions` for the whole pipeline.
 """
@@ -8,12 +9,13 @@ from __future__ import annotations
 
 import ast
 import bisect
+import keyword
 import math
 import re
 import sys
 from dataclasses import dataclass
 
-from engine.language.checks import Problem
+from engine.language.checks import UNIT_NAMES, Problem, unknown_name_hint
 
 #: longest expression (and block) accepted, in characters
 MAX_CHARS = 20_000
@@ -37,6 +39,10 @@ _TOKEN = re.compile(
 _OPERAND_END = {"name", "number"}
 _PREFIX_WORDS = {"not", "and", "or", "if", "then", "else"}
 DERIVATIVE_PREFIX = "__derivative_"
+#: placeholder of a ``sum(<target>)`` whose target is a Python keyword (``sum(in)``)
+TARGET_PREFIX = "__target_"
+#: the hint of every malformed conditional (ANNarchy's form first)
+ITE_HINT = "write 'if condition: a else: b' (or 'if condition then a else b')"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,9 @@ class Prepared:
     derivatives : tuple of (str, int)
         For left-hand sides: the variable of each ``d<name>/dt`` with its
         0-based column; each is the name ``__derivative_<i>`` in ``tree``.
+    targets : tuple of str
+        Targets of ``sum()`` that are Python keywords (``sum(in)``): the
+        ``i``-th is the name ``__target_<i>`` in ``tree``.
     """
 
     text: str
@@ -68,6 +77,7 @@ class Prepared:
     cols: tuple[int, ...] = ()  # its column in the original text
     lengths: tuple[int, ...] = ()
     derivatives: tuple[tuple[str, int], ...] = ()
+    targets: tuple[str, ...] = ()
 
     def original_col(self, offset: int | None) -> int | None:
         """Map a 0-based column of the rewritten text back to the original text."""
@@ -163,7 +173,7 @@ def _rewrite_derivatives(toks: list[_Tok]) -> tuple[list[_Tok], list[tuple[str, 
 
 
 def _scan(toks: list[_Tok], start: int, want: str) -> int | None:
-    """Index of the ``then``/``else`` matching an ``if``, at the same depth."""
+    """Index of the ``then`` (or ``:``) / ``else`` matching an ``if``, at the same depth."""
     depth = 0
     pending = 0
     for j in range(start, len(toks)):
@@ -179,10 +189,12 @@ def _scan(toks: list[_Tok], start: int, want: str) -> int | None:
                 return None
             if t == "if" and _starts_operand(toks[j - 1] if j else None):
                 pending += 1
-            elif t == want and pending == 0:
+            elif pending == 0 and (t == want or (want == "then" and t == ":")):
                 return j
             elif t == "else" and pending:
                 pending -= 1
+            elif t == "else" and want == "then":  # 'if c else ...': the ':' is missing
+                return None
     return None
 
 
@@ -203,7 +215,12 @@ def _branch_end(toks: list[_Tok], start: int) -> int:
 
 
 def _rewrite_conditionals(toks: list[_Tok]) -> list[_Tok]:
-    """``if c then a else b`` -> ``ite(c, a, b)``; nestable, ``else if`` included."""
+    """``if c: a else: b`` and ``if c then a else b`` -> ``ite(c, a, b)``.
+
+    ANNarchy's form puts a ``:`` after the condition and after ``else``; the
+    engine's older form uses ``then``. Both nest (``else: if ...`` included)
+    and may be mixed.
+    """
     out: list[_Tok] = []
     i = 0
     while i < len(toks):
@@ -215,19 +232,20 @@ def _rewrite_conditionals(toks: list[_Tok]) -> list[_Tok]:
             continue
         then_at = _scan(toks, i + 1, "then")
         if then_at is None:
-            raise Problem("'if' without 'then'", "write 'if condition then a else b'",
+            raise Problem("'if' without ':' (or 'then') after its condition", ITE_HINT,
                           col=tok.col)
         else_at = _scan(toks, then_at + 1, "else")
         if else_at is None:
-            raise Problem("'if' without 'else'", "write 'if condition then a else b'",
-                          col=tok.col)
-        end = _branch_end(toks, else_at + 1)
-        parts = (toks[i + 1:then_at], toks[then_at + 1:else_at], toks[else_at + 1:end])
-        for part, word, at in zip(parts, ("if", "then", "else"),
-                                  (tok, toks[then_at], toks[else_at])):
+            raise Problem("'if' without 'else'", ITE_HINT, col=tok.col)
+        else_end = else_at + 1
+        if else_end < len(toks) and toks[else_end].text == ":":
+            else_end += 1
+        end = _branch_end(toks, else_end)
+        parts = (toks[i + 1:then_at], toks[then_at + 1:else_at], toks[else_end:end])
+        for part, word, at in zip(parts, ("if", toks[then_at].text, toks[else_end - 1].text),
+                                  (tok, toks[then_at], toks[else_end - 1])):
             if not part:
-                raise Problem(f"nothing after '{word}'", "write 'if condition then a else b'",
-                              col=at.col)
+                raise Problem(f"nothing after '{word}'", ITE_HINT, col=at.col)
         close_col = toks[end - 1].col + toks[end - 1].length
         out += [_Tok("name", "ite", tok.col, tok.length), _Tok("op", "(", tok.col)]
         out += _rewrite_conditionals(parts[0])
@@ -244,8 +262,32 @@ def _check_leftover_words(toks: list[_Tok]) -> None:
     has_if = any(t.text == "if" for t in toks)
     for t in toks:
         if t.text == "then" or (t.text == "else" and not has_if):
-            raise Problem(f"'{t.text}' without 'if'", "write 'if condition then a else b'",
-                          col=t.col)
+            raise Problem(f"'{t.text}' without 'if'", ITE_HINT, col=t.col)
+
+
+def _rewrite_keyword_targets(toks: list[_Tok]) -> tuple[list[_Tok], list[str]]:
+    """``sum(in)``: a target may be any name, Python keywords included (as ANNarchy).
+
+    The keyword becomes the placeholder ``__target_<i>``; the converter maps
+    it back (:attr:`Prepared.targets`). Nothing else may use a keyword.
+    """
+    out = list(toks)
+    found: list[str] = []
+    for i in range(len(toks) - 3):
+        a, b, c, d = toks[i:i + 4]
+        if (a.text == "sum" and b.text == "(" and c.kind == "name" and d.text == ")"
+                and keyword.iskeyword(c.text)
+                and (i == 0 or toks[i - 1].text not in (".",))):
+            out[i + 2] = _Tok("name", f"{TARGET_PREFIX}{len(found)}", c.col, c.length)
+            found.append(c.text)
+    return out, found
+
+
+def _reject_placeholders(toks: list[_Tok]) -> None:
+    """Names the rewrites use for themselves cannot be written by the user."""
+    for t in toks:
+        if t.kind == "name" and t.text.startswith((DERIVATIVE_PREFIX, TARGET_PREFIX)):
+            raise Problem(f"names starting with '_' are not allowed ('{t.text}')", col=t.col)
 
 
 def _unary_runs(toks: list[_Tok]) -> None:
@@ -295,8 +337,7 @@ _FORBIDDEN: dict[type, tuple[str, str]] = {
     ast.DictComp: (_COMPREHENSION, ""),
     ast.GeneratorExp: (_COMPREHENSION, ""),
     ast.NamedExpr: ("assignment expressions (:=) are not allowed in equations", ""),
-    ast.IfExp: ("Python conditional expressions are not allowed in equations",
-                "write 'if condition then a else b'"),
+    ast.IfExp: ("Python conditional expressions are not allowed in equations", ITE_HINT),
     ast.JoinedStr: ("string literals are not allowed in equations", ""),
     ast.Starred: ("starred arguments are not allowed in equations", ""),
     ast.keyword: ("keyword arguments are not allowed in equations",
@@ -364,9 +405,11 @@ def prepare(text: str, *, lhs: bool = False) -> Prepared:
     if not text.strip():
         raise Problem("empty expression", "write an expression", col=0)
     toks = _tokenize(text)
+    _reject_placeholders(toks)
     derivatives: list[tuple[str, int]] = []
     if lhs:
         toks, derivatives = _rewrite_derivatives(toks)
+    toks, targets = _rewrite_keyword_targets(toks)
     toks = [_Tok(t.kind, "**", t.col, t.length) if t.text == "^" else t for t in toks]
     _unary_runs(toks)
     toks = _rewrite_conditionals(toks)
@@ -379,10 +422,19 @@ def prepare(text: str, *, lhs: bool = False) -> Prepared:
     source = " ".join(pieces)
     prep = Prepared(text=text, tree=ast.Expression(body=ast.Constant(0)), starts=tuple(starts),
                     cols=tuple(t.col for t in toks), lengths=tuple(t.length for t in toks),
-                    derivatives=tuple(derivatives))
+                    derivatives=tuple(derivatives), targets=tuple(targets))
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
+        unit = next((b for a, b in zip(toks, toks[1:])
+                     if a.kind == "number" and b.kind == "name" and b.text in UNIT_NAMES), None)
+        if unit is not None:  # '10 ms'
+            raise Problem(f"unknown name '{unit.text}'", unknown_name_hint(unit.text, ()),
+                          col=unit.col) from exc
+        colon = next((t for t in toks if t.text == ":"), None)
+        if colon is not None:  # Python's words for it would not help
+            raise Problem("unexpected ':'", "a ':' follows the condition of 'if' and the "
+                          "'else' of a conditional: " + ITE_HINT, col=colon.col) from exc
         msg = exc.msg or "invalid syntax"
         offset = (exc.offset - 1) if exc.offset else None
         detail = "" if msg == "invalid syntax" else f" ({msg})"
@@ -392,6 +444,6 @@ def prepare(text: str, *, lhs: bool = False) -> Prepared:
         raise Problem("expression too complex to parse", "split it with intermediate variables",
                       col=0) from exc
     prep = Prepared(text=text, tree=tree, starts=prep.starts, cols=prep.cols,
-                    lengths=prep.lengths, derivatives=prep.derivatives)
+                    lengths=prep.lengths, derivatives=prep.derivatives, targets=prep.targets)
     _whitelist(tree, lambda node: prep.original_col(getattr(node, "col_offset", None)))
     return prep

@@ -6,8 +6,9 @@ User text is never evaluated. An expression goes through three stages:
    names, operators and parentheses only (quotes, backslashes and anything
    else stop here), checks lengths, nesting depth and number sizes, and
    rewrites the ANNarchy spellings Python does not have: ``^`` becomes ``**``
-   (so ``0.04*v^2`` keeps its precedence), ``if c then a else b`` becomes
-   ``ite(c, a, b)``, and on a left-hand side ``dv/dt`` becomes one
+   (so ``0.04*v^2`` keeps its precedence), ANNarchy's ``if c: a else: b``
+   (and ``if c then a else b``) becomes ``ite(c, a, b)``, a keyword target
+   ``sum(in)`` a placeholder, and on a left-hand side ``dv/dt`` becomes one
    placeholder name. Every rewritten token remembers its column in the
    original text, so errors point at what the user wrote.
 2. **Python's ast** (``ast.parse(mode='eval')``) then a whitelist walk: only
@@ -40,11 +41,11 @@ import sympy as sp
 from engine.errors import Diagnostic, EquationError
 from engine.language.checks import Problem, is_condition, suggest, unknown_name_hint
 from engine.language.expression_tokens import (
-    _CHAIN, DERIVATIVE_PREFIX, LARGEST, MAX_CHARS, MAX_DEPTH, MAX_NODES, MAX_TREE, Prepared,
-    prepare,
+    _CHAIN, DERIVATIVE_PREFIX, LARGEST, MAX_CHARS, MAX_DEPTH, MAX_NODES, MAX_TREE,
+    TARGET_PREFIX, Prepared, prepare,
 )
 from engine.language.functions import FUNCTIONS, as_condition
-from engine.language.random_draws import DISTRIBUTIONS, draw_from
+from engine.language.random_draws import DISTRIBUTIONS
 from engine.language.symbols import DT, T, post_symbol, pre_symbol, sum_symbol, symbol
 
 __all__ = [
@@ -252,7 +253,8 @@ class _State:
 def _numeric(value: sp.Basic, col) -> sp.Basic:
     if is_condition(value):
         raise Problem("a condition cannot be used as a number",
-                      "write 'if condition then 1 else 0'", col=col)
+                      "write 'if condition: 1 else: 0' (or 'if condition then 1 else 0')",
+                      col=col)
     return value
 
 
@@ -472,7 +474,9 @@ class _Converter:
                 raise Problem("sum() takes exactly one target name",
                               "write sum(exc) for the input of target 'exc'")
             target = node.args[0].id
-            if target.startswith("_"):
+            if target.startswith(TARGET_PREFIX):  # sum(in): a keyword target
+                target = self.prep.targets[int(target[len(TARGET_PREFIX):])]
+            elif target.startswith("_"):
                 raise Problem(f"names starting with '_' are not allowed ('{target}')")
             return self.scope.sum(target)
         fn = self.scope.user_function(name)
@@ -559,7 +563,7 @@ def parse_expression(text: str, scope: Scope | None = None) -> sp.Basic:
     Parameters
     ----------
     text : str
-        An ANNarchy-style expression (``0.04*v^2 + 5*v``, ``if v > 0 then 1 else 0``).
+        An ANNarchy-style expression (``0.04*v^2 + 5*v``, ``if v > 0: 1 else: 0``).
     scope : Scope, optional
         Meaning of names; by default every valid name is a model symbol.
 
@@ -577,3 +581,22 @@ def parse_expression(text: str, scope: Scope | None = None) -> sp.Basic:
     except Problem as p:
         col = None if p.col is None else p.col + 1
         raise EquationError(Diagnostic(p.message, col=col, text=text, hint=p.hint)) from p
+
+
+def draw_from(dist_name: str, params, occurrence: int) -> sp.Expr:
+    """Build the sympy draw of distribution ``dist_name`` (string front end).
+
+    Raises
+    ------
+    Problem
+        Numeric parameters outside the distribution's domain
+        (``Normal(0, -1)``, ``Uniform(2, 1)``).
+    """
+    cls = DISTRIBUTIONS[dist_name]
+    if all(isinstance(p, sp.Number) for p in params):
+        problem = cls.check_params(tuple(float(p) for p in params))
+        if problem:
+            shown = ", ".join(f"{float(p):g}" for p in params)
+            raise Problem(f"{dist_name}({shown}): {problem}",
+                          f"write {dist_name}({cls.signature()})")
+    return cls.draw(*params, sp.Integer(occurrence))

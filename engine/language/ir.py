@@ -28,6 +28,7 @@ __all__ = [
     "LOCALITIES",
     "DTYPES",
     "METHODS",
+    "METHOD_ALIASES",
     "KINDS",
     "show",
 ]
@@ -47,7 +48,14 @@ METHODS = (
     "semiimplicit",
     "event-driven",
 )
+#: other names of methods, accepted wherever a method is given: Brian2's
+#: ``euler``, ANNarchy's old ``runge-kutta4`` and ``exact``
+METHOD_ALIASES = {"euler": "explicit", "runge-kutta4": "rk4", "exact": "event-driven"}
 KINDS = ("parameter", "variable")
+
+
+#: how the symbols of the last spike times are written (engine.language.symbols)
+_LAST_SPIKE_NAMES = {"pre._t_spike": "t_pre", "post._t_spike": "t_post"}
 
 
 class _Printer(StrPrinter):
@@ -58,6 +66,11 @@ class _Printer(StrPrinter):
             (a, c), (b, _) = expr.args
             return f"ite({self._print(c)}, {self._print(a)}, {self._print(b)})"
         return super()._print_Piecewise(expr)
+
+    def _print_Symbol(self, expr):
+        if expr.name in _LAST_SPIKE_NAMES:  # ANNarchy's t_pre / t_post
+            return _LAST_SPIKE_NAMES[expr.name]
+        return super()._print_Symbol(expr)
 
     def _print_Function(self, expr):
         from engine.language.random_draws import DRAW_FUNCTIONS

@@ -5,15 +5,29 @@ A block such as ``equations`` is text made of statements::
     # comment
     tau * dv/dt = -v + I : init=-65.0, min=-90.0, exponential
     u += d ; x = 0            # ';' separates statements on one line
+    r = if v > 0: v else: 0   # ANNarchy's conditional: these ':' are not flags
+    trace += if learning:     # a statement may run over several lines
+                 pre.r * post.r
+             else:
+                 0.0
 
 This module only cuts the text into pieces (statement, left-hand side,
-operator, right-hand side, flags) and remembers, for every piece, its column in
-the user's original line so that every later error can point at it.
+operator, right-hand side, flags) and remembers, for every piece, its line and
+column in the user's original text so that every later error can point at it.
 Expressions themselves are parsed by :mod:`engine.language.expressions`.
 
 Cutting happens at *top level* only (outside parentheses), so ``:`` and ``;``
 inside ``( )`` stay in the expression, where the expression parser rejects
-them with a precise message. ``:=`` is never a flag separator.
+them with a precise message. ``:=`` is never a flag separator, nor is the
+``:`` after the condition of an ``if`` or after an ``else``.
+
+A physical line continues the statement above it (as in ANNarchy, where a
+line without ``=`` is a continuation) when it has no assignment of its own
+and either the statement above is unfinished (an open parenthesis, a trailing
+operator, ``:``, ``if``/``then``/``else`` or an ``if`` still waiting for its
+``else``) or the line itself starts with an operator, ``else``, ``then`` or
+``:``. Any other line without ``=`` stays a statement of its own, so that a
+forgotten ``=`` is reported on its line.
 """
 
 from __future__ import annotations
@@ -32,11 +46,19 @@ __all__ = [
     "parse_flags",
     "split_assignment",
     "find_assignment",
+    "flag_colon",
 ]
 
 _OPEN = "([{"
 _CLOSE = ")]}"
 _FLAG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*$")
+#: the lexemes that decide continuations and flag colons (never evaluated)
+_LEX = re.compile(r"(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+                  r"|(?P<word>[A-Za-z_]\w*)|(?P<op>:=|\S)")
+#: a statement ending with one of these is unfinished
+_OPEN_ENDS = frozenset("+-*/^%(,<>=!:[{") | {"and", "or", "not", "if", "then", "else"}
+#: a line starting with one of these continues the statement above
+_CONTINUING_STARTS = frozenset("+-*/^%),<>=!:]}") | {"and", "or", "then", "else"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,21 @@ class Line:
     source: str
     body: Segment
     flags: Segment | None = None
+    #: for a statement over several physical lines: ``(offset, line, source,
+    #: col)`` of each, where ``offset`` is where that line's text starts in the
+    #: joined statement (the coordinates of ``body`` and ``flags``) and ``col``
+    #: its column in ``source``
+    spans: tuple[tuple[int, int, str, int], ...] = ()
+
+    def locate(self, col: int | None) -> tuple[int, str, int | None]:
+        """The physical ``(line, source, col)`` of a 0-based column of ``body``/``flags``."""
+        if col is None or not self.spans:
+            return self.line, self.source, col
+        offset, line, source, start = self.spans[0]
+        for span in self.spans:
+            if span[0] <= col:
+                offset, line, source, start = span
+        return line, source, max(col - offset + start, start)
 
 
 @dataclass(frozen=True)
@@ -118,6 +155,80 @@ def _top_level(text: str):
             yield i, ch
 
 
+def _lexemes(text: str) -> list[tuple[str, str]]:
+    return [(m.lastgroup, m.group()) for m in _LEX.finditer(text)]
+
+
+def flag_colon(text: str) -> int | None:
+    """Index of the top-level ``:`` that starts a statement's flags, if any.
+
+    The ``:`` after the condition of an ``if`` and after an ``else``
+    (ANNarchy's ``if c: a else: b``) belong to the expression; ``:=`` too.
+    """
+    depth = pending = 0
+    last = ""
+    for m in _LEX.finditer(text):
+        tok = m.group()
+        if tok in _OPEN:
+            depth += 1
+        elif tok in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            if tok == "if":
+                pending += 1
+            elif tok == "then" and pending:
+                pending -= 1
+            elif tok == ":":
+                if last == "else":
+                    pass
+                elif pending:
+                    pending -= 1
+                else:
+                    return m.start()
+        last = tok
+    return None
+
+
+@dataclass
+class _Shape:
+    """What decides whether a statement is unfinished, fed piece by piece
+    (so that a statement over many lines is read once, not once per line)."""
+
+    depth: int = 0
+    ifs: int = 0
+    elses: int = 0
+    last: str = ""
+
+    def feed(self, text: str) -> None:
+        for kind, tok in _lexemes(text):
+            if tok in _OPEN:
+                self.depth += 1
+            elif tok in _CLOSE:
+                self.depth -= 1
+            elif kind == "word" and tok in ("if", "else"):
+                self.ifs += tok == "if"
+                self.elses += tok == "else"
+            self.last = tok
+
+    @property
+    def unfinished(self) -> bool:
+        """An open parenthesis, a trailing operator, ':' or keyword, or an 'if' without 'else'."""
+        return self.depth > 0 or self.last in _OPEN_ENDS or self.ifs > self.elses
+
+
+def _continues(shape: _Shape, piece: str) -> bool:
+    """``piece`` (one physical line or a ';' piece of it) continues the statement of ``shape``."""
+    head = piece
+    colon = next((i for i, ch in _top_level(piece) if ch == ":" and piece[i + 1:i + 2] != "="),
+                 None)
+    if colon is not None:
+        head = piece[:colon]
+    if find_assignment(Segment(head, 0)) is not None:
+        return False
+    first = _LEX.search(piece).group()
+    return first in _CONTINUING_STARTS or shape.unfinished
+
+
 def split_lines(text: str, first_line: int = 1) -> list[Line]:
     """Cut a block into statements, dropping comments and blank lines.
 
@@ -132,9 +243,10 @@ def split_lines(text: str, first_line: int = 1) -> list[Line]:
     -------
     list of Line
         One entry per statement; statements separated by ``;`` share a line
-        number.
+        number; a statement continued over several lines has the number of
+        its first line and its :attr:`Line.spans`.
     """
-    out: list[Line] = []
+    pending: list[tuple[str, list, _Shape]] = []  # joined text, spans, shape
     for n, raw in enumerate(text.split("\n")):
         source = raw.rstrip("\r")
         code = source.split("#", 1)[0]
@@ -146,16 +258,28 @@ def split_lines(text: str, first_line: int = 1) -> list[Line]:
                 start = i + 1
         pieces.append((start, len(code)))
         for a, b in pieces:
-            seg = _strip(code[a:b], a)
-            if not seg:
+            piece = code[a:b]
+            if not piece.strip():
                 continue
-            body, flags = seg, None
-            for i, ch in _top_level(seg.text):
-                if ch == ":" and seg.text[i + 1:i + 2] != "=":
-                    body = seg.sub(0, i)
-                    flags = seg.sub(i + 1)
-                    break
-            out.append(Line(line=first_line + n, source=source, body=body, flags=flags))
+            if pending and _continues(pending[-1][2], piece):
+                joined, spans, shape = pending[-1]
+                spans.append((len(joined) + 1, first_line + n, source, a))
+                pending[-1] = (joined + " " + piece, spans, shape)
+            else:
+                shape = _Shape()
+                pending.append((" " * a + piece, [(0, first_line + n, source, 0)], shape))
+            shape.feed(piece)
+    out: list[Line] = []
+    for joined, spans, _ in pending:
+        seg = _strip(joined, 0)
+        body, flags = seg, None
+        i = flag_colon(seg.text)
+        if i is not None:
+            body = seg.sub(0, i)
+            flags = seg.sub(i + 1)
+        _, line, source, _ = spans[0]
+        out.append(Line(line=line, source=source, body=body, flags=flags,
+                        spans=tuple(spans) if len(spans) > 1 else ()))
     return out
 
 
@@ -179,9 +303,15 @@ def parse_flags(flags: Segment) -> list[Flag]:
                           col=piece.col)
         name_part, eq, value_part = piece.text.partition("=")
         name = name_part.strip()
+        if re.fullmatch(r"unless\s+refractory", name):
+            raise Problem(f"'{name}' is not a flag", "write 'unless_refractory'",
+                          col=piece.col)
         if not _FLAG_RE.match(name):
-            raise Problem(f"'{piece.text}' is not a flag",
-                          "flags look like 'population', 'rk4' or 'init=0.0'", col=piece.col)
+            hint = "flags look like 'population', 'rk4' or 'init=0.0'"
+            if not eq and re.fullmatch(r"[0-9.]+", name):
+                hint = ("Brian2 writes units after ':' (': 1', ': volt'); the engine has no "
+                        "units: remove it")
+            raise Problem(f"'{piece.text}' is not a flag", hint, col=piece.col)
         value = None
         if eq:
             value = piece.sub(len(name_part) + 1)

@@ -28,8 +28,13 @@ methods may depend on attributes set after ``__init__``) the first time
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 from engine.errors import ModelError
-from engine.language import classes, spec, strings
+from engine.language import classes, spec, strings, structural
+from engine.language.checks import RefractoryResetWarning, repeated_resets
 from engine.language.declarations import (  # noqa: F401 - the public names live here too
     Array, Parameter, Value, Variable, Weight,
 )
@@ -74,9 +79,10 @@ class _Model:
         return cached
 
     def _build_ir(self):
-        if self.is_text_model:
-            return strings.build_ir(self)
-        return classes.build_ir(self)
+        ir = strings.build_ir(self) if self.is_text_model else classes.build_ir(self)
+        for message in repeated_resets(ir, class_syntax=not self.is_text_model):
+            warnings.warn(message, RefractoryResetWarning, stacklevel=_user_stacklevel())
+        return ir
 
     @property
     def model_name(self) -> str:
@@ -185,9 +191,9 @@ class Synapse(_Model):
 
     def __init__(self, parameters="", equations="", psp=None, pre_spike=None,
                  post_spike=None, functions=None, name=None, description=None,
-                 pre_axon_spike=None, **unknown):
+                 pre_axon_spike=None, pruning=None, creating=None, **unknown):
         if unknown:
-            _refuse_arguments("Synapse", unknown, self._text_fields)
+            _refuse_arguments("Synapse", unknown, self._text_fields + ("pruning", "creating"))
         self.parameters = parameters
         self.equations = equations
         self.psp = psp
@@ -200,11 +206,21 @@ class Synapse(_Model):
         self._text_defined = True
         self.__dict__["_ir_cache"] = None
         _ = self.ir
+        # structural plasticity (engine.language.structural): kept as given, parsed here
+        self.pruning, self.creating = pruning, creating
+        self.__dict__["_structural"] = structural.parse_rules(self)
         self.__dict__["_frozen"] = True
 
     def Weight(self, init=0.0, **kw) -> Weight:
         """Declare the synaptic weight (class-based syntax)."""
         return Weight(init, **kw)
+
+    def to_spec(self) -> dict:
+        rules = self.__dict__.get("_structural") or {}
+        if any(rules.values()):
+            raise ModelError(f"synapse {self.model_name!r} cannot be exported as a spec: its "
+                             "pruning=/creating= rules have no place in the spec format yet")
+        return super().to_spec()
 
 
 #: arguments of Brian2's NeuronGroup/Synapses and their place here
@@ -217,6 +233,16 @@ _OTHER_TOOLS = {
                "'dv/dt = ... : exponential' (Brian2's method=)"),
     "namespace": "constants are parameters, or net.constant(name, value)",
 }
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of a warning that points at the user's line, past the engine."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    engine_dir = os.path.dirname(here) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(engine_dir):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _refuse_arguments(kind: str, unknown: dict, known) -> None:

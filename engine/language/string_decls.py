@@ -20,8 +20,8 @@ from engine.language.expressions import LARGEST, Prepared, Scope, UserFunction
 from engine.language.ir import SourceRef, VariableSpec
 from engine.language.lines import Line, Segment
 from engine.language.random_draws import RandomDistribution
-from engine.language.symbols import CONDUCTANCE, DT, T, post_symbol, pre_symbol, sum_symbol, \
-    symbol
+from engine.language.symbols import CONDUCTANCE, DT, LAST_SPIKE_TIME, T, post_symbol, pre_symbol, \
+    sum_symbol, symbol
 
 _CONDUCTANCE = CONDUCTANCE
 _G_TARGET = "g_target"
@@ -110,6 +110,18 @@ def _dtype(value) -> str:
         raise Problem(str(exc)) from None
 
 
+#: ANNarchy's built-in last-spike times, not available yet: how to do without them
+_LAST_SPIKE_TIMES = {
+    "t_pre": "t_pre (the last spike time of the pre-synaptic neuron) exists in synapse "
+             "equations and events only",
+    "t_post": "t_post (the last spike time of the post-synaptic neuron) exists in synapse "
+              "equations and events only",
+    "t_last": "ANNarchy's t_last (last spike time of the neuron) is not supported yet; keep "
+              "it in a variable: 't_last = t_last : init=-1e9' in equations and "
+              "'t_last = t : unless_refractory' in reset",
+}
+
+
 class _ModelScope(Scope):
     """Names as seen from one block of the model being built.
 
@@ -149,6 +161,9 @@ class _ModelScope(Scope):
         if is_constant_name(name):
             b.constants.add(name)
             return symbol(name)
+        if name in ("t_pre", "t_post") and b.kind == "synapse" and not value_mode:
+            # ANNarchy's last spike times of the pre-/post-synaptic neuron (ms)
+            return (pre_symbol if name == "t_pre" else post_symbol)(LAST_SPIKE_TIME)
         raise Problem(f"unknown name '{name}'", self.unknown_hint(name))
 
     def unknown_hint(self, name: str) -> str:
@@ -160,6 +175,8 @@ class _ModelScope(Scope):
             return f"write {name}.<name>, e.g. {name}.r"
         if name == "sum":
             return "write sum(<target>), e.g. sum(exc)"
+        if name in _LAST_SPIKE_TIMES:
+            return _LAST_SPIKE_TIMES[name]
         if _CONDUCTANCE.match(name) and b.kind == "neuron" and not b.spiking_neuron:
             return "conductances g_<target> exist only in spiking neurons; use sum(<target>)"
         return unknown_name_hint(name, self.known_names())

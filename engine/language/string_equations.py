@@ -30,6 +30,7 @@ from engine.language.expressions import (
     solve_linear,
 )
 from engine.language.ir import Equation
+from engine.language.random_draws import is_draw
 from engine.language.lines import Flag, Line, Segment, find_assignment, split_assignment
 from engine.language.string_decls import _CONDUCTANCE, _G_TARGET, _Decl, _ModelScope, \
     _python_value, _Statement
@@ -284,7 +285,7 @@ class _EquationReader:
                 if len(lines) != 1 or lines[0][0].flags is not None:
                     raise Problem("refractory must be one number or expression")
                 line = lines[0][0]
-                scope = _ModelScope(self, block, mode="value", draws=False,
+                scope = _ModelScope(self, block, mode="value", draws=True,
                                     what="the refractory period")
                 expr = self.expression(line.body, scope)
             else:
@@ -292,6 +293,11 @@ class _EquationReader:
                     raise Problem("refractory must be a number of milliseconds")
                 expr = _python_value(raw)
             check_refractory(expr)
+            if expr.free_symbols and any(is_draw(n) for n in sp.preorder_traversal(expr)):
+                raise Problem("a random refractory period is drawn once per neuron when the "
+                              "population is created: its parameters must be numbers",
+                              "write e.g. refractory=Uniform(1.0, 5.0), or set "
+                              "pop.refractory to an array of ms after creating the population")
             return expr
         except Problem as p:
             self.report(block, line, p.at(None if line is None else line.body.col))

@@ -57,6 +57,7 @@ from engine.errors import Diagnostic, EquationError
 from engine.language.checks import (
     LOCALITY_FLAGS,
     Problem,
+    check_argument_name,
     check_flag,
     check_locality,
     check_method,
@@ -73,7 +74,7 @@ from engine.language.expressions import (
     prepare,
 )
 from engine.language.functions import FUNCTIONS
-from engine.language.ir import METHODS, ModelIR, SourceRef
+from engine.language.ir import METHOD_ALIASES, METHODS, ModelIR, SourceRef
 from engine.language.lines import (
     Flag,
     Line,
@@ -93,6 +94,7 @@ __all__ = ["build_ir"]
 _FUNCTION_HEADER = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<args>[^()]*)\)$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 _UNSUPPORTED = ("axon_spike", "axon_reset", "pre_axon_spike")
+_BRIAN2_UNLESS = re.compile(r"\(\s*unless[\s_]+refractory\s*\)")
 
 
 class _Builder(_EquationReader):
@@ -147,17 +149,19 @@ class _Builder(_EquationReader):
 
     # -- diagnostics --------------------------------------------------------------------
     def report(self, block: str, line: Line | None, problem: Problem) -> None:
-        col = None if problem.col is None else problem.col + 1
+        number, text, col = None, "", problem.col
+        if line is not None:  # the physical line of a statement over several lines
+            number, text, col = line.locate(col)
+        col = None if col is None else col + 1
         diag = Diagnostic(problem.message, model=self.label, block=block,
-                          line=None if line is None else line.line, col=col,
-                          text="" if line is None else line.source, hint=problem.hint)
+                          line=number, col=col, text=text, hint=problem.hint)
         key = (self.rank.get(block, len(self.rank)), diag.line or 10**9, col or 0,
                len(self.diagnostics))
         self.diagnostics.append((key, diag))
 
     def source(self, block: str, line: Line, col: int | None = None) -> SourceRef:
-        return SourceRef(self.label, block, line.line, None if col is None else col + 1,
-                         line.source)
+        number, text, col = line.locate(col)
+        return SourceRef(self.label, block, number, None if col is None else col + 1, text)
 
     # -- reading blocks -----------------------------------------------------------------
     def lines(self, block: str, value) -> list[tuple[Line, list[Flag]]]:
@@ -189,6 +193,7 @@ class _Builder(_EquationReader):
                                                  f"got {type(text).__name__}"))
                 continue
             for line in split_lines(text, first):
+                line = self.brian2_unless_refractory(block, line)
                 try:
                     flags = parse_flags(line.flags) if line.flags is not None else []
                 except Problem as p:
@@ -196,6 +201,28 @@ class _Builder(_EquationReader):
                     flags = []
                 out.append((line, flags + extra))
         return out
+
+    def brian2_unless_refractory(self, block: str, line: Line) -> Line:
+        """Brian2's ``(unless refractory)``: reported with its ANNarchy spelling, then dropped."""
+        for part in ("body", "flags"):
+            seg = getattr(line, part)
+            m = None if seg is None else _BRIAN2_UNLESS.search(seg.text)
+            if m is None:
+                continue
+            rest = seg.sub(0, m.start())
+            if part == "flags":
+                fixed = f"{line.body.text} : {rest.text + ', ' if rest else ''}unless_refractory"
+            else:
+                fixed = f"{rest.text} : unless_refractory"
+            self.report(block, line, Problem(
+                "'(unless refractory)' is Brian2's flag",
+                f"write it as a flag after ':', as ANNarchy does: '{fixed}'",
+                col=seg.col + m.start()))
+            if part == "flags":
+                line = replace(line, flags=rest if rest else None)
+            else:
+                line = replace(line, body=rest)
+        return line
 
     def variable_flags(self, var: Variable) -> list[Flag]:
         """The keyword arguments of an ANNarchy 5 ``Variable`` as flags."""
@@ -253,7 +280,7 @@ class _Builder(_EquationReader):
                     raise Problem(f"function '{name}' is defined twice", col=asg.lhs.col)
                 args = tuple(a.strip() for a in m["args"].split(",")) if m["args"].strip() else ()
                 for a in args:
-                    check_user_name(a, "argument name")
+                    check_argument_name(a)
                 if len(set(args)) != len(args):
                     raise Problem(f"function '{name}' repeats an argument name", col=asg.lhs.col)
                 try:
@@ -394,14 +421,14 @@ class _Builder(_EquationReader):
         elif name in ("init", "min", "max"):
             self.once(decl, name)
             self.flag_values.append((block, line, decl, name, flag.value))
-        elif name == "method" or name in METHODS:
-            method = name
+        elif name == "method" or name in METHODS or name in METHOD_ALIASES:
+            method = METHOD_ALIASES.get(name, name)
             if name == "method":
                 method = flag.value.text if isinstance(flag.value, Segment) else flag.value
                 if not isinstance(method, str):
                     raise Problem(f"method must be a name, got {method!r}")
                 try:
-                    check_method(method)
+                    method = check_method(method)
                 except Problem as p:
                     raise p.at(flag.value.col if isinstance(flag.value, Segment) else None)
             if statement.method is not None:

@@ -30,6 +30,7 @@ __all__ = [
     "sum_symbol",
     "T",
     "DT",
+    "LAST_SPIKE_TIME",
     "classify",
     "RESERVED_NAMES",
     "RESERVED_MEANINGS",
@@ -62,6 +63,12 @@ def sum_symbol(target: str) -> sp.Symbol:
 
 T = symbol("t")
 DT = symbol("dt")
+
+#: ``pre.<LAST_SPIKE_TIME>`` / ``post.<...>``: ANNarchy's ``t_pre`` / ``t_post``
+#: in synapses, the time (ms) of the last spike of the pre-/post-synaptic
+#: neuron (``last_spike * dt``). The leading ``_`` keeps it apart from every
+#: attribute a user can declare; codegen reads the population's spike times.
+LAST_SPIKE_TIME = "_t_spike"
 
 
 def classify(sym: sp.Symbol) -> tuple[str, str]:

@@ -21,7 +21,8 @@ import contextvars
 __all__ = [
     "active_network", "default_network", "setup", "compile", "simulate", "simulate_until",
     "step", "reset", "get_population", "get_populations", "get_monitors", "get_time",
-    "get_current_step", "clear", "enable_learning", "disable_learning", "get_constant",
+    "get_current_step", "set_time", "set_current_step", "clear", "enable_learning",
+    "disable_learning", "get_constant",
     "dt", "get_projection", "get_projections", "set_seed", "save", "load",
 ]
 
@@ -84,10 +85,10 @@ def compile(**kwargs):  # noqa: A001 - ANNarchy's name
     return active_network().compile(**kwargs)
 
 
-def simulate(duration, measure_time=False, report=None, report_period=1.0):
+def simulate(duration, measure_time=False, report=None, report_period=1.0, progress=None):
     """Simulate the active network for ``duration`` ms."""
     return active_network().simulate(duration, measure_time=measure_time, report=report,
-                                     report_period=report_period)
+                                     report_period=report_period, progress=progress)
 
 
 def simulate_until(max_duration, population, operator="and", measure_time=False):
@@ -146,12 +147,40 @@ def load(filename, populations=True, projections=True, pickle_encoding=None):
     return active_network().load(filename, populations, projections, pickle_encoding)
 
 
-def get_time() -> float:
-    return active_network().time
+def get_time(net_id=None) -> float:
+    """The current time of the active network, ms."""
+    return _network(net_id).time
 
 
-def get_current_step() -> int:
-    return active_network().current_step
+def set_time(t, net_id=None) -> None:
+    """Set the time of the active (compiled) network, ms (ANNarchy 4's
+    ``set_time``; see ``Network.time``)."""
+    _network(net_id).time = t
+
+
+def get_current_step(net_id=None) -> int:
+    """The current step of the active network."""
+    return _network(net_id).current_step
+
+
+def set_current_step(step, net_id=None) -> None:
+    """Set the current step of the active (compiled) network (ANNarchy 4's
+    ``set_current_step``)."""
+    _network(net_id).current_step = step
+
+
+def _network(net_id):
+    """ANNarchy's ``net_id`` argument: 0 or None is the active network; a
+    Network object is itself (the engine keeps no registry of ids)."""
+    if net_id is None or (isinstance(net_id, int) and not isinstance(net_id, bool)
+                          and net_id == 0):
+        return active_network()
+    if isinstance(net_id, network_class()):
+        return net_id
+    from engine.errors import NetworkError
+
+    raise NetworkError(f"net_id={net_id!r}: networks have no ids here; call the method "
+                       "of the network instead (net.time = t, net.current_step = k)")
 
 
 def enable_learning(projections=None, period=None, offset=None):

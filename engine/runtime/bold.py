@@ -220,7 +220,7 @@ class BoldMonitor:
 
     Parameters
     ----------
-    populations : Population, PopulationView, name, or a list of them
+    populations : Population, PopulationView, str (a population's name), or a list of them
         The recorded region.
     bold_model : BoldModel (instance or class), optional
         Default :class:`~engine.models.bold.balloon_RN`.
@@ -241,6 +241,8 @@ class BoldMonitor:
     name : str, optional
         Unique extension name (default ``boldmonitor0``, ``boldmonitor1``...).
 
+    Notes
+    -----
     Attributes of the model read and write through the monitor, as in
     ANNarchy: ``m.E_0 = 0.4``, ``m.BOLD``.
     """

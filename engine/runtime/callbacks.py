@@ -100,6 +100,8 @@ class every:  # noqa: N801 - ANNarchy's name
     wait : float
         Extra delay in ms before the first call (default 0).
 
+    Notes
+    -----
     The decorated function takes one argument ``n``, the number of the call
     (0 first) within the current ``simulate()``; it is returned unchanged.
     """

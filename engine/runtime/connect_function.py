@@ -4,6 +4,7 @@ lists of ranks or an ANNarchy :class:`LILConnectivity`.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -44,8 +45,9 @@ class LILConnectivity:
     synapses that post-synaptic neuron ``rank`` receives from the pre-synaptic
     ``ranks``. As in ANNarchy, ``weights`` (and ``delays``, in ms) are one
     value per synapse, or a single value (a number or a one-element list) for
-    all of them. ``dt`` is accepted for compatibility and not used: delays
-    stay in ms until the projection rounds them.
+    all of them. ``dt`` (the step a connector function receives as its third
+    argument, ``LILConnectivity(dt=dt)`` in ANNarchy) is accepted and not
+    used: delays stay in ms until the projection rounds them.
     """
 
     def __init__(self, dt=None):
@@ -94,6 +96,43 @@ class LILConnectivity:
             return z, z, np.empty(0), np.empty(0)
         return (np.concatenate(pre), np.concatenate(post), np.concatenate(w),
                 np.concatenate(d))
+
+
+def with_dt(method, dt: float, args: dict):
+    """``method`` as the connector calls it, ``method(pre, post, **args)``.
+
+    ANNarchy calls a connector function ``method(pre, post, dt, **args)``
+    (``Projection.from_function``/``connect_with_func``); functions written
+    for the engine may omit ``dt``. It is passed when the third parameter is
+    named ``dt``, or when the function cannot be called without it.
+    """
+    if not callable(method):
+        return method
+    try:
+        sig = inspect.signature(method)
+    except (TypeError, ValueError):     # a builtin: ANNarchy's convention
+        return _DtCaller(method, dt)
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= 3 and positional[2].name == "dt":
+        return _DtCaller(method, dt)
+    try:
+        sig.bind(None, None, **args)
+        return method
+    except TypeError:
+        return _DtCaller(method, dt)
+
+
+class _DtCaller:
+    """``method(pre, post, dt, **args)`` called as ``(pre, post, **args)``
+    (keeps the function's name for messages)."""
+
+    def __init__(self, method, dt):
+        self.method, self.dt = method, dt
+        self.__name__ = getattr(method, "__name__", repr(method))
+
+    def __call__(self, pre, post, **args):
+        return self.method(pre, post, self.dt, **args)
 
 
 class _Side:

@@ -89,8 +89,14 @@ class ConnectorMethods:
     def from_sparse(self, weights, delays=0.0, storage_format=None, storage_order=None):
         return self._connect("from_sparse", weights=weights, delays=delays)
 
-    def from_function(self, method, **args):
-        return self._connect("from_function", method=method, **args)
+    def from_function(self, method, storage_format=None, storage_order=None, **args):
+        """Synapses returned by ``method(pre, post, dt, **args)``, as ANNarchy
+        calls it (``dt`` may be omitted from the function's parameters): a
+        :class:`LILConnectivity` or ``(pre_ranks, post_ranks, weights[, delays])``."""
+        from engine.runtime.connect_function import with_dt
+
+        return self._connect("from_function", method=with_dt(method, self.network.dt, args),
+                             **args)
 
     # ANNarchy 4 names
     connect_all_to_all = all_to_all

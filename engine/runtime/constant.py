@@ -29,10 +29,20 @@ class Constant:
             )
         self.name = name
         self.network = network if network is not None else active_network()
-        self._array = np.zeros(1, dtype=float)
+        self._store = np.zeros(1, dtype=float)
         self.set(value)
         register_constant_name(name)
         self.network._register_constant(self)
+
+    @property
+    def _array(self) -> np.ndarray:
+        """The one-element array the kernels read, in the network's precision
+        (float32 after ``config(precision="float")``, as ANNarchy declares its
+        constants); ``set()`` writes into it, so compiled code sees new values."""
+        dtype = self.network._float_dtype
+        if self._store.dtype != dtype:
+            self._store = self._store.astype(dtype)
+        return self._store
 
     @property
     def value(self) -> float:
@@ -41,10 +51,16 @@ class Constant:
     def set(self, value) -> None:
         try:
             v = float(value)
+        except OverflowError:
+            raise NetworkError(f"constant {self.name!r} = {value!r:.40} is beyond the largest "
+                               "float (about 1.8e308)") from None
         except (TypeError, ValueError):
             raise NetworkError(f"constant {self.name!r} needs a number, got {value!r}") from None
         if math.isnan(v):
             raise NetworkError(f"constant {self.name!r} cannot be NaN")
+        if math.isinf(v) or abs(v) > float(np.finfo(self._array.dtype).max):
+            raise NetworkError(f"constant {self.name!r} = {value!r} is not a finite "
+                               f"{self._array.dtype} number")
         self._array[0] = v
 
     def __float__(self):

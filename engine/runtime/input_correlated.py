@@ -263,6 +263,12 @@ class HomogeneousCorrelatedSpikeTrains(_SpecificPopulation):
             return
         super()._set(name, value, index)
 
+    def clear(self):
+        """Forget the spikes emitted so far and restart the schedule from now,
+        as ANNarchy's ``clear()``."""
+        super().clear()
+        self.reset()
+
     def reset(self):
         """Restart the schedule from now."""
         self._internals["clock"][0] = 0

@@ -60,11 +60,20 @@ class SpikeSourceArray(_SpecificPopulation):
         ``round(t/dt)``; times falling in the same step give one spike.
     name : str, optional
 
+    Notes
+    -----
     ``pop.spike_times = [...]`` (same number of neurons) replaces the times
     between runs; it takes effect at the next step, and times already past
     are skipped. Times count from the start of the simulation, or from the
-    last ``pop.reset()``, which replays the trains from the current time
-    (as ANNarchy). ``net.reset()`` keeps the current times and rewinds.
+    last ``pop.reset()`` or ``pop.clear()``, which replay the trains from the
+    current time (as ANNarchy). ``net.reset()`` keeps the current times and
+    rewinds.
+
+    ANNarchy 5.0.4 differs in one case: spike times set while a train is
+    under way (without ``reset()``/``clear()`` after) first emit the old
+    train's next pending spike, then continue in the new list at the old
+    position, which drops or shifts spikes; here the new times simply apply
+    from the next step.
     """
 
     _config_internals = ("times", "start")
@@ -145,6 +154,13 @@ class SpikeSourceArray(_SpecificPopulation):
         current time (ANNarchy's ``SpikeSourceArray.reset()``)."""
         self._internals["t0"][0] = self.network.current_step
         self._internals["ptr"][:] = self._internals["start"][:-1]
+
+    def clear(self):
+        """Forget the spikes emitted so far and replay the trains from now, as
+        ANNarchy's ``clear()`` (which restarts the source's clock): after
+        ``inp.clear()`` at 100 ms, a time of 25 ms is emitted at 125 ms."""
+        super().clear()
+        self.reset()
 
     def _restored(self):
         # net.reset(): time 0 again, with the current spike times

@@ -161,6 +161,12 @@ class _Scheduled(_SpecificPopulation):
         self._internals["block"][0] = 0
         self._reset_output()
 
+    def clear(self):
+        """Forget the spikes emitted so far and restart the schedule from now,
+        as ANNarchy's ``clear()`` (its C++ ``reset()`` restarts the clock)."""
+        super().clear()
+        self.reset()
+
     def _reset_output(self):
         pass
 
@@ -170,7 +176,7 @@ class TimedArray(_Scheduled):
 
     Parameters
     ----------
-    rates : array, shape (n_rows, *geometry)
+    rates : array, shape ``(n_rows, *geometry)``
         The first axis is time. Row ``k`` is copied to ``r`` at the ``k``-th
         schedule time.
     geometry : int or tuple, optional
@@ -182,6 +188,8 @@ class TimedArray(_Scheduled):
         When > 0, the schedule restarts every ``period`` ms (ANNarchy:
         ``-1.``, no restart; after the last row, it stays).
 
+    Notes
+    -----
     ``r`` is 0 until the first schedule time. ``pop.reset()`` restarts the
     schedule from the current time (and sets ``r`` to 0); ``net.reset()``
     rewinds to time 0 with the current buffer.
@@ -232,7 +240,7 @@ class TimedArray(_Scheduled):
 
     @property
     def rates(self):
-        """The buffer, shape (n_rows, *geometry)."""
+        """The buffer, shape ``(n_rows, *geometry)``."""
         buf = self._internals["buffer"]
         return buf.reshape((buf.shape[0],) + tuple(self.geometry)).copy()
 
@@ -258,12 +266,14 @@ class TimedPoissonPopulation(_Scheduled):
     geometry : int or tuple
     rates : array
         Shape (n,) (one rate for all neurons per schedule entry) or
-        (n, *geometry) (one per neuron).
+        ``(n, *geometry)`` (one per neuron).
     schedule : list of float (or a number ``s``: entry ``k`` at ``k*s`` ms)
         Time (ms) at which each entry starts.
     period : float
         When > 0, the schedule restarts every ``period`` ms.
 
+    Notes
+    -----
     The current rate is the per-neuron attribute ``proba`` (Hz, as
     ANNarchy); it is 0 before the first schedule time.
     """
@@ -321,7 +331,7 @@ class TimedPoissonPopulation(_Scheduled):
 
     @property
     def rates(self):
-        """The rates per schedule entry, shape (n, *geometry)."""
+        """The rates per schedule entry, shape ``(n, *geometry)``."""
         buf = self._internals["buffer"]
         return buf.reshape((buf.shape[0],) + tuple(self.geometry)).copy()
 

@@ -74,7 +74,7 @@ import tempfile
 import numpy as np
 
 from engine.errors import NetworkFileError
-from engine.runtime.io_load import FORMAT, VERSION, load
+from engine.runtime.io_load import FORMAT, VERSION, _path, load
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
@@ -266,7 +266,7 @@ def _write_mat(fh, mdict: dict) -> None:
 
 def save(net, filename, populations: bool = True, projections: bool = True) -> None:
     """Save the state of ``net`` to ``filename`` (see the module documentation)."""
-    path = os.fspath(filename)
+    path = _path(filename, "save")
     lower = path.lower()
     if lower.endswith(".mat"):
         payload = _mat_dict(net, populations, projections)

@@ -335,7 +335,60 @@ def _check_spike_indices(who, size, saved, internals):
         bad("a refractory countdown is negative")
 
 
-def _plan_populations(net, plan, pops, projs):
+def _check_state_ranges(who, size, saved, step):
+    """The rest of the internal state a compiled loop trusts: values no run
+    can produce would give a silently wrong result (or, for the flags beyond
+    the last neuron, writes outside the arrays).
+
+    - spike flags: 0 or 1, and 0 in the padding after the last neuron (the
+      spike scan reads 8 flags at a time and would take a padding flag for a
+      neuron beyond the population);
+    - the random generator state: never all zero (xoshiro256** would then
+      give only zeros);
+    - last spike steps: not after the saved time; refractory periods: finite
+      and >= 0 (as when they are assigned);
+    - the firing-rate window (compute_firing_rate): a window of 1 to
+      (ring length - 1) steps, write positions >= 0, and counts between 0
+      and both the window and the spikes written.
+    """
+    def bad(what):
+        raise _Bad(f"{who}: {what} (a damaged file?)")
+
+    flag = saved.get("flag")
+    if flag is not None and flag.size:
+        if flag.max() > 1:
+            bad("a spike flag is neither 0 nor 1")
+        if flag[size:].any():
+            bad(f"a spike flag is set after the last neuron (rank {size - 1})")
+    rng = saved.get("rng")
+    if rng is not None and rng.size and not rng.any():
+        bad("its random generator state is all zero (it would only draw zeros)")
+    last = saved.get("last_spike")
+    if last is not None and last.size and last.max() > step:
+        bad(f"a last spike is at step {int(last.max())}, after the saved time (step {step})")
+    refractory = saved.get("refractory")
+    if refractory is not None and refractory.size and refractory.dtype.kind == "f" and (
+            not np.isfinite(refractory).all() or refractory.min() < 0):
+        bad("a refractory period is negative or not a finite number of ms")
+    window, ring = saved.get("fr_window"), saved.get("fr_ring")
+    if window is not None and ring is not None and ring.ndim == 2:
+        w = int(window.reshape(-1)[0]) if window.size else 0
+        if not 1 <= w <= ring.shape[1] - 1:
+            bad(f"the firing-rate window is {w} steps, outside [1, {ring.shape[1] - 1}]")
+        scale = saved.get("fr_scale")
+        if scale is not None and (not np.isfinite(scale).all() or (scale <= 0).any()):
+            bad("the firing-rate scale is not a finite number > 0")
+        head, count = saved.get("fr_head"), saved.get("fr_count")
+        if head is not None and head.size and head.min() < 0:
+            bad("a firing-rate write position is negative")
+        if count is not None and count.size:
+            if count.min() < 0 or count.max() > w:
+                bad(f"a firing-rate spike count is outside [0, {w}] (the window)")
+            if head is not None and head.shape == count.shape and (count > head).any():
+                bad("a firing-rate spike count is larger than the spikes written")
+
+
+def _plan_populations(net, plan, pops, projs, step=0):
     _same_names("population(s)", [p.name for p in pops], [p.name for p in net._populations])
     loaded_r = {}
     for rec in pops:
@@ -377,6 +430,7 @@ def _plan_populations(net, plan, pops, projs):
                            "network does not use")
             plan.add(pop._internals, name, src, f"internal state '{name}' of {who}")
         _check_spike_indices(who, pop.size, rec.internals, pop._internals)
+        _check_state_ranges(who, pop.size, rec.internals, step)
     # synaptic events in flight (per-synapse delays) follow the clock
     saved = {j.name: j for j in projs}
     for proj in net._projections:
@@ -401,7 +455,7 @@ def _plan_projections(net, plan, projs):
         for label, mine in (("synapse model", proj.ir.name),
                             ("pre-synaptic population", proj.pre_population.name),
                             ("post-synaptic population", proj.post_population.name),
-                            ("target", proj.target), ("row order", proj.rows)):
+                            ("target", str(proj.target)), ("row order", proj.rows)):
             theirs = {"synapse model": rec.model, "pre-synaptic population": rec.pre,
                       "post-synaptic population": rec.post, "target": rec.target,
                       "row order": rec.rows}[label]
@@ -430,10 +484,23 @@ def _plan_projections(net, plan, projs):
             raise _Bad(f"unknown internal state {sorted(unknown)} of {who}")
         rng = getattr(proj, "_rng", None)
         if rng is not None and "rng" in rec.internals:
+            if rec.internals["rng"].size and not rec.internals["rng"].any():
+                raise _Bad(f"{who}: its random generator state is all zero (it would only "
+                           "draw zeros; a damaged file?)")
             plan.add(proj.__dict__, "_rng", rec.internals["rng"], f"random stream of {who}")
         last = getattr(proj, "_last", None)
         if last is not None and "last" in rec.internals:
             plan.add(proj.__dict__, "_last", rec.internals["last"], f"event times of {who}")
+
+
+def _path(filename, what: str) -> str:
+    """``filename`` as a path (str, bytes or os.PathLike), else the engine's error."""
+    try:
+        path = os.fspath(filename)
+    except TypeError:
+        raise NetworkFileError(f"{what}() needs a file name (a str or a pathlib.Path), got "
+                               f"{type(filename).__name__} {filename!r:.60}") from None
+    return os.fsdecode(path) if isinstance(path, bytes) else path
 
 
 def load(net, filename, populations: bool = True, projections: bool = True,
@@ -443,7 +510,7 @@ def load(net, filename, populations: bool = True, projections: bool = True,
     ``pickle_encoding`` is accepted for ANNarchy compatibility and ignored:
     nothing is ever unpickled.
     """
-    path = os.fspath(filename)
+    path = _path(filename, "load")
     try:
         head, pops, projs = _parse(_read(path, _state_budget(net)))
         if abs(head["dt"] - net.dt) > 1e-12 * max(1.0, net.dt):
@@ -453,7 +520,7 @@ def load(net, filename, populations: bool = True, projections: bool = True,
             if not head["saved_populations"]:
                 raise _Bad("it holds no population data (saved with populations=False); "
                            "load it with populations=False")
-            _plan_populations(net, plan, pops, projs)
+            _plan_populations(net, plan, pops, projs, int(head["current_step"]))
         if projections:
             if not head["saved_projections"]:
                 raise _Bad("it holds no projection data (saved with projections=False); "
@@ -463,4 +530,4 @@ def load(net, filename, populations: bool = True, projections: bool = True,
         raise NetworkFileError(f"cannot load {path!r}: {exc}") from None
     plan.apply()
     if populations:
-        net.current_step = int(head["current_step"])
+        net._step = int(head["current_step"])

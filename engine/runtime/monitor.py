@@ -23,6 +23,18 @@ from engine.runtime.projection import Dendrite, Projection
 __all__ = ["Monitor"]
 
 
+def _hint(name, known: list[str]) -> str:
+    """`` (did you mean 'v'?)`` (case-insensitive first), else what there is."""
+    if not isinstance(name, str):
+        return f" (names are strings; it has: {', '.join(known) or 'nothing'})"
+    same = [k for k in known if k.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, known, n=1) or \
+        difflib.get_close_matches(name.lower(), known, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (it has: {', '.join(known) or 'nothing'})"
+
+
 class Monitor:
     """Records variables (and ``'spike'``) of a population or view.
 
@@ -43,6 +55,7 @@ class Monitor:
     def __init__(self, obj, variables=(), period=None, period_offset=None, start=True,
                  name=None, *, network=None):
         self.projection = None
+        self._dendrite = False
         self._post_ranks = np.zeros(0, dtype=np.int64)
         if isinstance(obj, PopulationView):
             pop, ranks = obj.population, obj.ranks
@@ -59,6 +72,10 @@ class Monitor:
                 ranks = np.concatenate([order[row_ptr[r]:row_ptr[r + 1]] for r in post_ranks]) \
                     if post_ranks else np.zeros(0, np.int64)
             self.projection = proj
+            self._dendrite = isinstance(obj, Dendrite)
+            # synapses per recorded dendrite: get() shapes the records (post, pre)
+            self._dendrite_sizes = np.diff(row_ptr)[[obj.post_rank] if self._dendrite
+                                                    else post_ranks].astype(np.int64)
             pop = proj
             if isinstance(variables, str):
                 variables = [variables]
@@ -67,10 +84,8 @@ class Monitor:
                                           else post_ranks, dtype=np.int64)
             for v in variables:
                 if v not in proj._arrays:
-                    close = difflib.get_close_matches(v, list(proj._arrays), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
                     raise NetworkError(f"cannot record '{v}': projection {proj.name!r} has no "
-                                       f"such synaptic variable{hint}")
+                                       f"such synaptic variable{_hint(v, list(proj._arrays))}")
         else:
             raise NetworkError(
                 "can only monitor populations, population views, projections and dendrites, "
@@ -89,11 +104,16 @@ class Monitor:
                         f"population {pop.name!r} is rate-coded: it has no spikes to record"
                     )
             elif v not in pop._arrays:
-                close = difflib.get_close_matches(v, list(pop._arrays) + ["spike"], n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                known = list(pop._arrays) + (["spike"] if pop.spiking else [])
+                if isinstance(v, str) and v.replace(" ", "").startswith("sum("):
+                    target = v.replace(" ", "")[4:].rstrip(")")
+                    raise NetworkError(
+                        f"cannot record '{v}': monitors record model attributes; give the "
+                        f"model of population {pop.name!r} a variable that holds it "
+                        f"(equations: 'input_{target} = {v.strip()}') and record that")
                 raise NetworkError(
                     f"cannot record '{v}': population {pop.name!r} has no such "
-                    f"attribute{hint}"
+                    f"attribute{_hint(v, known)}"
                 )
         if len(set(variables)) != len(variables):
             raise NetworkError(f"variables recorded twice: {variables}")
@@ -106,6 +126,9 @@ class Monitor:
         self.period_offset = period_offset
         self._period_steps = 1
         self._offset_steps = 0
+        # ANNarchy anchors the period of a monitor created after compile at its
+        # creation step (its recorder's offset is current_step % period)
+        self._phase_step = net.current_step if net._compiled else 0
         self._resolve_period()
         self.id = net._register_monitor(self, name)
         self.name = name if name is not None else f"monitor{self.id}"
@@ -131,6 +154,8 @@ class Monitor:
         self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
         # the intervals of the spikes the last get('spike') returned (closed)
         self._last_get_intervals: list[tuple[float, float]] | None = None
+        #: per variable: the recording intervals of the data its last get() returned
+        self._last_get_times: dict[str, list[tuple[float, float]]] = {}
         if start:
             self._intervals.append([net.time, None])
 
@@ -149,8 +174,10 @@ class Monitor:
                     f"monitor period {self.period} ms is not a positive multiple of dt = {dt} ms"
                 )
             self._period_steps = steps
-        if self.period_offset is not None:
-            self._offset_steps = int(round(self.period_offset / dt))
+        offset = int(round(self.period_offset / dt)) if self.period_offset is not None else 0
+        phase = getattr(self, "_phase_step", 0) % self._period_steps
+        # records at the steps s with (s - phase) % period == period_offset (ANNarchy)
+        self._offset_steps = (offset + phase) % self._period_steps if phase else offset
 
     @property
     def local_vars(self) -> list[str]:
@@ -294,15 +321,21 @@ class Monitor:
         self.pause()
 
     # -- data ---------------------------------------------------------------
-    def get(self, variables=None, keep=False, reshape=False):
+    def get(self, variables=None, keep=False, reshape=True):
         """Recorded data.
 
         ``get('v')`` returns an array of shape (records, neurons) (or
         (records,) for a population-wide value); ``get('spike')`` a dict
         rank -> array of spike steps; several names (or none: all) return a
         dict name -> data. ``keep=False`` (default) empties the buffers, as in
-        ANNarchy; ``reshape=True`` gives (records, *geometry) for whole
-        populations.
+        ANNarchy; ``reshape=True`` (the default, as in ANNarchy 5) gives
+        ``(records, *geometry)`` for a whole population of 2 or more dimensions
+        (``reshape=False``: (records, neurons), ANNarchy 4's default). Synaptic variables have ANNarchy's shapes: (records,
+        dendrites, synapses) for a projection's per-synapse variable (``w[:, i,
+        j]``: synapse ``j`` of the ``i``-th post neuron with synapses),
+        (records, dendrites) for a ``postsynaptic`` one, (records, synapses)
+        for a dendrite (see :meth:`_synaptic_shape`). :meth:`read_new` keeps
+        synaptic records flat: (records, synapses in dendrite order).
         """
         single = isinstance(variables, str)
         names = [variables] if single else (list(variables) if variables else list(self.variables))
@@ -314,6 +347,8 @@ class Monitor:
                 )
         out = {}
         for n in names:
+            # what times() describes from now on: the intervals of this data (ANNarchy's rule)
+            self._last_get_times[n] = self._closed_intervals()
             if n == "spike":
                 out[n] = self._spike_dict()
                 self._last_get_intervals = self._closed_intervals()
@@ -322,13 +357,40 @@ class Monitor:
                 width = (() if n in self.global_vars else
                          (self._post_ranks.size,) if n in self.semi_vars else (self.ranks.size,))
                 data = np.concatenate(chunks) if chunks else np.zeros((0,) + width)
-                if reshape and n in self.local_vars and self.projection is None and \
-                    self.ranks.size == self.population.size:
+                if self.projection is not None:
+                    data = self._synaptic_shape(n, data)
+                elif reshape and n in self.local_vars and \
+                        self.ranks.size == self.population.size:
                     data = data.reshape((data.shape[0],) + self.population.geometry)
                 out[n] = data
         if not keep:
             self._clear_data(names)
         return out[names[0]] if single else out
+
+    def _synaptic_shape(self, name, data):
+        """ANNarchy's shapes of synaptic records: (records, dendrites,
+        synapses) for a per-synapse variable, (records, dendrites) for a
+        per-post-neuron one (an object array of per-dendrite arrays when the
+        dendrites differ in size); a dendrite's records drop the dendrite axis
+        (and the synapse axis when it has one synapse), as ANNarchy's squeeze."""
+        if name not in self.local_vars:
+            return data[:, 0] if self._dendrite and data.ndim == 2 else data
+        sizes = self._dendrite_sizes
+        rows = data.shape[0]
+        if sizes.size and np.all(sizes == sizes[0]):
+            data = data.reshape(rows, sizes.size, int(sizes[0]))
+        else:
+            ragged = np.empty((rows, sizes.size), dtype=object)
+            bounds = np.concatenate([[0], np.cumsum(sizes)])
+            for k in range(sizes.size):
+                for t in range(rows):
+                    ragged[t, k] = data[t, bounds[k]:bounds[k + 1]]
+            data = ragged
+        if self._dendrite:
+            data = data[:, 0]
+            if data.ndim == 2 and data.shape[1] == 1:
+                data = data[:, 0]
+        return data
 
     def read_new(self, variables=None) -> dict:
         """What was recorded since the last ``read_new()``, without draining.
@@ -411,12 +473,37 @@ class Monitor:
             self._recorded_steps = []
             self._intervals = [[self.network.time, None]] if self._active[0] else []
 
+    def reset(self) -> None:
+        """Drop the recorded data and restart the recording intervals now.
+
+        ANNarchy's ``Monitor.reset()``: afterwards the monitor holds nothing,
+        and ``times()`` starts at the current time (whether it records is
+        unchanged: a paused monitor stays paused).
+        """
+        if self.network.running:
+            raise NetworkError(f"monitor {self.name!r}: reset() while the network runs; "
+                               "stop it first (net.stop())")
+        self._clear_data()
+        self._last_get_times = {}
+        self._last_get_intervals = None
+        self._intervals = [[self.network.time, None]] if self._active[0] else []
+
     def times(self, variables=None) -> dict:
-        """Recording intervals in ms: ``{var: {'start': [...], 'stop': [...]}}``."""
+        """Recording intervals in ms: ``{var: {'start': [...], 'stop': [...]}}``.
+
+        As in ANNarchy, after ``get(var)`` they describe the data that call
+        returned (its intervals, closed at the time of the call); before any
+        ``get(var)``, the recording so far (an open interval stops now).
+        ANNarchy 5.0.4 gives these in steps although its docstring says ms;
+        here they are ms (steps * dt).
+        """
         names = [variables] if isinstance(variables, str) else (variables or self.variables)
-        starts = [a for a, _ in self._intervals]
-        stops = [b if b is not None else self.network.time for _, b in self._intervals]
-        return {n: {"start": list(starts), "stop": list(stops)} for n in names}
+        current = self._closed_intervals()
+        out = {}
+        for n in names:
+            intervals = self._last_get_times.get(n, current)
+            out[n] = {"start": [a for a, _ in intervals], "stop": [b for _, b in intervals]}
+        return out
 
     def recorded_times(self) -> np.ndarray:
         """Time (ms) of each recorded row of the variables."""

@@ -24,14 +24,14 @@ import numpy as np
 
 from engine.codegen.cache import cache_dir
 from engine.codegen.network_code import generate_network_code
-from engine.runtime.kernels import CompiledKernels, KernelMismatch, terminal_progress
+from engine.runtime.kernels import CompiledKernels, KernelMismatch
 from engine.errors import CompilationError, NetworkError
 from engine.language.conditions import parse_stop_condition
-from engine.runtime import active, callbacks, parallel
+from engine.runtime import active, callbacks, parallel, timebase
 from engine.runtime import io as state_files
 from engine.runtime.bold import BoldMonitor
 from engine.runtime.constant import Constant
-from engine.runtime.live import LiveState
+from engine.runtime.live import LiveState, check_progress_setting, progress_bar
 from engine.runtime.monitor import Monitor
 from engine.runtime.network_layout import _NetworkLayout
 from engine.runtime.network_run import _NetworkRun
@@ -49,7 +49,19 @@ _DEFAULTS = {
     "method": "explicit",
     "num_threads": 1,
     "check_finite": True,
+    "structural_plasticity": False,
+    "progress": "auto",
 }
+
+
+def _check_seed(seed) -> int:
+    """A seed is a whole number >= 0 (numpy's SeedSequence): not 1.5 (cut to 1) nor -1."""
+    import numbers
+
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) \
+            and seed >= 0:
+        return int(seed)
+    raise NetworkError(f"the seed must be a whole number >= 0, got {seed!r:.40}")
 
 
 class Network(_NetworkLayout, _NetworkRun):
@@ -80,13 +92,13 @@ class Network(_NetworkLayout, _NetworkRun):
             self._config["dt"] = self._check_dt(dt)
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))
-        self._config["seed"] = int(seed)
+        self._config["seed"] = _check_seed(seed)
         self._populations: list[Population] = []
         self._monitors: list[Monitor] = []
         self._projections: list[Projection] = []
         self._constants: dict[str, Constant] = {}
         self._callbacks_enabled = True
-        self.current_step = 0
+        self._step = 0
         self._compiled = False
         self._module = None
         self._code = None
@@ -108,7 +120,16 @@ class Network(_NetworkLayout, _NetworkRun):
 
     def config(self, **kwargs):
         """Set options before compile: dt, seed, precision ('double'/'float'),
-        method (default integration method), num_threads, check_finite."""
+        method (default integration method), num_threads, check_finite,
+        structural_plasticity (synapses created and pruned while running),
+        progress.
+
+        ``dt`` may change until ``compile()``, also after objects were created
+        (delays, spike times, schedules and monitor periods are converted
+        again, see :mod:`engine.runtime.timebase`). ``progress``: ``'auto'``
+        (default: a bar for compiles and simulations that last over a second,
+        in a terminal or a notebook only, unless ``NEUROWORKBENCH_PROGRESS=0``),
+        ``True`` or ``False``."""
         for k, v in kwargs.items():
             if k not in _DEFAULTS:
                 import difflib
@@ -117,12 +138,19 @@ class Network(_NetworkLayout, _NetworkRun):
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise NetworkError(f"unknown configuration key '{k}'{hint}; "
                                    f"valid keys: {', '.join(_DEFAULTS)}")
-            if self._compiled and k in ("dt", "precision", "method", "seed"):
-                raise NetworkError(f"'{k}' cannot change after compile(); create a new network")
             if k == "dt":
-                if self._populations:
-                    raise NetworkError("set dt before creating populations (Network(dt=...))")
                 v = self._check_dt(v)
+                if v == self._config["dt"]:
+                    continue
+            if self._compiled and k in ("dt", "precision", "method", "seed"):
+                raise NetworkError(f"'{k}' cannot change after compile() (the code is "
+                                   f"compiled for it); set it before compile(), or build "
+                                   f"a new network")
+            if k == "dt":
+                # steps converted when objects were created are converted again
+                timebase.change_dt(self, v)
+            elif k == "progress":
+                v = check_progress_setting(v, "config(progress=...)")
             elif k == "precision":
                 if v not in ("double", "float"):
                     raise NetworkError(f"precision must be 'double' or 'float', got {v!r}")
@@ -130,12 +158,14 @@ class Network(_NetworkLayout, _NetworkRun):
                 if self._populations:
                     raise NetworkError("set the seed before creating populations "
                                        "(Network(seed=...))")
-                v = int(v)
+                v = _check_seed(v)
             elif k == "method":
-                from engine.language.ir import METHODS
+                from engine.language.ir import METHOD_ALIASES, METHODS
 
+                v = METHOD_ALIASES.get(v, v) if isinstance(v, str) else v
                 if v not in METHODS:
-                    raise NetworkError(f"unknown method {v!r}; choose one of {', '.join(METHODS)}")
+                    raise NetworkError(f"unknown method {v!r}; choose one of {', '.join(METHODS)}"
+                                       f" (or the aliases {', '.join(METHOD_ALIASES)})")
             self._config[k] = v
 
     @property
@@ -147,9 +177,52 @@ class Network(_NetworkLayout, _NetworkRun):
         return self._config["seed"]
 
     @property
+    def default_rng(self) -> np.random.Generator:
+        """A numpy Generator seeded from the network's seed (ANNarchy's
+        ``net.default_rng``), e.g. for ``Uniform(0, 1, rng=net.default_rng)``."""
+        made = self.__dict__.get("_default_rng")
+        if made is None or made[0] != self.seed:
+            made = (self.seed, np.random.default_rng(np.random.SeedSequence([self.seed, 7])))
+            self.__dict__["_default_rng"] = made
+        return made[1]
+
+    @property
+    def current_step(self) -> int:
+        """The current step. Settable on a compiled network, between runs
+        (ANNarchy's ``set_current_step``; see :mod:`engine.runtime.timebase`)."""
+        return self._step
+
+    @current_step.setter
+    def current_step(self, step):
+        timebase.set_step(self, step)
+
+    @property
     def time(self) -> float:
-        """Current time in ms."""
-        return self.current_step * self.dt
+        """Current time in ms. Settable on a compiled network, between runs:
+        ``net.time = 500.0`` (ANNarchy's ``set_time``) moves the clock to the
+        step ``round(t / dt)``; delay buffers, last spikes and spike sources
+        move with it, monitors start a new recording interval."""
+        return self._step * self.dt
+
+    @time.setter
+    def time(self, t):
+        timebase.set_step(self, timebase.steps_of_time(t, self.dt))
+
+    def set_time(self, t):
+        """Set the time in ms (``net.time = t``)."""
+        self.time = t
+
+    def set_current_step(self, step):
+        """Set the current step (``net.current_step = step``)."""
+        self.current_step = step
+
+    def get_time(self) -> float:
+        """The current time in ms (``net.time``)."""
+        return self.time
+
+    def get_current_step(self) -> int:
+        """The current step (``net.current_step``)."""
+        return self._step
 
     @property
     def compiled(self) -> bool:
@@ -418,8 +491,9 @@ class Network(_NetworkLayout, _NetworkRun):
         populations of one model share one, and after an edit only the
         kernels whose text changed are compiled again. Progress goes to the
         ``compiling`` event (``net.on('compiling', fn)``), the
-        ``engine.compile`` logger and, in a terminal, a progress bar when
-        compiling takes more than a second.
+        ``engine.compile`` logger and, in a terminal or a notebook, a progress
+        bar when compiling takes more than a second (``config(progress=False)``
+        or ``NEUROWORKBENCH_PROGRESS=0`` switch it off).
 
         A failed compile raises :class:`CompilationError` and leaves the
         network as it was (not compiled, state untouched).
@@ -428,6 +502,8 @@ class Network(_NetworkLayout, _NetworkRun):
             raise NetworkError("the network is empty: create a population before compile()")
         for p in list(self._populations):
             p._check_ready()
+        for p in self._populations:
+            p._check_draw_parameters()  # Normal(0, s) with s < 0...
         t0 = _time.perf_counter()
         if self._initial_state is None:
             self._convert_precision()
@@ -449,7 +525,8 @@ class Network(_NetworkLayout, _NetworkRun):
         t1 = _time.perf_counter()
         total = len(code.kernels) + len(code.applies)
         self._live.emit(self, "compiling", stage="compile", done=0, total=total)
-        bar = terminal_progress(total)
+        # a bar (after a second, where a person watches) over the kernels, then the loop
+        bar = progress_bar(self._config["progress"], total + 1, "compiling kernels", "step")
 
         def progress(done, total, kernel):
             if bar is not None:
@@ -457,21 +534,26 @@ class Network(_NetworkLayout, _NetworkRun):
             self._live.emit(self, "compiling", stage="compile", done=done, total=total)
 
         try:
-            kernels = CompiledKernels(code, progress)
-        except Exception as exc:  # numba typing/lowering errors
-            raise CompilationError(
-                "the generated code did not compile; this is a bug in neuroworkbench "
-                f"or an unsupported construct. Generated code: net.generated_code()\n{exc}"
-            ) from exc
+            try:
+                kernels = CompiledKernels(code, progress)
+            except Exception as exc:  # numba typing/lowering errors
+                raise CompilationError(
+                    "the generated code did not compile; this is a bug in neuroworkbench "
+                    f"or an unsupported construct. Generated code: net.generated_code()\n{exc}"
+                ) from exc
+            self._module, self._code = kernels, code
+            self._path = None
+            if bar is not None:
+                bar.set_description("loading the simulation loop")
+            try:
+                self._call(kernels, code, 0, 0)  # the driver (compiled once per machine)
+            except KernelMismatch as exc:  # pragma: no cover - types were read just above
+                raise CompilationError(f"internal: {exc}") from None
+            if bar is not None:
+                bar.update(1)
         finally:
             if bar is not None:
                 bar.close()
-        self._module, self._code = kernels, code
-        self._path = None
-        try:
-            self._call(kernels, code, 0, 0)  # the driver (compiled once per machine)
-        except KernelMismatch as exc:  # pragma: no cover - types were read just above
-            raise CompilationError(f"internal: {exc}") from None
         t2 = _time.perf_counter()
         self.timings.update(codegen=t1 - t0, load=0.0, jit=t2 - t1,
                             kernels=len(code.kernels), unique_kernels=kernels.unique,
@@ -534,6 +616,14 @@ class Network(_NetworkLayout, _NetworkRun):
     def _simulate_steps(self, n_steps):
         callbacks.simulate_steps(self, n_steps)
 
+    def _run(self, n_steps: int, until: int = 0) -> int:
+        # structural plasticity stops the compiled loop where a rule is due
+        if any("_structural" in p.__dict__ for p in self._projections):
+            from engine.runtime import structural
+
+            return structural.run(self, n_steps, until, super()._run)
+        return super()._run(n_steps, until)
+
     def _init_again(self, dt, seed):
         parallel.init_again(self, dt, seed)
 
@@ -573,7 +663,7 @@ class Network(_NetworkLayout, _NetworkRun):
                     m._intervals[-1][1] = self.time
                 if m._active[0]:
                     m._intervals.append([0.0, None])
-        self.current_step = 0
+        self._step = 0
         for m in self._monitors:
             m._committed_step = 0
         self._live.emit(self, "reset")
@@ -588,7 +678,7 @@ class Network(_NetworkLayout, _NetworkRun):
         self._compiled = False
         self._module = self._code = None
         self._initial_state = None
-        self.current_step = 0
+        self._step = 0
 
     def __repr__(self):
         return (f"<Network dt={self.dt} ms, {len(self._populations)} population(s), "

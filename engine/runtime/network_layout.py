@@ -51,7 +51,7 @@ class _NetworkLayout:
                 refractory_from_array=p.refractory_from_array,
                 stop_condition=p.stop_condition, stop_any=p.stop_any,
                 spike_history=spk[p.id] > 0, rate_history=rate[p.id] > 0,
-                custom=p._custom_code(),
+                custom=p._layout_custom(),
             )
             for p in self._populations
         )
@@ -91,6 +91,7 @@ class _NetworkLayout:
         """Spike/rate histories of pre populations and per-synapse delay rings."""
         spk, rate = self._history_needs()
         fdt = self._float_dtype
+        self._check_delay_memory(spk, rate)   # engine.runtime.network_run
         for p in self._populations:
             for k in ("hist", "hist_n", "rhist"):
                 p._internals.pop(k, None)

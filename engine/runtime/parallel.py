@@ -20,14 +20,29 @@ rebuilt elsewhere. A plain ``Network`` filled by ``create()``/``connect()``
 calls cannot be copied: nothing records how it was built.
 
 ``parallel_run(method, number, ...)`` rebuilds ``number`` copies in worker
-processes (``spawn`` start method: forking a process that has run Numba code is
-unsafe), compiles each (machine code comes from the on-disk cache after the
-first compile), seeds each as asked, calls ``method(copy, **kwargs)`` and
-returns the results in order. The method, the network class and the
-constructor arguments travel to the workers by pickle: define them at module
-level in an importable module (not in a function, not in an interactive
-session). ``executor=`` runs the copies on any ``concurrent.futures.Executor``
-or on a ``dask.distributed.Client`` instead.
+processes, compiles each (machine code comes from memory or from the on-disk
+cache), seeds each as asked, calls ``method(copy, **kwargs)`` and returns the
+results in order. ``executor=`` runs the copies on any
+``concurrent.futures.Executor`` or on a ``dask.distributed.Client`` instead.
+
+How the worker processes start (:func:`start_method`), as ANNarchy where it is safe:
+
+- ``fork`` (Linux, macOS when asked with ``multiprocessing.set_start_method('fork')``)
+  while no Numba worker thread has started in this process: forking copies
+  the interpreter as it is, so a script without an
+  ``if __name__ == "__main__":`` guard works and a method defined in a
+  notebook or in the script itself can be sent (ANNarchy's behaviour). Numba
+  starts its worker threads the first time a ``parallel=True`` kernel runs
+  (``config(num_threads=2)`` or more); a process holding the threads of the
+  ``workqueue`` or ``omp`` layers cannot be forked safely (the child would
+  wait for threads that do not exist in it), the ``tbb`` layer can.
+- otherwise ``spawn``: the workers import the main script again, which must
+  keep its main code under the ``__main__`` guard, and the method and the
+  network class must be importable (module level of a ``.py`` file). A script
+  without the guard gets an error that says so.
+
+``multiprocessing.set_start_method('spawn')`` (or ``'forkserver'``) called by
+the program is obeyed.
 """
 
 from __future__ import annotations
@@ -45,7 +60,7 @@ import numpy as np
 from engine.errors import NetworkError
 from engine.runtime.active import network_class
 
-__all__ = ["copy", "parallel_run"]
+__all__ = ["copy", "parallel_run", "start_method"]
 
 _P = inspect.Parameter
 
@@ -210,10 +225,44 @@ def _per_copy(name, value, number, i):
     return value
 
 
-def _check_picklable(obj, what: str) -> None:
+def _numba_threads_started() -> bool:
+    """True once Numba's parallel worker threads run in this process."""
+    numba_parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return bool(getattr(numba_parallel, "_is_initialized", False))
+
+
+def _fork_safe_layer() -> bool:
+    import numba
+
+    try:
+        return numba.threading_layer() == "tbb"
+    except ValueError:  # pragma: no cover - threads started means a layer was chosen
+        return False
+
+
+def start_method() -> str:
+    """How ``parallel_run`` starts its worker processes: ``'fork'`` when the
+    platform offers it, the program did not choose another start method, and
+    no Numba worker thread has started (or they belong to the fork-safe
+    ``tbb`` layer); else the program's choice, or ``'spawn'``."""
+    import multiprocessing
+
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    if chosen not in (None, "fork"):
+        return chosen
+    if chosen is None and sys.platform != "linux":
+        return "spawn"   # macOS, Windows: spawn unless the program asked for fork (ANNarchy)
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return "spawn"
+    if _numba_threads_started() and not _fork_safe_layer():
+        return "spawn"
+    return "fork"
+
+
+def _check_picklable(obj, what: str, fork: bool = False) -> None:
     module = getattr(obj, "__module__", None)
     main = sys.modules.get("__main__")
-    if module == "__main__" and not getattr(main, "__file__", None):
+    if module == "__main__" and not getattr(main, "__file__", None) and not fork:
         raise NetworkError(
             f"parallel_run(): {what} is defined in an interactive session (__main__), which "
             "worker processes cannot import. Move it to a module (a .py file) and import it, "
@@ -228,7 +277,8 @@ def _check_picklable(obj, what: str) -> None:
 
 
 _GUARD_HINT = (
-    "Worker processes are started with 'spawn' (fork is unsafe once Numba has run) and import "
+    "Worker processes are started with 'spawn' (fork is unsafe once Numba's worker threads "
+    "have started in this process, e.g. after a run with config(num_threads=2)) and import "
     "the main script again: put the script's main code under\n"
     "    if __name__ == '__main__':\n"
     "so that they do not build and run the networks (and call parallel_run) themselves.")
@@ -294,7 +344,8 @@ def parallel_run(net, method, number, max_processes=-1, seeds=None, measure_time
     measure_time : bool
         Print the total duration.
     executor : concurrent.futures.Executor or dask.distributed.Client, optional
-        Where to run the copies (default: a new pool of ``spawn`` processes).
+        Where to run the copies (default: a new pool of processes, forked when
+        that is safe, see :func:`start_method`).
     **kwargs
         Arguments of the network's constructor (by name) replace those ``net``
         was built with; the others go to ``method``. A list of ``number`` values
@@ -354,9 +405,12 @@ def parallel_run(net, method, number, max_processes=-1, seeds=None, measure_time
     if not own and not dask and not isinstance(executor, Executor):
         raise NetworkError("parallel_run(): executor must be a concurrent.futures.Executor or a "
                            f"dask.distributed.Client, got {type(executor).__name__}")
+    how = start_method() if own else None
+    fork = how == "fork"
     if own or isinstance(executor, ProcessPoolExecutor):
-        _check_picklable(method, f"the method {getattr(method, '__qualname__', method)!r}")
-        _check_picklable(cls, f"the network class {cls.__qualname__!r}")
+        _check_picklable(method, f"the method {getattr(method, '__qualname__', method)!r}",
+                         fork)
+        _check_picklable(cls, f"the network class {cls.__qualname__!r}", fork)
         try:
             pickle.dumps(payloads)
         except Exception as exc:
@@ -372,7 +426,7 @@ def parallel_run(net, method, number, max_processes=-1, seeds=None, measure_time
             raise NetworkError(f"parallel_run(): max_processes must be a positive int or -1, "
                                f"got {max_processes!r}")
         pool = ProcessPoolExecutor(max_workers=min(number, int(max_processes)),
-                                   mp_context=multiprocessing.get_context("spawn"))
+                                   mp_context=multiprocessing.get_context(how))
         executor = pool
     try:
         if dask:
@@ -384,9 +438,11 @@ def parallel_run(net, method, number, max_processes=-1, seeds=None, measure_time
             try:
                 results.append(fut.result())
             except BrokenProcessPool as exc:
+                hint = "" if fork else " " + _GUARD_HINT
                 raise NetworkError(f"parallel_run(): a worker process died while running copy "
-                                   f"{i} (out of memory, a crash in compiled code, or a script "
-                                   "without the __main__ guard). " + _GUARD_HINT) from exc
+                                   f"{i} (out of memory, a crash in compiled code"
+                                   + (")." if fork else ", or a script without the __main__ "
+                                      "guard).") + hint) from exc
             except Exception as exc:
                 exc.add_note(f"(raised by parallel_run() copy {i}, seed {seed_list[i]})")
                 raise

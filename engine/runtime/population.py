@@ -9,14 +9,20 @@ geometry, ``pop.v[:3] = 1`` writes into the state, ``pop.tau = 20`` fills.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
+import numbers
 
 import numpy as np
+import sympy as sp
 
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Neuron
 from engine.language.random_draws import RandomDistribution
 from engine.runtime.active import active_network, network_class
+from engine.runtime.firing_rate import FiringRate
+from engine.runtime.population_memory import check_memory, memory_error
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Population", "PopulationView"]
@@ -34,15 +40,32 @@ def _as_neuron(neuron) -> Neuron:
     return neuron
 
 
+def _whole(g) -> bool:
+    """A size: an int, or a float holding a whole number (ANNarchy takes
+    ``1e3``); not a bool, a text or a fraction that int() would truncate."""
+    if isinstance(g, (bool, np.bool_)):
+        return False
+    if isinstance(g, numbers.Integral):
+        return True
+    return isinstance(g, numbers.Real) and math.isfinite(g) and float(g).is_integer()
+
+
 def _geometry(geometry) -> tuple[int, ...]:
-    if isinstance(geometry, (int, np.integer)):
-        geometry = (int(geometry),)
-    try:
-        geometry = tuple(int(g) for g in geometry)
-    except (TypeError, ValueError):
+    given = geometry
+    if isinstance(geometry, numbers.Real):
+        geometry = (geometry,)
+    # not a text: '10' would be the shape (1, 0)
+    if isinstance(geometry, (str, bytes)) or not hasattr(geometry, "__iter__"):
+        geometry = None
+    else:
+        geometry = tuple(geometry)
+        if not all(_whole(g) for g in geometry):
+            geometry = None
+    if geometry is None:
         raise NetworkError(
-            f"geometry must be an int or a tuple of ints, got {geometry!r}"
-        ) from None
+            f"geometry must be an int or a tuple of ints (whole numbers), got {given!r:.60}"
+        )
+    geometry = tuple(int(g) for g in geometry)
     if not geometry or any(g <= 0 for g in geometry):
         raise NetworkError(f"geometry must contain positive sizes, got {geometry!r}")
     return geometry
@@ -70,6 +93,17 @@ def _check_attribute_names(ir, kind: str, short: str, taken) -> None:
                 f"could not read or set it; rename it in the model, e.g. '{spec.name}_'")
 
 
+#: the parameters a draw cannot take (besides non-finite ones), vectorised;
+#: the message is the distribution's own (RandomDistribution.check_params)
+_DRAW_RULES = {
+    "Normal": lambda mu, sigma: sigma < 0,
+    "LogNormal": lambda mu, sigma: sigma < 0,
+    "Uniform": lambda a, b: a > b,
+    "DiscreteUniform": lambda a, b: a > b,
+    "Exponential": lambda lam: lam <= 0,
+}
+
+
 class _AttributeAccess:
     """Shared attribute logic of populations and views."""
 
@@ -88,7 +122,7 @@ class _AttributeAccess:
         )
 
 
-class Population(_AttributeAccess):
+class Population(FiringRate, _AttributeAccess):
     """A group of identical neurons.
 
     Created by :meth:`Network.create` (or, ANNarchy-4 style, directly: it then
@@ -120,11 +154,12 @@ class Population(_AttributeAccess):
             # private network until a net.create() adopts it.
             net = network_class()(dt=net.dt, seed=net.seed)
         self.geometry = _geometry(geometry)
-        self.size = int(np.prod(self.geometry))
+        self.size = math.prod(self.geometry)  # Python ints: np.prod would wrap
         self.neuron_type = _as_neuron(neuron)
         self.ir = self.neuron_type.ir
         if self.ir.kind != "neuron":
             raise NetworkError(f"{self.ir.name!r} is a synapse model, not a neuron")
+        check_memory(self.ir, self.size, net._float_dtype, name)
         _check_attribute_names(self.ir, "population" if type(self) is Population
                                else type(self).__name__, "pop", _python_names(type(self)))
         self._population = self
@@ -141,7 +176,14 @@ class Population(_AttributeAccess):
         self._init_rng = np.random.default_rng(seq)
         self._arrays: dict[str, np.ndarray] = {}
         self._internals: dict[str, np.ndarray] = {}
-        self._allocate()
+        try:
+            self._allocate()
+        except MemoryError:
+            # the estimate fitted but the memory went meanwhile: leave the network as it was
+            if self in net._populations and net._populations[-1] is self:
+                net._populations.pop()
+            raise memory_error(self.ir, self.size, net._float_dtype, name,
+                                failed=True) from None
         self._frozen_after_init = True
 
     # -- construction ------------------------------------------------------
@@ -164,8 +206,8 @@ class Population(_AttributeAccess):
         if self.spiking:
             ref = self.ir.refractory
             ref_value = 0.0
-            if ref is not None and not ref.free_symbols:
-                ref_value = float(ref)
+            if ref is not None and not ref.free_symbols:  # a number, or a draw per neuron
+                ref_value = sample_init(ref, self.size, self._init_rng, {})
             self._internals["refr"] = np.zeros(self.size, dtype=np.int32)
             self._internals["refractory"] = np.full(self.size, ref_value, dtype=fdtype)
             self._internals["last_spike"] = np.full(self.size, -(10**12), dtype=np.int64)
@@ -178,6 +220,37 @@ class Population(_AttributeAccess):
         """Hand-written loop code (:class:`engine.codegen.network_code.CustomCode`)
         of a specific population; ``None``: generated from the neuron model."""
         return None
+
+    def _layout_custom(self):
+        """The population's hand-written code as codegen receives it: its own
+        (:meth:`_custom_code`) plus the sliding-window firing rate."""
+        custom = self._custom_code()
+        rate = self._rate_code()
+        if not rate:
+            return custom
+        if custom is None:
+            from engine.codegen.network_code import CustomCode
+
+            return CustomCode(code="", replace=False, after=rate)
+        return dataclasses.replace(custom, after=custom.after + rate)
+
+    def clear(self) -> None:
+        """Forget the spikes emitted so far (last spike times, refractory
+        periods, spikes waiting for their delay, the firing-rate window) but
+        keep every variable, as ANNarchy's ``Population.clear()``: for a new
+        trial without a full reset. Does nothing for rate-coded neurons."""
+        if not self.spiking:
+            return
+        it = self._internals
+        it["last_spike"][:] = -(10**12)
+        it["refr"][:] = 0
+        it["flag"][:] = 0
+        it["nspk"][:] = 0
+        for name in ("hist_n", "fr_count"):
+            if name in it:
+                it[name][:] = 0
+        if "r" in self._arrays and "fr_window" in it:
+            self._arrays["r"][:] = 0.0
 
     def _check_ready(self):
         """Raise if this population cannot be used in its network (connected,
@@ -298,24 +371,142 @@ class Population(_AttributeAccess):
         if name != "refractory" and self.ir.variable(name).locality == "global":
             if not isinstance(index, slice):
                 raise AttributeAssignmentError(
-                    f"{self._owner()}: '{name}' is one value for the whole population; "
-                    "set it on the population, not on a view"
-                )
+                    f"{self._owner()}: '{name}' is one value for the whole population, so "
+                    "a view cannot set it; set it on the population, or "
+                    + self._local_fix(name))
             if isinstance(value, RandomDistribution) or np.ndim(value) != 0:
                 raise AttributeAssignmentError(
-                    f"{self._owner()}: '{name}' is one value for the whole population "
-                    "(flag 'population'); assign a single number"
-                )
+                    f"{self._owner()}: '{name}' is one value for the whole population; "
+                    "assign a single number, or " + self._local_fix(name))
             vals = coerce_values(self._owner(), name, value, 1, (1,), arr.dtype.type,
                                  self._init_rng)
             self._check_refractory(name, vals)
+            self._check_draw_values(name, vals[0])
             arr[0] = vals[0]
             return
         n = self.size if isinstance(index, slice) else len(index)
         geom = self.geometry if isinstance(index, slice) else (n,)
         vals = coerce_values(self._owner(), name, value, n, geom, arr.dtype.type, self._init_rng)
         self._check_refractory(name, vals)
+        if name != "refractory" and self._in_draw(name):
+            new = arr.astype(float)
+            new[index] = vals
+            self._check_draw_values(name, new)
         arr[index] = vals
+
+    def _in_draw(self, name) -> bool:
+        return any(name in names for *_, names in self._parametric_draws())
+
+    def _check_draw_values(self, name, values) -> None:
+        """Refuse new values of parameter ``name`` that a draw of the model
+        cannot use (``Normal(0, s)``: ``s`` >= 0), before they are stored."""
+        if not self._in_draw(name):
+            return
+        problem = self._draw_problem(name, values)
+        if problem:
+            raise AttributeAssignmentError(f"{self._owner()}: '{name}' cannot be set: {problem}")
+
+    # -- random draws whose parameters are attributes -------------------------------
+    def _parametric_draws(self) -> list:
+        """``(distribution class, draw, lambdified parameters, names)`` of the
+        draws in the model whose parameters are expressions of its parameters
+        and of constants (``Normal(0, s)``): their values are checked
+        (_check_draw_parameters). Draws on variables are checked while running
+        (an invalid one gives NaN, engine.codegen.rng)."""
+        cached = self.__dict__.get("_draw_cache")
+        if cached is not None and cached[0] is self.ir:
+            return cached[1]
+        from engine.language.random_draws import DRAW_FUNCTIONS, is_draw
+
+        ir = self.ir
+        exprs = [e.rhs for e in ir.equations + ir.reset]
+        exprs += [x for x in (ir.spike, ir.refractory) if x is not None]
+        params = {v.name for v in ir.variables if v.kind == "parameter"}
+        known = params | set(ir.constants)
+        out, seen = [], set()
+        for expr in exprs:
+            if not isinstance(expr, sp.Basic):
+                continue
+            for node in sp.preorder_traversal(expr):
+                if not is_draw(node) or type(node) not in DRAW_FUNCTIONS:
+                    continue
+                args = node.args[:-1]
+                names = sorted({s.name for a in args for s in a.free_symbols})
+                key = (type(node), args)
+                if not names or key in seen or not set(names) <= known:
+                    continue
+                seen.add(key)
+                syms = [sp.Symbol(n) for n in names]
+                # our own IR's expressions, evaluated with numpy
+                fns = [sp.lambdify(syms, a, modules="numpy") for a in args]
+                out.append((DRAW_FUNCTIONS[type(node)], node, fns, names))
+        object.__setattr__(self, "_draw_cache", (ir, out))
+        return out
+
+    def _draw_problem(self, changed=None, values=None) -> str:
+        """What is wrong with the parameters of the model's draws ("" if
+        nothing); ``changed``: only the draws that use this attribute, with
+        ``values`` (its new values) in place of the stored ones."""
+        for cls, draw, fns, names in self._parametric_draws():
+            if changed is not None and changed not in names:
+                continue
+            env = []
+            for n in names:
+                if n == changed:
+                    v = values
+                elif n in self._arrays:
+                    arr = self._arrays[n]
+                    v = arr[0] if self.ir.variable(n).locality == "global" else arr
+                else:
+                    v = self.network._constants[n].value
+                env.append(np.asarray(v, dtype=float))
+            with np.errstate(all="ignore"):
+                vals = [np.asarray(f(*env), dtype=float) for f in fns]
+            vals = np.broadcast_arrays(*[np.atleast_1d(v) for v in vals])
+            bad = np.zeros(vals[0].shape, dtype=bool)
+            for v in vals:
+                bad |= ~np.isfinite(v)
+            rule = _DRAW_RULES.get(cls.name)
+            if rule is not None:
+                bad |= rule(*vals)
+            if not bad.any():
+                continue
+            i = int(np.flatnonzero(bad)[0])
+            at = tuple(float(v[i]) for v in vals)
+            why = cls.check_params(at) or "invalid parameters"
+            shown = f"{cls.name}({', '.join(str(a) for a in draw.args[:-1])})"
+            where = f" (neuron {i})" if vals[0].size > 1 else ""
+            got = ", ".join(f"{n} = {float(np.ravel(e)[min(i, np.size(e) - 1)]):g}"
+                            for n, e in zip(names, env))
+            return (f"{shown} in the equations of {self.ir.name!r} would draw with {got}"
+                    f"{where}: {why}; give {' / '.join(repr(n) for n in names)} a valid value")
+        return ""
+
+    def _check_draw_parameters(self) -> None:
+        """Refuse (at compile() and before each run) parameter values that make
+        a draw inside the equations invalid: ``Normal(0, s)`` with ``s < 0``,
+        ``Uniform(a, b)`` with ``a > b``, as the same draws with numbers are
+        refused when the model is parsed.
+
+        Raises
+        ------
+        NetworkError
+            The draw, the values, the neuron, and what a valid value is.
+        """
+        problem = self._draw_problem()
+        if problem:
+            raise NetworkError(f"{self._owner()}: {problem}")
+
+    def _local_fix(self, name) -> str:
+        """How to give each neuron its own value of global attribute ``name``."""
+        spec = self.ir.variable(name)
+        init = spec.init
+        shown = repr(float(init)) if getattr(init, "is_number", False) else "..."
+        kind = "Parameter" if spec.kind == "parameter" else "Variable"
+        return (f"to give each neuron its own value declare it local in the model: "
+                f"{name} = ann.{kind}({shown}, locality='local') (ann.{kind}(x) is "
+                f"population-wide, as in ANNarchy 5), or in text remove the flag "
+                f"'population' of '{name}'")
 
     def _check_refractory(self, name, vals):
         """A refractory period (``pop.refractory``, or the parameter the model's
@@ -360,16 +551,21 @@ class Population(_AttributeAccess):
         return tuple(int(c) for c in np.unravel_index(int(rank), self.geometry))
 
     # -- state snapshots (reset) ------------------------------------------
+    #: internals that are configuration, not state: net.reset() keeps them
+    _config_kept = ("fr_window", "fr_scale")
+
     def _snapshot(self) -> dict:
         snap = {k: v.copy() for k, v in self._arrays.items()}
-        snap.update({"__" + k: v.copy() for k, v in self._internals.items()})
+        snap.update({"__" + k: v.copy() for k, v in self._internals.items()
+                     if k not in Population._config_kept})
         return snap
 
     def _restore(self, snap: dict):
         for k, v in self._arrays.items():
             v[...] = snap[k]
         for k, v in self._internals.items():
-            v[...] = snap["__" + k]
+            if "__" + k in snap:
+                v[...] = snap["__" + k]
 
 
 class PopulationView(_AttributeAccess):

@@ -14,15 +14,19 @@ uniform delay, or one per synapse.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import warnings
 
 import numpy as np
 
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
+from engine.language.symbols import LAST_SPIKE_TIME
 from engine.runtime.explicit_connectivity import ExplicitConnectivity
 from engine.runtime.connector_methods import ConnectorMethods
+from engine.runtime.dendrites import Dendrite, SynapseViews
 from engine.runtime.population import Population, PopulationView, _check_attribute_names
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
@@ -46,7 +50,7 @@ def default_synapse(spiking: bool) -> Synapse:
 
 #: attributes that projections (or their dendrites) set on themselves
 _PROJECTION_OWN = frozenset({"pre_population", "post_population", "pre", "post", "target",
-                             "synapse_type", "ir", "network", "id", "name", "rows",
+                             "synapse_type", "ir", "network", "id", "name", "rows", "targets",
                              "connector_name", "connector_args", "proj", "post_rank"})
 
 
@@ -90,7 +94,7 @@ def _split(obj, role):
     raise NetworkError(f"{role} must be a Population or PopulationView, got {type(obj).__name__}")
 
 
-class Projection(ConnectorMethods, ExplicitConnectivity):
+class Projection(ConnectorMethods, ExplicitConnectivity, SynapseViews):
     """Synapses from ``pre`` to ``post`` on ``target``.
 
     Created by :meth:`Network.connect` (or ANNarchy-4 style directly), then
@@ -105,22 +109,29 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
         net = network if network is not None else self.pre_population.network
         if self.pre_population.network is not net or self.post_population.network is not net:
             raise NetworkError("pre and post populations must belong to the network")
-        if not isinstance(target, str) or not target.isidentifier():
-            raise NetworkError(f"target must be a name such as 'exc', got {target!r}")
-        self.target = target
+        targets = _target_names(target)
+        if len(targets) > 1 and type(self)._custom_code is not Projection._custom_code:
+            raise NetworkError(f"{type(self).__name__} takes one target, got {target!r}")
+        # ANNarchy: a list of targets (['ampa', 'nmda']) delivers the same input to each
+        self.target = targets[0] if len(targets) == 1 else targets
+        self.targets = targets
         spiking = self.pre_population.spiking
         syn = _as_synapse(synapse) or default_synapse(spiking)
         self.synapse_type = syn
         self.ir = syn.ir
         if self.ir.kind != "synapse":
             raise NetworkError(f"{self.ir.name!r} is a neuron model, not a synapse")
+        if spiking:
+            self.ir = _spiking_transmission(self.ir)
         _check_attribute_names(self.ir, "projection" if type(self) is Projection
                                else type(self).__name__, "proj", _python_names(type(self)))
         self._check_compatible(spiking)
         self.network = net
         self.id = net._register_projection(self, name)
         self.name = name if name is not None else f"proj{self.id}"
-        self.rows = "pre" if spiking else "post"
+        # spikes walk pre-synaptic rows; weighted sums (rate-coded, or a psp
+        # summed every step between spiking populations) walk post rows
+        self.rows = "pre" if spiking and self.ir.spiking else "post"
         self._row_ptr = None
         self._col = None
         self._arrays: dict[str, np.ndarray] = {}
@@ -146,59 +157,80 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
         ir = self.ir
         post = self.post_population
         who = f"projection {self.pre_population.name!r} -> {post.name!r} ({self.target!r})"
-        if spiking and not ir.spiking:
-            raise NetworkError(f"{who}: the pre-synaptic population spikes, but synapse "
-                               f"{ir.name!r} has no pre_spike block")
         if not spiking and ir.spiking:
             raise NetworkError(f"{who}: the pre-synaptic population is rate-coded, but synapse "
                                f"{ir.name!r} is event-based (pre_spike)")
         # spikes arrive in the conductance g_<target>, rates in sum(<target>)
         spiking_input = self._delivers_to_conductance(spiking)
-        form = f"g_{self.target}" if spiking_input else f"sum({self.target})"
+        unread = [m for m in (self._unread(who, t, spiking_input) for t in self.targets) if m]
+        if unread and len(unread) == len(self.targets) and \
+                not _acts_beyond_transmission(self._plan(who)):
+            # nothing can ever read what this projection delivers
+            raise NetworkError(f"{unread[0]}. The synapse only transmits: this projection "
+                               "would do nothing")
+        for message in unread:
+            # ANNarchy allows it (an STDP protocol onto a SpikeSourceArray): the
+            # learning runs (and the other targets receive), that input is dropped
+            warnings.warn(f"{message}. Its input is dropped"
+                          + ("" if len(unread) < len(self.targets) else "; its learning runs"),
+                          stacklevel=4)
+        self._plan(who)
+        for side, pop in (("pre", self.pre_population), ("post", post)):
+            for name in _pre_post_names(ir, side):
+                if name == LAST_SPIKE_TIME:  # t_pre / t_post
+                    if not pop.spiking:
+                        raise NetworkError(f"{who}: synapse {ir.name!r} reads t_{side}, the "
+                                           f"last spike time of a {side}-synaptic neuron, but "
+                                           f"{pop.name!r} does not spike")
+                elif name not in pop._arrays:
+                    raise NetworkError(f"{who}: synapse {ir.name!r} reads {side}.{name}, which "
+                                       f"the {side}-synaptic model {pop.ir.name!r} lacks")
+
+    def _unread(self, who, target, spiking_input) -> str | None:
+        """Why the post-synaptic model does not read ``target`` (None: it does)."""
+        post = self.post_population
+        form = f"g_{target}" if spiking_input else f"sum({target})"
         # a g_<target> that is a parameter (NEST's g_L) or a value computed every
         # step is not a conductance: ir.targets says which ones are
-        delivered = (f"g_{self.target}" in post._arrays and self.target in post.ir.targets
-                     if spiking_input else _reads_sum(post.ir, self.target))
-        if not delivered:
-            used = ", ".join(post.ir.targets) or "none"
-            kind = "spiking" if spiking_input else "rate-coded"
-            if spiking_input and not post.spiking:
-                hint = ("; a spiking population reaches a rate-coded one through a "
-                        "DecodingProjection")
-            elif not spiking_input and post.spiking:
-                hint = ("; a rate-coded population reaches a spiking one through a "
-                        "CurrentInjection")
-            elif spiking_input and f"g_{self.target}" in post._arrays:
-                spec = post.ir.variable(f"g_{self.target}")
-                what = ("a parameter of the model: spikes would change it for good"
-                        if spec.kind == "parameter" else "computed anew every step by "
-                        "its equation: spikes would be overwritten")
-                raise NetworkError(
-                    f"{who}: the post-synaptic model {post.ir.name!r} has no target "
-                    f"{self.target!r} (its targets: {used}); '{spec.name}' is not a "
-                    f"conductance but {what}. Connect to one of its targets (see "
-                    "'Conductances g_<target>' in docs/model_language.md)")
-            else:
-                hint = ""
+        delivered = (f"g_{target}" in post._arrays and target in post.ir.targets
+                     if spiking_input else _reads_sum(post.ir, target))
+        if delivered:
+            return None
+        used = ", ".join(post.ir.targets) or "none"
+        kind = "spiking" if spiking_input else "rate-coded"
+        if spiking_input and not post.spiking:
+            hint = "; a spiking population reaches a rate-coded one through a DecodingProjection"
+        elif not spiking_input and post.spiking:
+            hint = "; a rate-coded population reaches a spiking one through a CurrentInjection"
+        elif spiking_input and f"g_{target}" in post._arrays:
+            spec = post.ir.variable(f"g_{target}")
+            what = ("a parameter of the model: spikes would change it for good"
+                    if spec.kind == "parameter" else "computed anew every step by "
+                    "its equation: spikes would be overwritten")
             raise NetworkError(
-                f"{who}: the post-synaptic model {post.ir.name!r} does not use {form}, "
-                f"where a {kind} population's input arrives (targets it uses: {used}){hint}"
-            )
+                f"{who}: the post-synaptic model {post.ir.name!r} has no target "
+                f"{target!r} (its targets: {used}); '{spec.name}' is not a "
+                f"conductance but {what}. Connect to one of its targets (see "
+                "'Conductances g_<target>' in docs/model_language.md)")
+        else:
+            hint = ""
+        return (f"{who}: the post-synaptic model {post.ir.name!r} does not use {form}, "
+                f"where a {kind} population's input arrives (targets it uses: {used}){hint}")
+
+    @property
+    def continuous_spiking(self) -> bool:
+        """A psp summed into ``g_target`` every step between spiking populations
+        (gap junctions; or beside pre_spike events), as ANNarchy does."""
+        return self.pre_population.spiking and self.ir.psp is not None
+
+    def _plan(self, who):
         from engine.codegen.synapse_code import plan_synapse
         from engine.errors import ModelError
 
         try:
-            plan_synapse(ir, net_method(self))
+            return plan_synapse(self.ir, net_method(self))
         except ModelError as exc:
             raise NetworkError(f"{who}: {exc}") from None
-        for name in _pre_post_names(ir, "pre"):
-            if name not in self.pre_population._arrays:
-                raise NetworkError(f"{who}: synapse {ir.name!r} reads pre.{name}, which the "
-                                   f"pre-synaptic model {self.pre_population.ir.name!r} lacks")
-        for name in _pre_post_names(ir, "post"):
-            if name not in post._arrays:
-                raise NetworkError(f"{who}: synapse {ir.name!r} reads post.{name}, which the "
-                                   f"post-synaptic model {post.ir.name!r} lacks")
 
     # -- sizes ------------------------------------------------------------------
     @property
@@ -232,6 +264,13 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
         if delays_ms.size:
             self._to_steps(float(np.max(delays_ms)), self.network.dt)
             self._to_steps(float(np.min(delays_ms)), self.network.dt)
+            if self.continuous_spiking and self._to_steps(float(np.max(delays_ms)),
+                                                          self.network.dt) > 1:
+                raise NetworkError(
+                    f"projection {self.name!r}: synapse {self.ir.name!r} is summed every step "
+                    "(psp between spiking populations) and reads the pre-synaptic values of "
+                    f"the current step: it takes no delay, got {float(np.max(delays_ms))} ms. "
+                    "Connect without delays")
         pre, post = self.pre_population, self.post_population
         row_map = self._pre_ranks if self.rows == "pre" else self._post_ranks
         col_map = self._post_ranks if self.rows == "pre" else self._pre_ranks
@@ -265,9 +304,14 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
                     np.random.SeedSequence([self.network.seed, 3, self.id])), known)
             self._arrays[spec.name] = arr
             known[spec.name] = arr[0] if shape == 1 else arr   # (no synapses: shape 0)
-        dt = self.network.dt
-        if np.ndim(csr.delay) == 0:
-            self._delay_steps = self._to_steps(float(csr.delay), dt)
+        # the delays in ms are kept: net.config(dt=...) converts them again
+        self._delays_ms = float(csr.delay) if np.ndim(csr.delay) == 0 else delays_ms
+        self._delays_to_steps(self.network.dt)
+
+    def _delays_to_steps(self, dt):
+        delays_ms = self._delays_ms
+        if np.ndim(delays_ms) == 0:
+            self._delay_steps = self._to_steps(delays_ms, dt)
             self._delays = None
         else:
             steps = np.maximum(1, np.rint(delays_ms / dt)).astype(np.int32)
@@ -313,7 +357,11 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
                 counts = np.bincount(self._col, minlength=post_n)
                 row_ptr = np.zeros(post_n + 1, dtype=np.int64)
                 np.cumsum(counts, out=row_ptr[1:])
-            ranks = [int(r) for r in np.flatnonzero(np.diff(row_ptr))]
+            has = np.diff(row_ptr) > 0
+            structural = self.__dict__.get("_structural")
+            if structural is not None:  # emptied dendrites stay (engine.runtime.structural)
+                has |= structural.dendrites
+            ranks = [int(r) for r in np.flatnonzero(has)]
             self._post_order = (order, row_ptr, ranks)
         return self._post_order
 
@@ -328,28 +376,6 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
             return np.repeat(np.arange(self.post_population.size, dtype=np.int64),
                              np.diff(self._row_ptr))
         return self._col.astype(np.int64)
-
-    def dendrite(self, post) -> "Dendrite":
-        """The synapses of one post-synaptic neuron (rank, or coordinates)."""
-        self._require_connected()
-        if isinstance(post, tuple):
-            post = self.post_population.rank_from_coordinates(post)
-        post = int(post)
-        if post not in set(self.post_ranks):
-            raise NetworkError(f"post-synaptic neuron {post} receives no synapse from "
-                               f"projection {self.name!r}")
-        return Dendrite(self, post)
-
-    def __getitem__(self, post) -> "Dendrite":
-        return self.dendrite(post)
-
-    def __iter__(self):
-        for r in self.post_ranks:
-            yield Dendrite(self, r)
-
-    @property
-    def dendrites(self):
-        return list(self)
 
     @property
     def attributes(self) -> list[str]:
@@ -427,15 +453,6 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
         d = self._delays[order] * dt
         return [d[row_ptr[r]:row_ptr[r + 1]] for r in ranks]
 
-    def connectivity_matrix(self, fill=0.0) -> np.ndarray:
-        """Dense (post, pre) matrix of the weights (``fill`` where no synapse)."""
-        self._require_connected()
-        m = np.full((self.post_population.size, self.pre_population.size), fill, dtype=float)
-        w = self._arrays["w"]
-        m[self._post_of_synapses(), self._pre_of_synapses()] = w if w.size > 1 or \
-            self._col.size == 1 else w[0]
-        return m
-
     def get(self, name):
         return getattr(self, name)
 
@@ -493,6 +510,33 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
                                    f"got {offset!r}")
             first += int(round(float(offset) / dt))
         self._learn[:] = (1, steps, first)
+
+    # -- structural plasticity (engine.runtime.structural) ----------------------
+    def start_pruning(self, period=None):
+        """Start removing the synapses that meet the synapse's ``pruning`` rule,
+        at the end of every ``period`` ms (default: every step)."""
+        from engine.runtime import structural
+
+        structural.start(self, "pruning", period)
+
+    def stop_pruning(self):
+        """Stop pruning."""
+        from engine.runtime import structural
+
+        structural.stop(self, "pruning")
+
+    def start_creating(self, period=None):
+        """Start creating the synapses that the synapse's ``creating`` rule asks
+        for, at the end of every ``period`` ms (default: every step)."""
+        from engine.runtime import structural
+
+        structural.start(self, "creating", period)
+
+    def stop_creating(self):
+        """Stop creating."""
+        from engine.runtime import structural
+
+        structural.stop(self, "creating")
 
     def disable_learning(self):
         """Freeze the synaptic variables; transmission continues."""
@@ -559,6 +603,9 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
         return snap
 
     def _restore(self, snap, synapses=True):
+        structural = self.__dict__.get("_structural")
+        if structural is not None:  # engine.runtime.structural: its random stream, and
+            structural.reset(self, synapses)    # the synapses of compile() if synapses
         if synapses:
             for k, v in self._arrays.items():
                 v[...] = snap[k]
@@ -571,46 +618,35 @@ class Projection(ConnectorMethods, ExplicitConnectivity):
                 v[...] = snap["__x_" + k]
 
 
-class Dendrite:
-    """The synapses of one post-synaptic neuron of a projection."""
+def _target_names(target) -> tuple[str, ...]:
+    """ANNarchy's target: a name, or a list of names (each receives the input)."""
+    names = [target] if isinstance(target, str) else \
+        list(target) if isinstance(target, (list, tuple)) else None
+    if not names or not all(isinstance(t, str) and t.isidentifier() for t in names):
+        raise NetworkError(f"target must be a name such as 'exc' (or a list of names such as "
+                           f"['ampa', 'nmda']), got {target!r}")
+    if len(set(names)) != len(names):
+        raise NetworkError(f"target lists a name twice: {target!r}")
+    return tuple(names)
 
-    def __init__(self, proj: Projection, post_rank: int):
-        object.__setattr__(self, "proj", proj)
-        object.__setattr__(self, "post_rank", post_rank)
 
-    def _slice(self):
-        order, row_ptr, _ = self.proj._dendrite_index()
-        return order[row_ptr[self.post_rank]:row_ptr[self.post_rank + 1]]
+def _spiking_transmission(ir):
+    """The synapse as a spiking pre-synaptic population uses it (ANNarchy's
+    code generation): without a psp (summed every step into g_target, as
+    gap junctions), a pre-synaptic spike that writes no ``g_target`` (no
+    pre_spike, or one that updates traces only) transmits ``g_target += w``,
+    before the other pre_spike statements."""
+    if ir.psp is not None or any(e.target == "g_target" for e in ir.pre_spike):
+        return ir
+    return dataclasses.replace(ir, spiking=True,
+                               pre_spike=default_synapse(True).ir.pre_spike + ir.pre_spike)
 
-    @property
-    def pre_ranks(self) -> list[int]:
-        return self.proj._pre_of_synapses()[self._slice()].tolist()
 
-    @property
-    def size(self) -> int:
-        return int(self._slice().size)
-
-    def __len__(self):
-        return self.size
-
-    def __getattr__(self, name):
-        proj = self.proj
-        if name in proj._arrays:
-            spec = proj.ir.variable(name)
-            arr = proj._arrays[name]
-            if spec.locality == "global":
-                return arr[0].item()
-            if spec.locality == "semiglobal":
-                return arr[self.post_rank].item()
-            return arr[self._slice()].copy()
-        raise AttributeError(f"dendrite {self.post_rank} of projection {proj.name!r} "
-                             f"has no attribute '{name}'")
-
-    def __setattr__(self, name, value):
-        self.proj._set(name, value, post=self.post_rank)
-
-    def __repr__(self):
-        return f"<Dendrite {self.post_rank} of {self.proj.name!r}: {self.size} synapses>"
+def _acts_beyond_transmission(plan) -> bool:
+    """Whether a synapse does more than deliver input: it learns, or its
+    events write post-synaptic variables."""
+    return plan.plastic or any(st.target.startswith("post.")
+                               for st in plan.pre_event + plan.post_event)
 
 
 def _pre_post_names(ir, side: str) -> set[str]:

@@ -36,6 +36,11 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
             raise AttributeAssignmentError(
                 f"{owner}: cannot draw '{name}' from {value!r}: {exc}") from None
     else:
+        if np.iscomplexobj(value):
+            # numpy would drop the imaginary part with only a warning
+            raise AttributeAssignmentError(
+                f"{owner}: '{name}' holds real numbers, got complex values; pass the real part "
+                "(np.real(x)) or the magnitude (np.abs(x)) explicitly")
         try:
             arr = np.asarray(value, dtype=float if dtype not in (np.int64, np.bool_) else None)
         except OverflowError:
@@ -51,6 +56,8 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
             raise AttributeAssignmentError(
                 f"{owner}: '{name}' needs numbers, got values of type {arr.dtype}"
             )
+        if arr.dtype.kind == "f" and np.isinf(arr).any():
+            _refuse_overflow(owner, name, value, arr)
         if arr.ndim == 0:
             arr = np.full(size, arr[()])
         elif arr.size == size and (arr.ndim == 1 or arr.shape == tuple(geometry)):
@@ -75,7 +82,35 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
             raise AttributeAssignmentError(
                 f"{owner}: '{name}' holds integers from {info.min} to {info.max}; "
                 f"got {float(arr[i])!r} (at index {i})")
+        fractional = arr != np.trunc(arr)
+        if fractional.any():
+            i = int(np.flatnonzero(fractional)[0])
+            hint = ("draw whole numbers with DiscreteUniform(a, b)"
+                    if isinstance(value, RandomDistribution) else
+                    "round it yourself (np.round, np.floor) if that is what you mean")
+            raise AttributeAssignmentError(
+                f"{owner}: '{name}' holds integers; got {float(arr[i])!r} (at index {i}), which "
+                f"is not a whole number and would be truncated: {hint}")
     return arr
+
+
+def _refuse_overflow(owner: str, name: str, value, arr: np.ndarray) -> None:
+    """An infinite value is accepted only where one was given: a finite value
+    too large for a float (``Decimal('1e400')``, a long double) would become
+    inf without a word, as ``10**400`` is refused (OverflowError above)."""
+    source = np.asarray(value, dtype=object).reshape(-1) if np.ndim(value) else \
+        np.asarray([value], dtype=object)
+    flat = arr.reshape(-1)
+    for i in np.flatnonzero(np.isinf(flat)).tolist():
+        original = source[i] if source.size == flat.size else source[0]
+        try:
+            infinite = original == float("inf") or original == float("-inf")
+        except Exception:  # noqa: BLE001 - an exotic number: its float value decides
+            infinite = True
+        if not infinite:
+            raise AttributeAssignmentError(
+                f"{owner}: {original!r:.40} is too large for '{name}' (a float holds up to "
+                "about 1.8e308)")
 
 
 def sample_init(init, size: int, rng: np.random.Generator, known: dict) -> np.ndarray | float:

@@ -512,7 +512,7 @@ def _pair_run(synapse, w0):
     m_w = net.monitor(proj, "w")
     net.compile()
     net.simulate(30.0)
-    return m_post.get("x")[:, 0], m_w.get("w")[:, 0]
+    return m_post.get("x")[:, 0], m_w.get("w")[:, 0, 0]
 
 
 def test_annarchy_stdp_transmits_the_weight_before_the_update():

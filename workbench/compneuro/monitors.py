@@ -266,7 +266,7 @@ class CompNeuroMonitors:
             chunk[f"{name};period"] = self._period_steps[name] * self._network.dt
             params = {p: np.copy(getattr(obj, p)) for p in getattr(obj, "parameters", [])}
             chunk[f"{name};parameter_dict"] = params
-            data = mon.get(list(spec.variables), keep=keep)
+            data = mon.get(list(spec.variables), keep=keep, reshape=False)  # CompNeuroPy: flat
             for var in spec.variables:
                 chunk[f"{name};{var}"] = data[var]
         chunk["dt"] = self._network.dt

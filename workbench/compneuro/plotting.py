@@ -29,6 +29,7 @@ import numpy as np
 
 from workbench.compneuro.errors import CompNeuroError
 from workbench.compneuro.recording_times import RecordingTimes
+from workbench.plots.spikes import rate_in_bins
 
 __all__ = ["PlotRecordings"]
 
@@ -146,18 +147,19 @@ class PlotRecordings:
         raster = hv.Scatter((t, n), "time (ms)", "neuron").relabel(title)
         if fmt == "raster":
             return raster
-        edges = np.arange(self._start, self._end + _RATE_BIN_MS, _RATE_BIN_MS)
         neurons = max(1, _size(self._data, compartment, spikes))
-        counts, _ = np.histogram(t, bins=edges)
-        rate = counts / neurons / (_RATE_BIN_MS / 1000.0)
-        curve = hv.Curve((edges[:-1] + _RATE_BIN_MS / 2, rate), "time (ms)", "rate (Hz)")
+        # bins from the window's start, the last one holding its end
+        n_bins = int(np.floor((self._end - self._start) / _RATE_BIN_MS)) + 1
+        centres, rate = rate_in_bins((t, n), bin=_RATE_BIN_MS, n_neurons=neurons,
+                                     window=(self._start, self._start + n_bins * _RATE_BIN_MS))
+        curve = hv.Curve((centres, rate), "time (ms)", "rate (Hz)")
         if fmt == "mean":
             return curve.relabel(title)
         if fmt == "hybrid":
             # the rate drawn over the raster, scaled so its peak reaches the
             # top neuron (one axis in every backend); the legend gives the scale
             top, peak = max(neurons - 1, 1), max(float(rate.max(initial=0.0)), 1e-12)
-            scaled = hv.Curve((edges[:-1] + _RATE_BIN_MS / 2, rate * top / peak), "time (ms)",
+            scaled = hv.Curve((centres, rate * top / peak), "time (ms)",
                               "neuron", label=f"rate (top = {peak:.3g} Hz)")
             return (raster.relabel("spikes") * scaled).relabel(title)
         intervals = [(np.asarray(spikes[r], dtype=float) * dt) for r in ranks]

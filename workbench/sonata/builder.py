@@ -78,7 +78,7 @@ class _EdgeType:
 
 
 class NodePool:
-    """Nodes of one network selected by a query; iterating gives :class:`Node`s."""
+    """Nodes of one network selected by a query; iterating gives :class:`Node` objects."""
 
     def __init__(self, network: "NetworkBuilder", ids: np.ndarray, query: dict):
         self.network = network

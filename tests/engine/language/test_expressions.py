@@ -169,7 +169,7 @@ def test_numbers_are_guarded(text, message, col):
     ("a is b", "'is' comparisons are not allowed", 1),
     ("x if c else y", "Python conditional expressions", 1),
     ("if v > 0 then 1", "'if' without 'else'", 1),
-    ("if v > 0 else 1", "'if' without 'then'", 1),
+    ("if v > 0 else 1", "'if' without ':' (or 'then')", 1),
     ("v then 1", "'then' without 'if'", 3),
     ("if v > 0 then else 1", "nothing after 'then'", 10),
     ("(v + 1", "'(' was never closed", 1),

@@ -459,8 +459,7 @@ ERRORS = [
      r"weights cannot be an array.*from_matrix"),
     ("fixed_probability", dict(probability=0.1, weights=1.0, delays=Uniform(-2.0, 1.0)),
      r"delays=Uniform\(-2.0, 1.0\) can draw negative delays"),
-    ("fixed_probability", dict(probability=0.1, weights=Uniform(2.0, 1.0)),
-     r"min must not exceed max"),
+    # Uniform(2.0, 1.0) itself is refused now: tests/engine/language/test_random_draws.py
     ("fixed_probability", dict(probability=0.1, weights=1.0, delays=Normal(0.0, 1.0)),
      r"drawn delays are negative"),
     ("fixed_probability", dict(probability=0.1), r"missing a required argument: 'weights'"),
@@ -571,10 +570,30 @@ def test_large_arrays_live_on_their_own_mapping(monkeypatch):
 
 
 def test_impossible_sizes_are_refused_before_any_work():
-    # 2^20 x 2^20 all-to-all: 1.1e12 synapses, 4 TiB of indices
+    # 2^20 x 2^20 all-to-all: 1.1e12 synapses; 26 B each in float64 until the first simulate
     with pytest.raises(NetworkError, match=r"all_to_all\(\): about 1,099,511,627,776 synapses "
-                                           r"would need 4,096.0 GiB"):
+                                           r"would need about 26,624.0 GiB \(26 B each"):
         build("all_to_all", (1 << 20,), (1 << 20,), weights=1.0)
     with pytest.raises(NetworkError, match=r"fixed_probability\(\): about .* synapses would "
-                                           r"need .* GiB, more than this machine's"):
+                                           r"need about .* GiB .* more than the .* GiB of memory "
+                                           r"available now"):
         build("fixed_probability", (1 << 22,), (1 << 22,), probability=0.5, weights=Normal(0, 1))
+
+
+def test_budget_counts_the_measured_peak_per_synapse_against_available_memory(monkeypatch):
+    # 40,000 x 40,000 = 1.6e9 synapses: 6.4 GB of column indices (what the old 4 B budget
+    # counted) but ~41.6 GB at the measured peak; with 24 GB available it must be refused
+    # before any allocation (it used to start and end in swapping).
+    import engine.runtime.connect_args as args_module
+    monkeypatch.setattr(args_module, "available_memory", lambda: 24 * 2**30)
+    assert args_module.synapse_peak_bytes(np.float64) == 26
+    assert args_module.synapse_peak_bytes(np.float32) == 18
+    with pytest.raises(NetworkError, match=r"1,600,000,000 synapses would need about 38.7 GiB "
+                                           r"\(26 B each.*24.0 GiB of memory available"):
+        build("all_to_all", (40_000,), (40_000,), weights=1.0)
+    # float32 halves the weight arrays: 1e9 synapses x 18 B = 16.8 GiB fits in 24 GiB, 1.6e9 does not
+    with pytest.raises(NetworkError, match=r"would need about 26.8 GiB \(18 B each"):
+        build("all_to_all", (40_000,), (40_000,), weights=1.0, precision=np.float32)
+    # and a small pattern is not affected by the available memory reported
+    csr = build("all_to_all", (30,), (20,), weights=1.0)
+    assert csr.col.size == 600

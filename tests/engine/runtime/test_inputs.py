@@ -328,6 +328,29 @@ def test_spike_source_array_reset_replays_from_now_and_net_reset_from_zero():
     assert _spikes(m) == {0: [11]}
 
 
+def test_spike_source_array_clear_restarts_the_clock_as_annarchy():
+    """ANNarchy 5.0.4.1, same script (dt = 1 ms): spike_times set at 100 ms
+    then clear() emits {0: [125, 140, 160], 1: [115, 190]}."""
+    net = Network(dt=1.0, seed=1)
+    src = net.create(SpikeSourceArray([[10.0, 30.0, 50.0], [5.0, 70.0]]))
+    m = net.monitor(src, "spike")
+    net.compile()
+    net.simulate(100.0)
+    assert _spikes(m) == {0: [10, 30, 50], 1: [5, 70]}
+    src.spike_times = [[25.0, 40.0, 60.0], [15.0, 90.0]]
+    src.clear()
+    net.simulate(100.0)
+    assert _spikes(m) == {0: [125, 140, 160], 1: [115, 190]}
+    # clear() at time 0 changes nothing (SynapticTransmission calls it after compile)
+    net2 = Network(dt=1.0)
+    src2 = net2.create(SpikeSourceArray([10.0]))
+    m2 = net2.monitor(src2, "spike")
+    net2.compile()
+    src2.clear()
+    net2.simulate(20.0)
+    assert _spikes(m2) == {0: [10]}
+
+
 @pytest.mark.parametrize("times, match", [
     ([[1.0, 3.0, 2.0]], "not sorted"),
     ([[-1.0, 3.0]], ">= 0"),
@@ -404,8 +427,10 @@ def test_timed_array_default_schedule_every_step_and_list_schedule():
     m1, m2 = net.monitor(every, "r"), net.monitor(listed, "r")
     net.compile()
     net.simulate(5.0)
-    r1, r2 = m1.get("r"), m2.get("r")
+    r1, r2 = m1.get("r", reshape=False), m2.get("r", keep=True)
     assert every.geometry == (2, 2)
+    assert r2.shape[1:] == (2, 2)               # ANNarchy 5's default: the geometry
+    r2 = m2.get("r", reshape=False)
     np.testing.assert_array_equal(r1[:3], rates.reshape(3, 4))
     np.testing.assert_array_equal(r1[3:], np.tile(rates[2].reshape(1, 4), (7, 1)))
     # r is 0 before the first schedule time (step 2), then rows at steps 2, 4, 7
@@ -437,6 +462,24 @@ def test_timed_array_reset_update_and_projection():
     np.testing.assert_array_equal(m_in.get("r")[:, 0], [5, 5, 5, 7, 7, 7, 9])
     with pytest.raises(NetworkError, match="update"):
         inp.r = 1.0
+
+
+def test_timed_array_clear_restarts_the_schedule_like_reset():
+    """ANNarchy's clear() calls the C++ reset(), whose TimedArray part restarts
+    the clock and the rows (_t = 0, _block = 0): the same as inp.reset()."""
+    traces = []
+    for how in ("reset", "clear"):
+        net = Network(dt=1.0, seed=1)
+        inp = net.create(TimedArray(np.array([[1.0], [3.0], [5.0]]), schedule=2.0))
+        m = net.monitor(inp, "r")
+        net.compile()
+        net.simulate(3.0)
+        getattr(inp, how)()
+        net.simulate(5.0)
+        traces.append(m.get("r")[:, 0])
+    np.testing.assert_array_equal(traces[1], traces[0])
+    # rows every 2 ms; restarted at 3 ms: rows 0, 1, 2 at 3, 5 and 7 ms
+    np.testing.assert_array_equal(traces[0], [1, 1, 3, 1, 1, 3, 3, 5])
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -630,7 +673,8 @@ def test_input_array_r_is_set_from_python_and_recorded():
     inp.r = [[1.0, 2.0], [3.0, 4.0]]
     net.compile()
     net.simulate(3.0)
-    np.testing.assert_array_equal(m.get("r"), [[1.0, 2.0, 3.0, 4.0]] * 3)
+    np.testing.assert_array_equal(m.get("r", keep=True), [[[1.0, 2.0], [3.0, 4.0]]] * 3)
+    np.testing.assert_array_equal(m.get("r", reshape=False), [[1.0, 2.0, 3.0, 4.0]] * 3)
     assert post.r[0] == 10.0
     inp[0, 0].r = 0.0
     net.simulate(2.0)

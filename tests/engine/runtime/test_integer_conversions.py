@@ -51,3 +51,37 @@ def test_huge_refractory_periods_saturate_instead_of_wrapping():
     spikes = m.get("spike")
     assert [len(spikes[r]) for r in range(2)] == [1, 1]
     assert np.all(pop._internals["refr"] > 2**30)
+
+
+@pytest.mark.parametrize("value", [2.5, [1.0, 2.0, -0.5], np.array([3.0, 1e-3, 7.0])])
+def test_an_integer_attribute_refuses_fractions_instead_of_truncating(value):
+    net = Network(dt=1.0)
+    pop = net.create(3, CLOCK)
+    pop.k = 4
+    with pytest.raises(AttributeAssignmentError, match=r"holds integers; got .* not a whole "
+                                                       r"number and would be truncated"):
+        pop.k = value
+    assert pop.k.tolist() == [4, 4, 4]          # unchanged
+    pop.k = [1.0, -2.0, 3.0]                    # whole floats are exact: accepted
+    assert pop.k.tolist() == [1, -2, 3]
+
+
+def test_an_integer_attribute_refuses_a_continuous_distribution_with_the_fix():
+    from engine import DiscreteUniform, Uniform
+    net = Network(dt=1.0)
+    pop = net.create(50, CLOCK)
+    with pytest.raises(AttributeAssignmentError, match=r"DiscreteUniform"):
+        pop.k = Uniform(0.0, 10.0)
+    pop.k = DiscreteUniform(0, 10)
+    assert pop.k.min() >= 0 and pop.k.max() <= 10
+
+
+@pytest.mark.parametrize("value", [np.array([1 + 2j, 3 + 0j, 0j]), [1j, 2.0, 3.0], 2 + 1j])
+def test_complex_values_are_refused_not_cut_to_their_real_part(value):
+    net = Network(dt=1.0)
+    pop = net.create(3, CLOCK)
+    with pytest.raises(AttributeAssignmentError, match="got complex values"):
+        pop.v = value
+    net.compile()
+    net.simulate(1.0)
+    assert pop.v.tolist() == [1.0, 1.0, 1.0]    # dv/dt = 1 from 0: the network still runs

@@ -229,6 +229,8 @@ def test_monitor_period_start_pause_resume_and_times():
     net.simulate(10.0)
     late.resume()
     net.simulate(5.0)
+    # as in ANNarchy, times() describes the data of the last get()
+    late.get("r", keep=True)
     tm = late.times()["r"]
     assert tm["start"] == [20.0, 40.0] and tm["stop"] == [30.0, 45.0]
     data = late.get("r")

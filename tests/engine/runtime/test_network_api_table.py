@@ -542,7 +542,7 @@ def test_config():
     assert not np.array_equal(P.v, P64.v.astype(np.float32))  # computed in float32
     # method: the default integration method of ODEs without a flag
     results = {}
-    for method in ("explicit", "exponential"):
+    for method in ("explicit", "exponential", "euler"):
         n = Network(dt=1.0)
         n.config(method=method)
         pop = n.create(1, DECAY)
@@ -550,6 +550,9 @@ def test_config():
         n.simulate(10.0)
         results[method] = pop.r[0]
     assert results["explicit"] == pytest.approx(0.9 ** 10, rel=1e-12)
+    assert results["euler"] == results["explicit"]        # Brian2's name, an alias
+    with pytest.raises(NetworkError, match="unknown method 'eulr'.*aliases euler"):
+        Network().config(method="eulr")
     assert results["exponential"] == pytest.approx(np.exp(-1.0), rel=1e-12)
     # dt and seed before anything is created, as the constructor would
     a = Network()
@@ -564,8 +567,10 @@ def test_config():
     # errors: unknown keys, too late
     with pytest.raises(NetworkError, match="did you mean 'precision'"):
         a.config(precison="float")
+    a.config(dt=0.1)   # dt may change until compile() (engine.runtime.timebase)
+    assert a.dt == 0.1
     with pytest.raises(NetworkError, match="before creating populations"):
-        a.config(dt=0.1)
+        a.config(seed=3)
     with pytest.raises(NetworkError, match="after compile"):
         net.config(precision="double")
     with pytest.raises(NetworkError, match="'double' or 'float'"):

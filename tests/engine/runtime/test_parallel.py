@@ -187,6 +187,9 @@ def test_argument_errors(monkeypatch):
     interactive = types.FunctionType(run.__code__, run.__globals__, "run", run.__defaults__)
     interactive.__module__ = "__main__"
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    from engine.runtime import parallel
+
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")  # forked workers share it
     with pytest.raises(NetworkError, match="interactive session"):
         net.parallel_run(interactive, 2)
 

@@ -192,7 +192,8 @@ def test_monitors_on_dendrites_and_projections_record_weights():
     proj.dendrite(1).w = [7.0, 8.0]
     net.simulate(2.0)
     np.testing.assert_array_equal(md.get("w"), [[5.0, 6.0], [7.0, 8.0]])
-    np.testing.assert_array_equal(mp.get("w")[-1], [1.0, 3.0, 7.0, 8.0])
+    # ANNarchy's shape: (records, dendrites, synapses of each)
+    np.testing.assert_array_equal(mp.get("w")[-1], [[1.0, 3.0], [7.0, 8.0]])
     with pytest.raises(NetworkError, match="did you mean 'w'"):
         net.monitor(proj, "ww")
 
@@ -211,6 +212,43 @@ def test_from_function_receives_the_populations():
     post = net.create(3, RATE)
     proj = net.connect(pre, post, "exc").from_function(diagonal, weight=2.0)
     np.testing.assert_array_equal(proj.connectivity_matrix(), 2.0 * np.eye(3))
+
+
+def test_from_function_passes_dt_as_annarchy():
+    """ANNarchy calls ``method(pre, post, dt, **args)`` (Hybrid notebook:
+    ``diagonal(pre, post, dt, weights)`` fills ``LILConnectivity(dt=dt)``);
+    a function without ``dt`` (the engine's older form) still works, and
+    ANNarchy's storage arguments are not passed to it."""
+    import engine as ann
+
+    seen = {}
+
+    def diagonal(pre, post, dt, weights):
+        seen["dt"] = dt
+        lil = ann.LILConnectivity(dt=dt)
+        for rk_post in range(post.size):
+            lil.add(rk_post, range(rk_post + 1), [weights], [0])
+        return lil
+
+    def step_named_otherwise(pre, post, step, weights):   # positional: dt all the same
+        seen["step"] = step
+        return [0], [0], weights
+
+    def no_dt(pre, post, weights=1.0, **extra):
+        seen["extra"] = extra
+        return [1], [2], weights
+
+    net = Network(dt=0.25)
+    pre = net.create(4, RATE)
+    post = net.create(3, Neuron(equations="r = sum(exc) + sum(inh) + sum(mod)"))
+    proj = net.connect(pre, post, "exc").from_function(method=diagonal, weights=1.5)
+    assert seen["dt"] == 0.25
+    np.testing.assert_array_equal(proj.connectivity_matrix(), 1.5 * np.tri(3, 4))
+    net.connect(pre, post, "inh").from_function(step_named_otherwise, weights=2.0)
+    assert seen["step"] == 0.25
+    p3 = net.connect(pre, post, "mod").from_function(no_dt, weights=3.0,
+                                                      storage_format="lil")
+    assert seen["extra"] == {} and p3.connectivity_matrix()[2, 1] == 3.0
 
 
 def test_save_connectivity_from_file_round_trip(tmp_path):

@@ -55,12 +55,14 @@ def test_current_injection_into_a_decaying_conductance_and_views():
     net.compile()
     net.simulate(3.0)
     g = m.get("g_exc")
-    # g is not reset: g_after = (g_before + r) * (1 - dt/tau)
+    # g is not reset: g_after = (g_before + r) * (1 - dt/tau); the monitor records
+    # g_exc after the injection and before the update (ANNarchy's record_targets)
     expected = np.zeros((3, 3))
     state = np.zeros(3)
     for step in range(3):
-        state = (state + np.array([2.0, 4.0, 0.0])) * 0.5
+        state = state + np.array([2.0, 4.0, 0.0])
         expected[step] = state
+        state = state * 0.5
     np.testing.assert_allclose(g, expected)
 
 
