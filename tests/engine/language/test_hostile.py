@@ -84,11 +84,13 @@ def _models(h: str):
 
 
 def _expect_error(build, marker):
-    start = time.perf_counter()
+    # CPU time of this process: the bound is on the parser's work, not on how
+    # busy the machine is (wall time reached 1.06 s on a loaded 2-core CI run)
+    start = time.process_time()
     with pytest.raises(EquationError):
         build()
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    elapsed = time.process_time() - start
+    assert elapsed < 1.0, f"took {elapsed:.2f} s of CPU"
     assert not marker.exists(), "hostile text had a side effect"
 
 
@@ -105,10 +107,10 @@ def test_huge_and_deep_input(text, tmp_path):
     marker = tmp_path / "pwned"
     for build in _models(text).values():
         _expect_error(build, marker)
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(EquationError, match="too long"):
         parse_expression(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_nesting_is_limited_before_python_parses():
@@ -133,12 +135,12 @@ def test_inlined_functions_cannot_blow_up():
     doubling = ["g0(x) = x*x + 1"] + [f"g{i}(x) = g{i - 1}(x) * g{i - 1}(x + 1)"
                                       for i in range(1, 25)]
     for functions, call in ((squaring, "f24(v)"), (doubling, "g24(v)"), (squaring, "f24(1)")):
-        start = time.perf_counter()
+        start = time.process_time()
         with pytest.raises(EquationError) as info:
             Neuron(functions="\n".join(functions), equations=f"r = {call}\nv = 1")
         # unguarded, these trees take hours; guarded, about 0.3 s (a generous
         # bound: the CI machine may be loaded)
-        assert time.perf_counter() - start < 10.0
+        assert time.process_time() - start < 10.0
         assert any("too large" in d.message for d in info.value.diagnostics)
 
 
@@ -146,16 +148,16 @@ def test_numeric_towers_are_bounded_before_sympy_evaluates_them():
     # sympy would need pi to millions of digits to print or compare these
     for text in ("sin(exp(exp(exp(3))))", "cos(exp(exp(5))^5)", "tan(exp(700) * 1e10)",
                  "exp(exp(5)) ^ 10", "sin(exp(exp(exp(exp(1))))) > 0"):
-        start = time.perf_counter()
+        start = time.process_time()
         with pytest.raises(EquationError, match="number too large"):
             parse_expression(text)
-        assert time.perf_counter() - start < 1.0
+        assert time.process_time() - start < 1.0
     for text in ("sqrt(-1) + v", "log(-2)", "(-8)^(1/3)", "log(0)"):
         with pytest.raises(EquationError, match="not a real number|undefined"):
             parse_expression(text)
-    start = time.perf_counter()
+    start = time.process_time()
     ok = parse_expression("sin(exp(exp(5))) + v")   # bounded: fine, and printable
-    assert "sin" in str(ok) and time.perf_counter() - start < 1.0
+    assert "sin" in str(ok) and time.process_time() - start < 1.0
 
 
 def test_python_objects_never_reach_sympify(tmp_path):
