@@ -155,10 +155,6 @@ def _top_level(text: str):
             yield i, ch
 
 
-def _lexemes(text: str) -> list[tuple[str, str]]:
-    return [(m.lastgroup, m.group()) for m in _LEX.finditer(text)]
-
-
 def flag_colon(text: str) -> int | None:
     """Index of the top-level ``:`` that starts a statement's flags, if any.
 
@@ -200,7 +196,10 @@ class _Shape:
     last: str = ""
 
     def feed(self, text: str) -> None:
-        for kind, tok in _lexemes(text):
+        # match by match, no list of tuples: a long line would otherwise make
+        # thousands of GC-tracked objects and trigger full collections
+        for m in _LEX.finditer(text):
+            kind, tok = m.lastgroup, m.group()
             if tok in _OPEN:
                 self.depth += 1
             elif tok in _CLOSE:
