@@ -23,7 +23,14 @@ peak resident memory per synapse.
 put first on the twin script's PYTHONPATH), e.g. a patched one, against the
 same peers.
 
-Usage: python benchmarks/compare.py [--repeats 3] [--models coba,izhikevich,rate]
+The "song" row is Song, Miller & Abbott's STDP experiment (1000 Poisson
+inputs onto one LIF neuron, peers/song_annarchy.py), 10 s simulated at dt
+0.1 ms by default (``--args "--duration 100000"`` for the full 100 s); its
+sanity column is the output rate and the fractions of weights below 0.1 and
+above 0.9 gmax (one seed: the rates of two simulators differ by seed noise,
+about 1 Hz, see README).
+
+Usage: python benchmarks/compare.py [--repeats 3] [--models coba,izhikevich,rate,song]
        [--no-peers] [--args "--N 16000"]
        python benchmarks/compare.py --scaling [--cases 16k-p,16k-k80,64k-k80,64k-p]
        [--timeout 300] [--max-rss-mb 8000] [--no-peers]
@@ -54,6 +61,9 @@ MODELS = {
     "coba": ("COBA 4k, 1 s, dt 0.1", [("coba_brian2", {"mode": "cpp_standalone"})]),
     "izhikevich": ("Izhikevich 1k, 1M syn, dt 1", [("izhikevich_brian2", {"mode": "cpp_standalone"})]),
     "rate": ("rate 4k, p 0.1, dt 1", [("rate_brian2", {"mode": "cpp_standalone"})]),
+    # Song, Miller & Abbott's STDP (peers/song_annarchy.py): ANNarchy only here
+    # (stdp_song.py has Brian2's version, a separate script)
+    "song": ("Song STDP, 1000 Poisson -> 1 LIF, 10 s, dt 0.1", []),
 }
 KEYS = ("build_s", "compile_s", "simulate_s", "total_s")
 
@@ -97,6 +107,10 @@ def twin_script(model: str, folder: Path, report_bytes: bool = False) -> Path:
 def _engine_env(cache: str) -> dict:
     env = dict(os.environ, NEUROWORKBENCH_CACHE_DIR=cache, NUMBA_CACHE_DIR=cache,
                NUMBA_THREADING_LAYER="workqueue", OMP_NUM_THREADS="1")
+    # an installed package has its bytecode (pip compiles it, as ANNarchy's wheel
+    # ships it); a source checkout run with PYTHONDONTWRITEBYTECODE would compile
+    # every module at every start and count that as the engine's warm start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if os.environ.get("NWB_ENGINE_SRC"):  # measure another checkout of the engine
         env["PYTHONPATH"] = os.pathsep.join(
             [os.environ["NWB_ENGINE_SRC"]] + [p for p in [env.get("PYTHONPATH")] if p])
@@ -233,6 +247,9 @@ def median(rows, key):
 
 
 def sanity(rec) -> str:
+    if rec.get("model") == "song":  # the output neuron's rate, the weights' split
+        return (f"out {rec['mean_rate_hz']:.2f} Hz, w<0.1 {rec['frac_low']:.2f}, "
+                f"w>0.9 {rec['frac_high']:.2f}")
     if "mean_rate_hz" in rec:
         return f"{rec['mean_rate_hz']:.2f} Hz"
     if "mean_r" in rec:
@@ -243,7 +260,7 @@ def sanity(rec) -> str:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--models", default="coba,izhikevich,rate")
+    ap.add_argument("--models", default="coba,izhikevich,rate,song")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--args", default="", help="extra arguments for every script")
     ap.add_argument("--scaling", action="store_true",

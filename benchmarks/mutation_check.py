@@ -66,7 +66,8 @@ if not PYTHON.exists():  # pragma: no cover - another layout
 
 # the directories and files copied into a snapshot
 SNAPSHOT_PATHS = ("engine", "workbench", "tests/conftest.py", "tests/engine", "tests/data",
-                  "tests/workbench/nest", "pyproject.toml")
+                  "tests/workbench/nest", "pyproject.toml",
+                  "benchmarks/__init__.py", "benchmarks/peers")  # the peer tests build with these
 # files whose functions are compiled by Numba with cache=True beside the file
 NUMBA_FILES = ("connect_kernels.py", "driver.py", "rng.py", "kernel_abi.py", "intrinsics.py",
                "jit.py")
@@ -77,6 +78,7 @@ SYNAPSES = T + "models/test_synapses.py"
 PROJ = T + "runtime/test_projections.py"
 PLAST = T + "runtime/test_plasticity.py"
 PEER_ED = T + "runtime/test_peer_event_driven.py"
+PEER_ORDER = T + "runtime/test_peer_event_order.py"
 CONN = T + "runtime/test_connectivity.py"
 CSR = T + "runtime/test_csr_invariant.py"
 CONNK = T + "codegen/test_connect_kernels.py"
@@ -137,15 +139,20 @@ MUTANTS: list[Mutant] = [
 
     # -- neuron update, spike test, reset, refractoriness (codegen) ------------
     M("refractory_one_step_longer", "codegen",
-      "refractory period rounded up one step (+1.5 instead of +0.5)",
-      'x = f"(({period}) / _dt + 0.5)"',
-      'x = f"(({period}) / _dt + 1.5)"',
-      NEURONS, NET, REF),
+      "refractory period one step longer (floor(R/dt + 1.001) instead of floor(R/dt))",
+      'x = f"(({period}) / _dt + 1e-3)"',
+      'x = f"(({period}) / _dt + 1.001)"',
+      NEURONS, NET, REF, PEER_ORDER),
+    M("refractory_freezes_nothing", "codegen",
+      "ANNarchy 5's rule: nothing frozen while refractory (v drifts after its one reset)",
+      'else not target.startswith("g_")))',
+      "else False))",
+      NEURONS, NET, REF, PEER_ORDER),
     M("reset_not_held_while_refractory", "codegen",
-      "reset not re-applied during the refractory period (v drifts, ANNarchy holds it)",
-      'when = "_sp" if e in pc.reset_once else "(_sp | _ref)"',
+      "flagged rule: unflagged resets not re-applied during the refractory period",
+      'when = "_sp" if e in pc.reset_once else f"((_sp | _ref){guard})"',
       'when = "_sp"',
-      NEURONS, NET, REF),
+      NEURONS, NET, REF, T + "language/test_annarchy_syntax.py"),
     M("spike_scan_drops_8th", "codegen",
       "spike collection skips the last neuron of each group of 8",
       'w("        for _i in range(8 * _q, 8 * _q + 8):")',
@@ -498,8 +505,8 @@ MUTANTS: list[Mutant] = [
     # -- monitors --------------------------------------------------------------------
     M("monitor_offset_strict", "monitor",
       "monitor starts recording one period after its offset (> instead of >=)",
-      "w(f\"if {m}__active[0] and _step >= {m}__offset[0] and \"",
-      "w(f\"if {m}__active[0] and _step > {m}__offset[0] and \"",
+      'condition = (f"if {m}__active[0] and _step >= {m}__offset[0] and "',
+      'condition = (f"if {m}__active[0] and _step > {m}__offset[0] and "',
       NET, API, REF),
     M("spike_time_plus_one", "monitor",
       "spike monitors record the step after the spike",

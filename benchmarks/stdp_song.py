@@ -14,9 +14,14 @@ output rate and the final weight distribution. The engine and ANNarchy share
 the event timing of STDP (docs/plasticity.md), so their rates agree within
 seed noise; Brian2 handles a pre-synaptic spike in the step it is emitted.
 
+``--seeds N`` instead runs seeds 1..N on the engine and ANNarchy and prints
+mean +- sd per simulator with Welch's t test: one seed's output rate varies
+by about 1 Hz, so one run cannot tell two simulators apart.
+
 Usage::
 
     python benchmarks/stdp_song.py [--duration 100] [--dt 0.1] [--no-peers] [--no-brian2]
+    python benchmarks/stdp_song.py --seeds 10 --dt 1.0 --duration 100
 """
 
 from __future__ import annotations
@@ -24,8 +29,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -85,7 +93,8 @@ def run_engine(duration_s: float, dt: float = 0.1, seed: int = 1) -> dict:
     inp = net.create(PoissonPopulation(p["N"], rates=p["F"]))
     out = net.create(1, neuron)
     proj = net.connect(inp, out, "e", synapse=stdp)
-    proj.all_to_all(weights=Uniform(0.0, p["gmax"]))
+    # the initial weights of peers/song_annarchy.py for the same seed
+    proj.all_to_all(weights=Uniform(0.0, p["gmax"], rng=np.random.default_rng(seed)))
     m = net.monitor(out, "spike")
     t_build = time.perf_counter()
     net.compile()
@@ -148,18 +157,30 @@ BRIAN2 = textwrap.dedent("""
 """)
 
 
-def run_annarchy(duration_s: float, dt: float) -> dict | None:
+def run_annarchy(duration_s: float, dt: float, seed: int = 1,
+                 workdir: str | None = None) -> dict | None:
+    """benchmarks/peers/song_annarchy.py on ANNarchy (the same model text);
+    ``workdir``: its compile folder (reused across seeds: one compilation)."""
     if not PEERS_PY.exists():
         return None
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env["PATH"] = f"{PEERS_PY.parent}:{env.get('PATH', '')}"
     script = REPO / "benchmarks" / "peers" / "song_annarchy.py"
-    out = subprocess.run([str(PEERS_PY), str(script), str(duration_s), str(dt), json.dumps(PARAMS)],
-                         capture_output=True, text=True, env=env, timeout=1800)
+    wd = workdir or tempfile.mkdtemp(prefix="song_annarchy_")
+    try:
+        out = subprocess.run([str(PEERS_PY), str(script), "--duration", str(duration_s * 1000.0),
+                              "--dt", str(dt), "--seed", str(seed), "--params", json.dumps(PARAMS),
+                              "--workdir", wd],
+                             capture_output=True, text=True, env=env, timeout=1800)
+    finally:
+        if workdir is None:
+            shutil.rmtree(wd, ignore_errors=True)
     if out.returncode != 0:
         print(f"annarchy failed:\n{out.stderr[-2000:]}", file=sys.stderr)
         return None
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    rec = json.loads(out.stdout.strip().splitlines()[-1])
+    return dict(rec, tool="annarchy", out_rate_hz=rec["mean_rate_hz"],
+                per_sim_second_s=rec["simulate_s"] / duration_s)
 
 
 def run_brian2(mode: str, duration_s: float, dt: float = 0.1) -> dict | None:
@@ -176,13 +197,51 @@ def run_brian2(mode: str, duration_s: float, dt: float = 0.1) -> dict | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def seed_comparison(n_seeds: int, duration_s: float, dt: float) -> None:
+    """Output rate and weight split over seeds 1..n on the engine and ANNarchy:
+    mean +- sd per simulator and Welch's two-sample t test (is a difference
+    more than seed noise?)."""
+    from scipy import stats
+
+    keys = ("out_rate_hz", "frac_low", "frac_high")
+    rows = {"engine": [], "annarchy": []}
+    wd = tempfile.mkdtemp(prefix="song_annarchy_")
+    try:
+        for seed in range(1, n_seeds + 1):
+            rows["engine"].append(run_engine(duration_s, dt, seed))
+            r = run_annarchy(duration_s, dt, seed, workdir=wd)
+            if r is not None:
+                rows["annarchy"].append(r)
+            print(f"seed {seed}: " + ", ".join(
+                f"{tool} {rs[-1]['out_rate_hz']:.2f} Hz" for tool, rs in rows.items()
+                if len(rs) == seed), flush=True)
+    finally:
+        shutil.rmtree(wd, ignore_errors=True)
+    print(f"STDP, 1000 Poisson inputs (15 Hz) -> 1 LIF, dt {dt:g} ms, {duration_s:g} s "
+          f"simulated, seeds 1-{n_seeds}")
+    for key in keys:
+        vals = {tool: [r[key] for r in rs] for tool, rs in rows.items() if len(rs) > 1}
+        line = "  ".join(f"{tool} {statistics.mean(v):.3f} +- {statistics.stdev(v):.3f}"
+                         for tool, v in vals.items())
+        if len(vals) == 2:
+            t, pval = stats.ttest_ind(vals["engine"], vals["annarchy"], equal_var=False)
+            line += f"  Welch t = {t:.2f}, p = {pval:.3g}"
+        print(f"{key:<12} {line}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=float, default=100.0, help="simulated seconds")
     ap.add_argument("--dt", type=float, default=0.1, help="time step, ms")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-brian2", action="store_true")
+    ap.add_argument("--seeds", type=int, default=0,
+                    help="instead: seeds 1..N on the engine and ANNarchy, mean +- sd and "
+                         "Welch's t test of the output rate and weight split")
     args = ap.parse_args(argv)
+    if args.seeds:
+        seed_comparison(args.seeds, args.duration, args.dt)
+        return
     rows = [run_engine(args.duration, args.dt)]
     if not args.no_peers:
         r = run_annarchy(args.duration, args.dt)

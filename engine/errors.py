@@ -21,6 +21,7 @@ __all__ = [
     "SimulationError",
     "NumericalError",
     "AttributeAssignmentError",
+    "SelectionError",
 ]
 
 
@@ -130,3 +131,11 @@ class NumericalError(SimulationError):
 
 class AttributeAssignmentError(NeuroWorkbenchError, ValueError):
     """A value assigned to a population attribute has the wrong shape or type."""
+
+
+class SelectionError(NetworkError, IndexError):
+    """A selection of neurons or dendrites that does not exist (``pop[100]``
+    on 10 neurons, ``pop[2:50]``, ``pop[1.5]``, ``proj.dendrite(100)``).
+
+    Also an :class:`IndexError`, so code written for numpy-like indexing
+    (``except IndexError``, iteration by ``__getitem__``) keeps working."""

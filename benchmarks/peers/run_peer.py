@@ -57,6 +57,7 @@ SCRIPTS = {
     "coba_brian2": "brian2", "coba_annarchy": "annarchy",
     "izhikevich_brian2": "brian2", "izhikevich_annarchy": "annarchy",
     "rate_brian2": "brian2", "rate_annarchy": "annarchy",
+    "song_annarchy": "annarchy",
 }
 
 

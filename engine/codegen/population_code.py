@@ -61,7 +61,10 @@ class PopulationCode:
                 self.local.append(st)
                 read_by_local |= names
         self.reset_all = list(ir.reset)
-        self.reset_once = [e for e in ir.reset if "unless_refractory" in e.flags]
+        # reset statements run at the spike only; the others also at every
+        # refractory step (ModelIR.refractory_rule)
+        self.reset_once = ([e for e in ir.reset if "unless_refractory" in e.flags]
+                           if ir.refractory_rule == "flagged" else list(ir.reset))
 
     # names -----------------------------------------------------------------
     def arr(self, name: str) -> str:
@@ -211,8 +214,8 @@ def _emit_neuron_update(w, pc: PopulationCode, pl: PopulationLayout, P, free, ch
     if ir.spiking:
         # Spike, reset and refractoriness as selects (no branches: the loop
         # vectorises); the neurons that spiked are collected by a second loop.
-        # ANNarchy semantics: while refractory, reset statements (except
-        # 'unless_refractory' ones) are re-applied and the spike test skipped.
+        # While refractory the spike test is skipped (and, by the 'flagged'
+        # rule, the unflagged reset statements are re-applied).
         w("_ref = _r > 0")
         w(f"_sp = (not _ref) & ({P(ir.spike)}){guard}")
         for e in pc.reset_all:
@@ -461,8 +464,12 @@ _MAX_REFRACTORY_STEPS = 2**31 - 1
 def refractory_steps(period: str) -> str:
     """Code of the refractory period ``period`` (ms) in whole steps, saturated:
     a negative or NaN period gives 0 steps, one beyond the int32 countdown its
-    largest value (over 200 days at dt = 0.01 ms), never a wrapped integer."""
-    x = f"(({period}) / _dt + 0.5)"
+    largest value (over 200 days at dt = 0.01 ms), never a wrapped integer.
+
+    Whole steps are counted down (floor), as ANNarchy (``int(R/dt)``) and
+    Brian2 (``timestep``) do, with Brian2's tolerance of 1e-3 step so that
+    ``0.3 / 0.1`` (2.9999999999999996) is 3 steps, not 2."""
+    x = f"(({period}) / _dt + 1e-3)"
     big = float(_MAX_REFRACTORY_STEPS)
     return (f"(int(math.floor({x})) if 0.0 <= {x} < {big!r} else "
             f"({_MAX_REFRACTORY_STEPS} if {x} >= {big!r} else 0))")

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from engine.codegen.population_code import INT_INVALID
 from engine.errors import ModelError
 from engine.integrators import Statement, discretize, event_driven_solution
 from engine.language.ir import ModelIR
@@ -304,13 +305,34 @@ class SynapseEmitter:
         for n in done:
             kind, name = classify(sp.Symbol(n))
             if kind == "post":
-                w(f"{self.post.arr(name)}[{post_idx}] = _post_{name}")
+                w(f"{self.post.arr(name)}[{post_idx}] = "
+                  f"{self._stored(f'_post_{name}', self._is_int(self.post.ir, name))}")
             elif self.scope.get(n) == "local" and "local" in scopes:
-                w(f"{self.j}_{n}[{syn_idx}] = {n}")
+                w(f"{self.j}_{n}[{syn_idx}] = {self._stored(n)}")
             elif self.scope.get(n) == "semiglobal" and "semiglobal" in scopes:
-                w(f"{self.j}_{n}[{post_idx}] = {n}")
+                w(f"{self.j}_{n}[{post_idx}] = {self._stored(n)}")
             elif self.scope.get(n) == "global" and "global" in scopes:
-                w(f"{self.j}_{n}[0] = {n}")
+                w(f"{self.j}_{n}[0] = {self._stored(n)}")
+
+    @staticmethod
+    def _is_int(ir: ModelIR, name: str) -> bool:
+        try:
+            return ir.variable(name).dtype == "int"
+        except KeyError:   # not an attribute of the model (a temporary, _x)
+            return False
+
+    def _stored(self, code: str, is_int: bool | None = None) -> str:
+        """Code of the value stored from local ``code``: an integer variable
+        given NaN (``modulo(k, 0)``), inf or a value beyond int64 stores
+        INT_INVALID, which engine.runtime.synapse_checks reports by name,
+        instead of a wrapped value (a float converted to int64 out of range
+        is undefined in LLVM); see population_code._stored for neurons."""
+        if is_int is None:
+            is_int = self._is_int(self.ir, code)
+        if not is_int:
+            return code
+        return (f"({code} if -9.223372036854775808e18 <= {code} < 9.223372036854775808e18 "
+                f"else {INT_INVALID})")
 
     def statements(self, w, statements, g_array=None):
         """``g_array``: the post-synaptic conductance that ``g_target += ...``
@@ -333,7 +355,7 @@ class SynapseEmitter:
             else:
                 w(f"{self._code_name(st.target)} = {self.P(st.expr)}")
                 if self.scope.get(st.target) == "global":
-                    w(f"{self.j}_{st.target}[0] = {st.target}")
+                    w(f"{self.j}_{st.target}[0] = {self._stored(st.target)}")
 
     def decay(self, w, pre: bool = False):
         """Bring the event-driven variables of synapse ``_syn`` up to date.

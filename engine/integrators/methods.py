@@ -19,13 +19,13 @@ Semantics (ANNarchy's)
   system, and ``dv/dt = ...; r = pos(v)`` gives ``r`` from the new ``v``.
 - ``min``/``max`` bounds are applied right after the variable is updated
   (``x = Min(Max(x, lo), hi)``).
-- For the update equations of a spiking neuron, statements that write an
-  equation flagged ``unless_refractory`` get ``frozen_when_refractory``.
+- For the update equations of a spiking neuron, the statements that write a
+  variable frozen during the refractory period get ``frozen_when_refractory``:
+  every variable but the conductances ``g_*``, or only those of equations
+  flagged ``unless_refractory`` when the model flags any
+  (``ModelIR.refractory_rule``).
 - Temporaries start with ``_``: ``_d_x`` (increment), ``_k1_x`` ... (stage
-  slopes), ``_rand_0`` ... (a random draw taken once per step),
-  ``_old_x_3`` (the value of ``x`` before the run starting at equation 3
-  updated it, kept for the stages of a later run that inline an assignment
-  computed from the old value; rare).
+  slopes), ``_rand_0`` ... (a random draw taken once per step).
 
 Methods
 -------
@@ -37,11 +37,15 @@ The method of an ODE is ``Equation.method``, else ``ModelIR.method``, else
 ``midpoint``, ``rk4``
     Explicit Runge-Kutta of order 2 and 4. The stages are computed for the
     whole group of ODEs of a run that share the method (a system), with
-    ``t`` advanced to the stage time. Earlier assignments that depend
-    (transitively) on the group's variables or on ``t`` are substituted into
-    the right-hand sides, so ``I = g*(E - v); dv/dt = I - v`` keeps order 4.
-    Random draws of those right-hand sides are drawn once per step into
-    ``_rand_k`` and shared by all stages.
+    ``t`` advanced to the stage time. An assignment is a variable computed
+    once per step, as in ANNarchy: the stages read the value it was given
+    (``I = g*(E - v); dv/dt = I - v`` holds ``I`` over the step, like a
+    synaptic input, so the coupling through ``I`` is first order). To have
+    an expression re-evaluated at every stage (order 2/4 for the whole
+    system, as Brian2's subexpressions), write it in the ODE or as a
+    function (``functions="I_syn(v, g, E) = g*(E - v)"``). Random draws of the
+    right-hand sides are drawn once per step into ``_rand_k`` and shared by
+    all stages.
 ``exponential``
     Exponential Euler for ``dx/dt = A + B*x`` (``A``, ``B`` free of ``x``,
     read at the start of the step): with ``tau_eff = -1/B`` and
@@ -93,7 +97,7 @@ from engine.integrators.runge_kutta import (
 from engine.integrators.statements import Statement
 from engine.language.ir import METHODS, Equation, ModelIR
 from engine.language.random_draws import is_draw
-from engine.language.symbols import DT, T, symbol
+from engine.language.symbols import DT, symbol
 
 __all__ = ["discretize", "event_driven_solution", "METHOD_ORDERS"]
 
@@ -274,6 +278,8 @@ class _BlockBuilder:
         self.eqs = eqs
         self.default_method = default_method
         self.freeze = freeze
+        # which statements a refractory neuron freezes (ModelIR.refractory_rule)
+        self.flag_rule = ir.refractory_rule == "flagged"
         self.out: list[Statement] = []
         self.n_rand = 0
         self.problems: list[Diagnostic] = []
@@ -324,7 +330,8 @@ class _BlockBuilder:
     # -- emission -----------------------------------------------------------------
     def emit(self, target: str, expr, eq: Equation | None = None) -> None:
         frozen = bool(self.freeze and eq is not None and not target.startswith("_")
-                      and "unless_refractory" in eq.flags)
+                      and (("unless_refractory" in eq.flags) if self.flag_rule
+                           else not target.startswith("g_")))
         self.out.append(Statement(target, sp.sympify(expr, strict=True), frozen))
 
     def emit_bound(self, target: str, eq: Equation) -> None:
@@ -349,38 +356,27 @@ class _BlockBuilder:
             raise EquationError(self.problems)
 
         runs = _ode_runs(self.eqs)
-        # multi-stage groups, one per (run, method): the variables their stages
-        # move (the group's ODE variables and t) and, filled while walking, the
-        # inlined right-hand sides and the definitions to inline
-        moving: dict[tuple, set] = {}
-        for r, (start, stop) in enumerate(runs):
-            for eq in self.eqs[start:stop]:
-                if self.method_of(eq) in TABLEAUX:
-                    moving.setdefault((r, self.method_of(eq)), {T}).add(symbol(eq.target))
-        defs: dict[tuple, dict] = {g: {} for g in moving}
         run_of = {start: r for r, (start, _) in enumerate(runs)}
-
         pos = 0
         while pos < len(self.eqs):
             eq = self.eqs[pos]
             if eq.kind == "assign":
-                future = {g: moving[g] for g in moving if runs[g[0]][0] > pos}
-                self.assignment(eq, future, defs)
+                # computed once per step: the stages of a later multi-stage
+                # group read this value, as ANNarchy's do (module docstring)
+                self.emit(eq.target, eq.rhs, eq)
+                self.emit_bound(eq.target, eq)
                 pos += 1
                 continue
-            r = run_of[pos]
-            start, stop = runs[r]
+            start, stop = runs[run_of[pos]]
             members: dict[str, list[GroupMember]] = {}
             for ode in self.eqs[start:stop]:
                 method = self.method_of(ode)
                 if method in TABLEAUX:
-                    members.setdefault(method, []).append(
-                        self.first_stage(ode, defs[(r, method)]))
+                    members.setdefault(method, []).append(self.first_stage(ode))
                 else:
                     self.single_step(ode, method)
             for method, group in members.items():
                 self.out += stage_statements(method, group)
-            self.keep_old_values(start, stop, runs, defs)
             for ode in self.eqs[start:stop]:
                 x = symbol(ode.target)
                 self.emit(ode.target, x + symbol(delta_name(ode.target)), ode)
@@ -388,51 +384,12 @@ class _BlockBuilder:
             pos = stop
         return self.out
 
-    def assignment(self, eq: Equation, future: dict, defs: dict) -> None:
-        """Emit ``target = rhs``; record its definition for later multi-stage groups."""
-        rhs = eq.rhs
-        inlined = {g: rhs.xreplace(defs[g]) for g in future}
-        if any(inlined[g].free_symbols & future[g] for g in future) and _draws_postorder(rhs):
-            # the definition will be re-evaluated at every stage: draw once
-            rhs = self.hoist_draws(rhs)
-            inlined = {g: rhs.xreplace(defs[g]) for g in future}
-        self.emit(eq.target, rhs, eq)
-        self.emit_bound(eq.target, eq)
-        x = symbol(eq.target)
-        bound = _bounded(self.ir, eq.target)
-        for g in future:
-            value = inlined[g] if bound is None else bound.xreplace({x: inlined[g]})
-            if value.free_symbols & future[g]:
-                defs[g][x] = value
-            else:
-                defs[g].pop(x, None)
-
-    def keep_old_values(self, start: int, stop: int, runs: list, defs: dict) -> None:
-        """Before a run's variables change, save the old values later stages still need.
-
-        A definition recorded for a later group (``a = x + y`` before the run
-        of ``x``, inlined into the stages of ``y``) must keep reading the
-        value ``x`` had when ``a`` was computed.
-        """
-        updated = {symbol(e.target) for e in self.eqs[start:stop]}
-        later = [g for g in defs if runs[g[0]][0] > start]
-        needed = sorted({s for g in later for e in defs[g].values()
-                         for s in e.free_symbols & updated}, key=lambda s: s.name)
-        if not needed:
-            return
-        saved = {}
-        for s in needed:
-            name = f"_old_{_safe(s.name)}_{start}"
-            self.emit(name, s)
-            saved[s] = symbol(name)
-        for g in later:
-            defs[g] = {k: e.xreplace(saved) for k, e in defs[g].items()}
-
-    def first_stage(self, eq: Equation, defs: dict) -> GroupMember:
-        """Emit ``_k1_x`` at the ODE's position; return its inlined right-hand side."""
+    def first_stage(self, eq: Equation) -> GroupMember:
+        """Emit ``_k1_x`` at the ODE's position; return the right-hand side
+        the later stages evaluate (draws hoisted: one draw per step)."""
         rhs = self.hoist_draws(eq.rhs)
         self.emit(k_name(1, eq.target), rhs)
-        return GroupMember(eq.target, rhs.xreplace(defs))
+        return GroupMember(eq.target, rhs)
 
     def single_step(self, eq: Equation, method: str) -> None:
         x = symbol(eq.target)

@@ -347,10 +347,12 @@ class RefractoryResetWarning(UserWarning):
 def repeated_resets(ir, class_syntax: bool = False) -> list[str]:
     """Reset statements that accumulate when re-applied at every refractory step.
 
-    The engine runs the reset statements of a refractory neuron at the spike
-    and again at every refractory step (that is what clamps ``v = v_reset``;
-    see docs/model_language.md, Refractoriness; ANNarchy 5.0 instead runs them
-    once and freezes the neuron). A statement that reads its own target and
+    A model that flags some statement ``unless_refractory`` follows the
+    'flagged' rule (``ModelIR.refractory_rule``; docs/model_language.md,
+    Refractoriness): its unflagged reset statements run at the spike and
+    again at every refractory step (that is what clamps ``v = v_reset`` while
+    ``v`` integrates). A model without flags follows ANNarchy 5 (resets
+    once, neuron frozen) and never warns. A statement that reads its own target and
     is not idempotent (``w += b``, ``w = w + b``, ``u *= 0.5``) then changes
     the variable once per refractory step instead of once per spike.
 
@@ -360,7 +362,8 @@ def repeated_resets(ir, class_syntax: bool = False) -> list[str]:
     statement.
     """
     ref = ir.refractory
-    if ir.kind != "neuron" or not ir.spiking or ref is None or ref.is_zero:
+    if ir.kind != "neuron" or not ir.spiking or ref is None or ref.is_zero \
+            or ir.refractory_rule != "flagged":
         return []
     out = []
     for e in ir.reset:
@@ -376,8 +379,8 @@ def repeated_resets(ir, class_syntax: bool = False) -> list[str]:
         period = f"{float(ref):g} ms" if ref.is_Number else f"'{show(ref)}'"
         out.append(
             f"{where}: '{text}' runs again at every refractory step (refractory = "
-            f"{period}): the engine re-applies the reset statements during the refractory "
-            f"period (ANNarchy 5 applies them once, at the spike), so '{e.target}' changes "
+            f"{period}): a model that flags statements 'unless_refractory' re-applies its "
+            f"unflagged reset statements during the refractory period, so '{e.target}' changes "
             "once per refractory step, not once per spike. To apply it only at the spike, "
             + ("write it in a block 'with Equations(self, unless_refractory=True) as n:'"
                if class_syntax else f"flag it: '{text} : unless_refractory'")

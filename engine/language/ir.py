@@ -168,8 +168,8 @@ class ModelIR:
     spike : sympy boolean or None
         The spike condition of a spiking neuron.
     reset : tuple of Equation
-        Statements run when a neuron spikes (``unless_refractory`` ones only
-        once, the others also at every step of the refractory period).
+        Statements run when a neuron spikes (see :attr:`refractory_rule` for
+        what runs during the refractory period).
     refractory : sympy expression or None
         Refractory period in ms (a number or an expression of parameters).
     psp : sympy expression or None
@@ -240,6 +240,23 @@ class ModelIR:
     def odes(self) -> tuple[Equation, ...]:
         return tuple(e for e in self.equations if e.kind == "ode")
 
+    @property
+    def refractory_rule(self) -> Literal["annarchy5", "flagged"]:
+        """What a refractory neuron does, read from the model's flags.
+
+        ``'annarchy5'`` (no statement flagged ``unless_refractory``, as in every
+        ANNarchy 5 script): during the refractory steps every equation is
+        frozen except those of conductances ``g_*``; the reset statements run
+        once, at the spike. ``'flagged'`` (some statement flagged): the flags
+        say what differs: only the equations flagged ``unless_refractory``
+        are frozen, the others go on integrating, and the reset statements
+        run at the spike and again at every refractory step, except the
+        flagged ones (ANNarchy 4's rule; the NEST models use it). See
+        docs/model_language.md, Refractoriness.
+        """
+        flagged = any("unless_refractory" in e.flags for e in self.equations + self.reset)
+        return "flagged" if flagged else "annarchy5"
+
     # -- identity ---------------------------------------------------------
     def canonical(self) -> str:
         """A deterministic text of everything that affects behaviour.
@@ -278,7 +295,10 @@ class ModelIR:
         if self.spike is not None:
             lines.append(f"spike: {show(self.spike)}")
         if self.refractory is not None:
-            lines.append(f"refractory: {show(self.refractory)}")
+            rule = ("every variable but g_* frozen, resets once"
+                    if self.refractory_rule == "annarchy5" else
+                    "flagged variables frozen, unflagged resets every refractory step")
+            lines.append(f"refractory: {show(self.refractory)}  ({rule})")
         if self.psp is not None:
             lines.append(f"psp: {show(self.psp)}")
         return "\n".join(lines)

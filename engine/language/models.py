@@ -33,7 +33,7 @@ import sys
 import warnings
 
 from engine.errors import ModelError
-from engine.language import classes, spec, strings, structural
+from engine.language import spec, strings, structural
 from engine.language.checks import RefractoryResetWarning, repeated_resets
 from engine.language.declarations import (  # noqa: F401 - the public names live here too
     Array, Parameter, Value, Variable, Weight,
@@ -79,7 +79,12 @@ class _Model:
         return cached
 
     def _build_ir(self):
-        ir = strings.build_ir(self) if self.is_text_model else classes.build_ir(self)
+        if self.is_text_model:
+            ir = strings.build_ir(self)
+        else:  # the class-based front end loads when a class model is first parsed
+            from engine.language import classes
+
+            ir = classes.build_ir(self)
         for message in repeated_resets(ir, class_syntax=not self.is_text_model):
             warnings.warn(message, RefractoryResetWarning, stacklevel=_user_stacklevel())
         return ir

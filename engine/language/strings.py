@@ -73,6 +73,7 @@ from engine.language.expressions import (
     convert,
     prepare,
 )
+from engine.language.function_registry import HEADER, global_functions
 from engine.language.functions import FUNCTIONS
 from engine.language.ir import METHOD_ALIASES, METHODS, ModelIR, SourceRef
 from engine.language.lines import (
@@ -244,7 +245,13 @@ class _Builder(_EquationReader):
             raise (p.shifted(seg.col) if p.col is not None else p.at(seg.col))
 
     def value(self, value, scope: Scope, what: str) -> sp.Basic:
-        """A flag or parameter value: text (Segment or str) or a Python object."""
+        """A flag or parameter value: text (Segment or str) or a Python object.
+
+        ``true``/``false`` (C's spelling, which ANNarchy's parameters and ``init=``
+        accept beside Python's) are the booleans."""
+        text = value.text if isinstance(value, Segment) else value
+        if isinstance(text, str) and text.strip() in ("true", "false"):
+            value = text.strip() == "true"
         if isinstance(value, Segment):
             expr = self.expression(value, scope)
         elif isinstance(value, str):  # a 5.x keyword argument: no column to show
@@ -262,7 +269,8 @@ class _Builder(_EquationReader):
     def read_functions(self) -> None:
         block = "functions"
         pending: list[tuple[Line, str, tuple, Prepared, Segment]] = []
-        for line, _ in self.lines(block, self.model.functions):
+        own = self.lines(block, self.model.functions)
+        for line, _ in own + self.lines(block, self.global_functions(own)):
             try:
                 if line.flags is not None:
                     raise Problem("functions take no flags", col=line.flags.col)
@@ -318,6 +326,15 @@ class _Builder(_EquationReader):
                 continue
             self.functions[name] = UserFunction(name, args, body, expr)
             self.function_order.append(name)
+
+    def global_functions(self, own) -> str:
+        """The ``add_function`` definitions this model calls (its own names win)."""
+        names = {m.group(1) for line, _ in own if (m := HEADER.match(line.body.text))}
+        texts = [getattr(self.model, f, None) for f in self.model._text_fields]
+        texts += [v.equation if isinstance(v, Variable) else v
+                  for v in (self.model.equations if isinstance(self.model.equations, list)
+                            else [])]
+        return global_functions(texts, exclude=names)
 
     # -- parameters ----------------------------------------------------------------------
     def read_parameters(self) -> None:

@@ -346,10 +346,10 @@ class Izhikevich(StandardNeuron):
     at the start of the step (``v`` and ``u`` are advanced together), then
     ``v > v_thresh`` is tested.
 
-    Refractoriness: during ``tau_refrac`` ms after a spike (0 by default) the
-    equations keep being integrated but ``v = c`` is re-applied at every step
-    and no spike can be emitted; ``u += d`` is applied once, at the spike
-    (``unless_refractory``).
+    Refractoriness (the 'flagged' rule, see docs/model_language.md): during
+    ``tau_refrac`` ms after a spike (0 by default) the equations keep being
+    integrated but ``v = c`` is re-applied at every step and no spike can be
+    emitted; ``u += d`` is applied once, at the spike (``unless_refractory``).
     """
 
     summary = "Izhikevich quadratic integrate-and-fire neuron with a recovery variable."
@@ -428,8 +428,8 @@ class IF_curr_exp(StandardNeuron):
     ``v`` when the input is constant over the step).
 
     Refractoriness: for ``tau_refrac`` ms after a spike ``v`` is held at
-    ``v_reset`` (the reset is re-applied each step) and no spike is emitted;
-    the synaptic currents keep decaying and integrating input.
+    ``v_reset`` (frozen) and no spike is emitted; the synaptic currents keep
+    decaying and integrating input.
     """
 
     summary = "Leaky integrate-and-fire neuron with exponentially decaying synaptic currents."
@@ -556,8 +556,10 @@ class IF_curr_alpha(StandardNeuron):
         return dict(
             parameters=_parameter_block(self._numbers(p)),
             equations="\n".join([
+                # flagged: the 'flagged' refractory rule (ModelIR.refractory_rule), so
+                # alpha_* (not named g_*) keep evolving while v is held
                 "cm * dv/dt = cm * (v_rest - v) / tau_m + alpha_exc - alpha_inh + i_offset"
-                f" : exponential, init = {p['v_reset']!r}",
+                f" : exponential, init = {p['v_reset']!r}, unless_refractory",
                 *_ALPHA_EQS,
             ]),
             spike="v > v_thresh",
@@ -616,7 +618,7 @@ class IF_cond_alpha(StandardNeuron):
             equations="\n".join([
                 "cm * dv/dt = cm * (v_rest - v) / tau_m + alpha_exc * (e_rev_E - v)"
                 " + alpha_inh * (e_rev_I - v) + i_offset"
-                f" : exponential, init = {p['v_reset']!r}",
+                f" : exponential, init = {p['v_reset']!r}, unless_refractory",  # see IF_curr_alpha
                 *_ALPHA_EQS,
             ]),
             spike="v > v_thresh",

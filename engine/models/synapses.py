@@ -751,7 +751,11 @@ class tsodyks_synapse(StandardSynapse):
         du/dt = -u/tau_fac
 
     At each pre-synaptic spike, with ``h = t - t_last`` (NEST's exact
-    propagators, ``t_last`` starting at 0 as in NEST)::
+    propagators; ``t_last`` starts at 0 as in NEST, but ``t`` here is the
+    arrival time where NEST's is the emission time, so NEST's first interval
+    is ``d`` shorter: this matters only from a state not at rest, e.g.
+    ``x + y < 1``, and ``proj.t_last = delay`` gives NEST's numbers;
+    tests/engine/runtime/test_peer_tsodyks.py)::
 
         u = u * exp(-h/tau_fac)                (0 when tau_fac = 0)
         x = x + Pxy(h) * y + (1 - exp(-h/tau_rec)) * (1 - x - y)

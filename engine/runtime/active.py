@@ -191,9 +191,15 @@ def disable_learning(projections=None):
     return active_network().disable_learning(projections)
 
 
-def clear():
+def clear(functions=True, neurons=True, synapses=True):
     """Forget the default network of this context and everything in it
-    (ANNarchy's ``clear()``)."""
+    (ANNarchy's ``clear()``), and with ``functions`` the ``add_function``
+    definitions. ``neurons``/``synapses`` are accepted for ANNarchy's signature:
+    the engine keeps no registry of model types to erase."""
+    if functions:
+        from engine.language.function_registry import clear_functions
+
+        clear_functions()
     net = _default.get()
     if net is not None:
         net.clear()

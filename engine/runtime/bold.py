@@ -498,9 +498,9 @@ class BoldMonitor:
         """Recording intervals in ms, as :meth:`Monitor.times`."""
         return self._monitor.times(variables)
 
-    def recorded_times(self):
-        """Time (ms) of each recorded row."""
-        return self._monitor.recorded_times()
+    def recorded_times(self, variable=None):
+        """Time (ms) of each recorded row, as :meth:`Monitor.recorded_times`."""
+        return self._monitor.recorded_times(variable)
 
     # -- model attributes (ANNarchy: m_bold.E_0 = ...) ----------------------------
     def __getattr__(self, name):

@@ -15,7 +15,8 @@ import difflib
 
 import numpy as np
 
-from engine.errors import NetworkError
+from engine.errors import AttributeAssignmentError, NetworkError, SelectionError
+from engine.runtime.selection import checked_rank
 
 __all__ = ["Dendrite", "SynapseViews"]
 
@@ -28,7 +29,9 @@ class SynapseViews:
         self._require_connected()
         if isinstance(post, tuple):
             post = self.post_population.rank_from_coordinates(post)
-        post = int(post)
+        pop = self.post_population
+        post = checked_rank(f"projection {self.name!r}: its post-synaptic population "
+                            f"{pop.name!r} ({pop.size} neurons)", pop.size, post)
         if post not in set(self.post_ranks):
             raise NetworkError(f"post-synaptic neuron {post} receives no synapse from "
                                f"projection {self.name!r}")
@@ -146,6 +149,35 @@ class Dendrite:
     def __setattr__(self, name, value):
         self.proj._set(name, value, post=self.post_rank)
 
+    # -- ANNarchy's accessors ------------------------------------------------
+    def get(self, name: str):
+        """``dendrite.get('w')``: the attribute ``name`` (as ``dendrite.w``)."""
+        return getattr(self, name)
+
+    def set(self, values: dict) -> None:
+        """``dendrite.set({'w': 0.5, 'tau': 10.0})``: each attribute in turn."""
+        if not isinstance(values, dict):
+            raise NetworkError(f"Dendrite.set() takes a dict of attribute values, "
+                               f"got {type(values).__name__}")
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def synapse(self, pre) -> "IndividualSynapse":
+        """The synapse from pre-synaptic neuron ``pre`` (a rank or coordinates)."""
+        pop = self.proj.pre_population
+        if isinstance(pre, tuple):
+            pre = pop.rank_from_coordinates(pre)
+        ranks = self.pre_ranks
+        if pre not in ranks:
+            raise SelectionError(f"dendrite {self.post_rank} of projection {self.proj.name!r} "
+                                 f"has no synapse from pre-synaptic neuron {pre!r} (its "
+                                 f"pre-synaptic ranks: {ranks[:10]}{'...' if len(ranks) > 10 else ''})")
+        return IndividualSynapse(self, ranks.index(pre))
+
+    def __getitem__(self, pre) -> "IndividualSynapse":
+        """``dendrite[pre_rank]``: the synapse from that neuron (ANNarchy)."""
+        return self.synapse(pre)
+
     # -- structural plasticity (engine.runtime.structural) ----------------------
     def create_synapse(self, rank, w=0.0, delay=0):
         """Add the synapse from pre-synaptic neuron ``rank`` (weight ``w``, delay
@@ -174,3 +206,39 @@ class Dendrite:
 
     def __repr__(self):
         return f"<Dendrite {self.post_rank} of {self.proj.name!r}: {self.size} synapses>"
+
+
+class IndividualSynapse:
+    """One synapse of a dendrite (``proj.dendrite(post)[pre]``): reads and writes
+    its attributes as numbers (ANNarchy's IndividualSynapse)."""
+
+    def __init__(self, dendrite: Dendrite, position: int):
+        object.__setattr__(self, "_dendrite", dendrite)
+        object.__setattr__(self, "_position", position)
+
+    @property
+    def pre_rank(self) -> int:
+        return self._dendrite.pre_ranks[self._position]
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._dendrite, name)
+        return value[self._position].item() if isinstance(value, np.ndarray) else value
+
+    def __setattr__(self, name, value):
+        dendrite = self._dendrite
+        current = getattr(dendrite, name)
+        if not isinstance(current, np.ndarray):  # global or per-dendrite: one value anyway
+            setattr(dendrite, name, value)
+            return
+        if np.ndim(value) != 0:
+            raise AttributeAssignmentError(f"synapse {self.pre_rank} -> {dendrite.post_rank} of "
+                                           f"projection {dendrite.proj.name!r}: '{name}' takes "
+                                           f"one number, got {value!r:.40}")
+        current[self._position] = value
+        setattr(dendrite, name, current)
+
+    def __repr__(self):
+        return (f"<synapse {self.pre_rank} -> {self._dendrite.post_rank} of "
+                f"{self._dendrite.proj.name!r}>")

@@ -120,9 +120,19 @@ class _Scheduled(_SpecificPopulation):
     def _rows(self, rates) -> np.ndarray:
         raise NotImplementedError
 
-    def update(self, rates, schedule=0.0, period=-1.0):
-        """New rows, schedule (ms) and period (ms). Takes effect from the
-        next step, on the running clock (use ``reset()`` to start over)."""
+    def update(self, rates, schedule=None, period=None, reset=True):
+        """New rows, schedule (ms) and period (ms), as ANNarchy 5's ``update``.
+
+        ``schedule``/``period`` left out keep the current ones. ``reset=True``
+        (ANNarchy's default) restarts the timers, as ``reset()``: the next step
+        applies the first new row. ``reset=False`` keeps the running clock and
+        shows the new row of the current time at once. (``reset=None``, what
+        assigning ``rates`` or ``schedule`` does: the clock runs on, the output
+        changes at the next row.)"""
+        if schedule is None:
+            schedule = self._schedule_spec
+        if period is None:
+            period = self._period_ms
         rows = self._rows(rates)
         self._steps_for(rows, schedule, period, self.network.dt, warn=True)
         self._buffer_init, self._schedule_spec = rows, schedule
@@ -131,6 +141,11 @@ class _Scheduled(_SpecificPopulation):
         n = self._internals["sched"].size
         if n == 0 or self._internals["block"][0] >= n:
             self._internals["block"][0] = 0
+        if self.network.compiled and reset is not None:
+            if reset:
+                self.reset()
+            else:
+                self._apply_current_row()
 
     @property
     def schedule(self) -> np.ndarray:
@@ -141,7 +156,7 @@ class _Scheduled(_SpecificPopulation):
     def schedule(self, value):
         if self._buffer_init is None:
             raise InputValueError(f"{self._who}: set the {self._rows_name} first (update())")
-        self.update(self._buffer_init, value, self._period_ms)
+        self.update(self._buffer_init, value, self._period_ms, reset=None)
 
     @property
     def period(self) -> float:
@@ -169,6 +184,10 @@ class _Scheduled(_SpecificPopulation):
 
     def _reset_output(self):
         pass
+
+    def _apply_current_row(self):
+        """After ``update(reset=False)``: the output shows the new row of the current
+        time at once, as ANNarchy (subclasses that hold an output)."""
 
 
 class TimedArray(_Scheduled):
@@ -246,7 +265,7 @@ class TimedArray(_Scheduled):
 
     @rates.setter
     def rates(self, value):
-        self.update(value, self._schedule_spec, self._period_ms)
+        self.update(value, self._schedule_spec, self._period_ms, reset=None)
 
     def _set(self, name, value, index):
         if name == "r":
@@ -256,6 +275,12 @@ class TimedArray(_Scheduled):
 
     def _reset_output(self):
         self._arrays["r"][:] = 0.0
+
+    def _apply_current_row(self):
+        applied = int(self._internals["block"][0]) - 1    # the block index awaits the next row
+        buffer = self._internals["buffer"]
+        if self._internals["clock"][0] > 0 and 0 <= applied < buffer.shape[0]:
+            self._arrays["r"][:] = buffer[applied]
 
 
 class TimedPoissonPopulation(_Scheduled):
@@ -342,7 +367,7 @@ class TimedPoissonPopulation(_Scheduled):
             raise InputValueError(f"{self._who}: rates has {rows.shape[0]} entries, the "
                                   f"schedule {self._internals['sched'].size}; use "
                                   "pop.update(rates, schedule, period) to change both")
-        self.update(rows, self._schedule_spec, self._period_ms)
+        self.update(rows, self._schedule_spec, self._period_ms, reset=None)
 
     def _reset_output(self):
         self._arrays["proba"][:] = 0.0

@@ -7,6 +7,13 @@ grown by doubling (spikes). Memory is proportional to what is recorded.
 Timing: row ``k`` of a variable's record holds the state after the update of
 step ``offset + k*period`` (ANNarchy's convention); spikes are recorded as the
 step index at which the neuron crossed its threshold.
+
+Each variable keeps its own data, its own recording intervals and the steps of
+its rows (as ANNarchy's ``_recorded_variables[var]``): ``get('r')`` drains and
+restarts ``r`` only, so ``times()['c']`` and ``recorded_times('c')`` still
+describe the rows of ``c`` that are held. The spike statistics are in
+:mod:`engine.runtime.monitor_spikes`, the intervals in
+:mod:`engine.runtime.monitor_intervals`.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import difflib
 import numpy as np
 
 from engine.errors import NetworkError
-from engine.runtime import spike_stats
+from engine.runtime.monitor_intervals import RecordingIntervals
+from engine.runtime.monitor_spikes import SpikeStatistics
 from engine.runtime.population import Population, PopulationView
 from engine.runtime.projection import Dendrite, Projection
 
@@ -35,7 +43,7 @@ def _hint(name, known: list[str]) -> str:
     return f" (it has: {', '.join(known) or 'nothing'})"
 
 
-class Monitor:
+class Monitor(SpikeStatistics):
     """Records variables (and ``'spike'``) of a population or view.
 
     Parameters
@@ -144,20 +152,17 @@ class Monitor:
         self._chunks: dict[str, list[np.ndarray]] = {
             v: [] for v in self.local_vars + self.semi_vars + self.global_vars}
         self._current: dict[str, np.ndarray] = {}
-        self._recorded_steps: list[np.ndarray] = []
-        # read_new(): the steps of each closed chunk per variable, the next
-        # chunk to read, and the spikes of whole steps (committed) and read
+        # the steps of each closed chunk per variable (recorded_times(), and
+        # read_new() with the next chunk it reads), the spikes of whole steps
+        # (committed) and read
         self._chunk_steps: dict[str, list[np.ndarray]] = {v: [] for v in self._chunks}
         self._next_chunk: dict[str, int] = {v: 0 for v in self._chunks}
         self._spk_committed = 0
         self._spk_read = 0
-        self._intervals: list[list[float]] = []  # [start_ms, stop_ms or None]
-        # the intervals of the spikes the last get('spike') returned (closed)
-        self._last_get_intervals: list[tuple[float, float]] | None = None
-        #: per variable: the recording intervals of the data its last get() returned
+        # per variable: when the data held was recorded, and when the data
+        # its last get() returned was (what times() then describes)
+        self._intervals = RecordingIntervals(variables, net.time, bool(start))
         self._last_get_times: dict[str, list[tuple[float, float]]] = {}
-        if start:
-            self._intervals.append([net.time, None])
 
     # -- layout ---------------------------------------------------------------
     def _resolve_period(self):
@@ -239,7 +244,6 @@ class Monitor:
             first = max(self._chunk_start, off)
             first += (-(first - off)) % P
             steps = first + P * np.arange(n)
-            self._recorded_steps.append(steps)
             for v in self._current:
                 self._chunk_steps[v].append(steps)
         self._current = {}
@@ -303,7 +307,7 @@ class Monitor:
             self._resolve_period()  # the period is passed to the loop at every call
         if not self._active[0]:
             self._active[0] = 1
-            self._intervals.append([self.network.time, None])
+            self._intervals.open(self.network.time)
 
     def resume(self):
         """Resume recording after :meth:`pause`."""
@@ -313,8 +317,7 @@ class Monitor:
         """Stop recording until :meth:`resume`; data is kept."""
         if self._active[0]:
             self._active[0] = 0
-            if self._intervals and self._intervals[-1][1] is None:
-                self._intervals[-1][1] = self.network.time
+            self._intervals.close(self.network.time)
 
     def stop(self):
         """Stop recording (same as :meth:`pause`; data stays until :meth:`get`)."""
@@ -338,20 +341,13 @@ class Monitor:
         synaptic records flat: (records, synapses in dendrite order).
         """
         single = isinstance(variables, str)
-        names = [variables] if single else (list(variables) if variables else list(self.variables))
-        for n in names:
-            if n not in self.variables:
-                raise NetworkError(
-                    f"monitor {self.name!r} does not record '{n}' "
-                    f"(it records {', '.join(self.variables) or 'nothing'})"
-                )
+        names = self._names(variables)
         out = {}
         for n in names:
             # what times() describes from now on: the intervals of this data (ANNarchy's rule)
-            self._last_get_times[n] = self._closed_intervals()
+            self._last_get_times[n] = self._closed(n)
             if n == "spike":
                 out[n] = self._spike_dict()
-                self._last_get_intervals = self._closed_intervals()
             else:
                 chunks = self._chunks[n]
                 width = (() if n in self.global_vars else
@@ -403,13 +399,7 @@ class Monitor:
         far). :meth:`get` is unaffected, but data it drains before being
         read here is not returned.
         """
-        names = [variables] if isinstance(variables, str) else \
-            (list(variables) if variables else list(self.variables))
-        for n in names:
-            if n not in self.variables:
-                raise NetworkError(
-                    f"monitor {self.name!r} does not record '{n}' "
-                    f"(it records {', '.join(self.variables) or 'nothing'})")
+        names = self._names(variables)
         dt = self.network.dt
         out = {}
         for n in names:
@@ -445,20 +435,20 @@ class Monitor:
         self._clear_data(list(out))
         return out
 
-    def _spike_dict(self) -> dict[int, np.ndarray]:
-        n = int(self._spk_n[0])
-        times, idx = self._spk_t[:n], self._spk_i[:n]
-        order = np.argsort(idx, kind="stable")
-        idx_sorted, times_sorted = idx[order], times[order]
-        out = {}
-        bounds = np.searchsorted(idx_sorted, self.ranks, side="left"), \
-            np.searchsorted(idx_sorted, self.ranks, side="right")
-        for r, a, b in zip(self.ranks, *bounds):
-            out[int(r)] = times_sorted[a:b].tolist()
-        return out
+    def _names(self, variables) -> list[str]:
+        """The recorded names a call is about (all by default), checked."""
+        names = [variables] if isinstance(variables, str) else \
+            (list(variables) if variables else list(self.variables))
+        for n in names:
+            if n not in self.variables:
+                raise NetworkError(
+                    f"monitor {self.name!r} does not record {n!r} "
+                    f"(it records {', '.join(self.variables) or 'nothing'})")
+        return names
 
     def _clear_data(self, names=None):
-        """Forget recorded data (of ``names`` only, as ANNarchy's get())."""
+        """Forget the data of ``names`` (default: all), as ANNarchy's get():
+        their recording intervals restart now; the others' are untouched."""
         names = list(self.variables) if names is None else list(names)
         for v in names:
             if v == "spike":
@@ -468,10 +458,7 @@ class Monitor:
                 self._chunks[v] = []
                 self._chunk_steps[v] = []
                 self._next_chunk[v] = 0
-        if all(not c for c in self._chunks.values()) and (
-                not self.records_spikes or self._spk_n[0] == 0):
-            self._recorded_steps = []
-            self._intervals = [[self.network.time, None]] if self._active[0] else []
+        self._intervals.restart(names, self.network.time, bool(self._active[0]))
 
     def reset(self) -> None:
         """Drop the recorded data and restart the recording intervals now.
@@ -485,116 +472,72 @@ class Monitor:
                                "stop it first (net.stop())")
         self._clear_data()
         self._last_get_times = {}
-        self._last_get_intervals = None
-        self._intervals = [[self.network.time, None]] if self._active[0] else []
+
+    def _closed(self, name: str) -> list[tuple[float, float]]:
+        """``name``'s recording intervals of the data held, the running one stopped now."""
+        return self._intervals.closed(name, self.network.time)
+
+    def _spike_intervals(self, fetched: bool) -> list[tuple[float, float]]:
+        """When the spikes a statistic counts were recorded: those of the last
+        ``get('spike')`` for spikes passed in (``fetched``), else those held."""
+        if fetched and "spike" in self._last_get_times:
+            return self._last_get_times["spike"]
+        return self._closed("spike")
 
     def times(self, variables=None) -> dict:
-        """Recording intervals in ms: ``{var: {'start': [...], 'stop': [...]}}``.
+        """Recording intervals in **steps**: ``{var: {'start': [...], 'stop': [...]}}``.
 
-        As in ANNarchy, after ``get(var)`` they describe the data that call
-        returned (its intervals, closed at the time of the call); before any
-        ``get(var)``, the recording so far (an open interval stops now).
-        ANNarchy 5.0.4 gives these in steps although its docstring says ms;
-        here they are ms (steps * dt).
+        As in ANNarchy, each variable has its own: after ``get(var)`` they
+        describe the data that call returned (its intervals, closed at the
+        time of the call); before any ``get(var)``, the recording so far (an
+        open interval stops now). ``get('r')`` leaves the intervals of the
+        other variables as they were.
+
+        Steps (ints), not ms: ANNarchy's docstring says ms, but its code and
+        its tutorials use steps (the AdEx tutorial indexes the recorded array
+        with ``times()['v']['start'][0]``), so a script ported unchanged needs
+        them. Multiply by ``dt`` for ms; :meth:`recorded_times` gives the time
+        of every row in ms.
         """
-        names = [variables] if isinstance(variables, str) else (variables or self.variables)
-        current = self._closed_intervals()
+        dt = self.network.dt
         out = {}
-        for n in names:
-            intervals = self._last_get_times.get(n, current)
-            out[n] = {"start": [a for a, _ in intervals], "stop": [b for _, b in intervals]}
+        for n in self._names(variables):
+            intervals = self._last_get_times[n] if n in self._last_get_times else self._closed(n)
+            out[n] = {"start": [int(round(a / dt)) for a, _ in intervals],
+                      "stop": [int(round(b / dt)) for _, b in intervals]}
         return out
 
-    def recorded_times(self) -> np.ndarray:
-        """Time (ms) of each recorded row of the variables."""
-        steps = np.concatenate(self._recorded_steps) if self._recorded_steps else np.zeros(0)
+    def recorded_times(self, variable=None) -> np.ndarray:
+        """Time (ms) of each row of ``variable`` held: the rows ``get(variable)``
+        returns next (``read_new``/``drain`` give their own times).
+
+        Without a name, the rows of every variable, which are the same rows
+        unless ``get()`` drained some variables alone (``get('r')`` of a
+        monitor of ``r`` and ``c``): then name the variable. A monitor of
+        spikes only has no rows (an empty array).
+        """
+        if variable is None:
+            held = {v: self._held_steps(v) for v in self._chunk_steps}
+            first = next(iter(held.values()), np.zeros(0, dtype=np.int64))
+            if any(not np.array_equal(first, other) for other in held.values()):
+                rows = ", ".join(f"{v!r} {s.size}" for v, s in held.items())
+                raise NetworkError(
+                    f"monitor {self.name!r}: its variables hold different rows since a get() "
+                    f"of some of them ({rows}): name one, e.g. "
+                    f"recorded_times({next(iter(held))!r})")
+            steps = first
+        else:
+            if not isinstance(variable, str):
+                raise NetworkError(f"recorded_times() takes one variable name, got "
+                                   f"{type(variable).__name__}")
+            self._names(variable)
+            if variable == "spike":
+                raise NetworkError(
+                    f"monitor {self.name!r}: spikes have no rows; get('spike') gives the "
+                    "step of each spike")
+            steps = self._held_steps(variable)
         return steps * self.network.dt
 
-    # -- spike helpers -------------------------------------------------------
-    # Each takes the spikes of get('spike') (or, by default, the spikes still
-    # held, without draining them). Spikes passed in were recorded in the
-    # intervals of the last get('spike'): that is the window of the statistic
-    # (ANNarchy's rule), so fetching first never loses the duration.
-    def _spikes_and_window(self, spikes):
-        """``(spikes, [(start_step, stop_step), ...])`` for a spike statistic."""
-        if not self.records_spikes:
-            raise NetworkError(f"monitor {self.name!r} does not record spikes "
-                               f"(it records {', '.join(self.variables) or 'nothing'})")
-        if spikes is None:
-            return self._spike_dict(), self._interval_steps(self._closed_intervals())
-        spikes = spike_stats.spike_dict(spikes)
-        held = self._last_get_intervals if self._last_get_intervals is not None \
-            else self._closed_intervals()
-        return spikes, self._interval_steps(held)
-
-    def _closed_intervals(self) -> list[tuple[float, float]]:
-        now = self.network.time
-        return [(a, now if b is None else b) for a, b in self._intervals]
-
-    def _interval_steps(self, intervals) -> list[tuple[int, int]]:
-        dt = self.network.dt
-        return [(int(round(a / dt)), int(round(b / dt))) for a, b in intervals]
-
-    def raster_plot(self, spikes=None):
-        """``(times_ms, ranks)`` of all recorded spikes, sorted by time."""
-        if spikes is None:
-            n = int(self._spk_n[0])
-            t, i = self._spk_t[:n].copy(), self._spk_i[:n].astype(np.int64)
-            order = np.argsort(t, kind="stable")
-            return t[order] * self.network.dt, i[order]
-        return spike_stats.raster_plot(spikes, self.network.dt)
-
-    def histogram(self, spikes=None, bins=None, per_neuron=False, recording_window=None):
-        """Spike counts per time bin (``bins`` in ms, default dt).
-
-        Returns an array of counts summed over neurons, or of shape
-        (neurons, bins) with ``per_neuron=True``. The window defaults to the
-        first and last recorded spike steps (as ANNarchy); give
-        ``recording_window=(t0, t1)`` in ms to fix it.
-        """
-        spikes, _ = self._spikes_and_window(spikes)
-        return spike_stats.histogram(spikes, bins, per_neuron, recording_window,
-                                     self.network.dt)
-
-    def _window(self, intervals):
-        if not intervals:
-            return None
-        return intervals[0][0], intervals[-1][1]
-
-    def population_rate(self, spikes=None, smooth=0.0):
-        """Population rate in Hz at every step of the recording (from its
-        start to its end), low-pass filtered with time constant ``smooth``
-        ms when ``smooth > dt`` (ANNarchy's ``population_rate``)."""
-        spikes, intervals = self._spikes_and_window(spikes)
-        return spike_stats.population_rate(spikes, smooth, self.network.dt,
-                                           self._window(intervals))
-
-    def smoothed_rate(self, spikes=None, smooth=0.0):
-        """Instantaneous rate (inverse inter-spike interval) of each neuron,
-        shape (neurons, steps of the recording), low-pass filtered with time
-        constant ``smooth`` ms (ANNarchy's ``smoothed_rate``)."""
-        spikes, intervals = self._spikes_and_window(spikes)
-        return spike_stats.smoothed_rate(spikes, smooth, self.network.dt,
-                                         self._window(intervals))
-
-    def inter_spike_interval(self, spikes=None, ranks=None, per_neuron=False):
-        """Inter-spike intervals in ms, pooled or one list per neuron."""
-        spikes, _ = self._spikes_and_window(spikes)
-        return spike_stats.inter_spike_interval(spikes, ranks, per_neuron, self.network.dt)
-
-    def coefficient_of_variation(self, spikes=None, ranks=None):
-        """CV of the inter-spike intervals of each neuron (NaN with fewer than 2 ISIs)."""
-        spikes, _ = self._spikes_and_window(spikes)
-        return spike_stats.coefficient_of_variation(spikes, ranks, self.network.dt)
-
-    def mean_fr(self, spikes=None, duration=None) -> float:
-        """Mean firing rate (Hz) per monitored neuron over the recorded time.
-
-        ``spikes`` defaults to the spikes held (not drained); spikes passed in
-        (from ``get('spike')``) are counted over the recording intervals of
-        that ``get`` (pauses excluded), or over ``duration`` ms if given.
-        """
-        spikes, intervals = self._spikes_and_window(spikes)
-        if duration is None:
-            duration = sum(b - a for a, b in intervals) * self.network.dt
-        return spike_stats.mean_fr(spikes, duration, self.network.dt)
+    def _held_steps(self, name: str) -> np.ndarray:
+        chunks = self._chunk_steps[name]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)

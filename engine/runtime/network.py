@@ -7,8 +7,9 @@ Python module holding the whole simulation loop (see
 Numba compile it (or load machine code compiled by an earlier process).
 Python only runs between calls of that loop.
 
-The class is split by concern: :mod:`engine.runtime.network_layout` (what
-the code generator is told, the arrays the kernels take) and
+The class is split by concern: :mod:`engine.runtime.network_access`
+(getters, extensions, learning switches), :mod:`engine.runtime.network_layout`
+(what the code generator is told, the arrays the kernels take) and
 :mod:`engine.runtime.network_run` (running in chunks, simulate) hold its
 base classes; saving, copies, parallel runs and callbacks live in
 :mod:`engine.runtime.io`, :mod:`engine.runtime.parallel` and
@@ -27,12 +28,11 @@ from engine.codegen.network_code import generate_network_code
 from engine.runtime.kernels import CompiledKernels, KernelMismatch
 from engine.errors import CompilationError, NetworkError
 from engine.language.conditions import parse_stop_condition
-from engine.runtime import active, callbacks, parallel, timebase
-from engine.runtime import io as state_files
-from engine.runtime.bold import BoldMonitor
+from engine.runtime import active, callbacks, timebase
 from engine.runtime.constant import Constant
 from engine.runtime.live import LiveState, check_progress_setting, progress_bar
 from engine.runtime.monitor import Monitor
+from engine.runtime.network_access import _NetworkAccess
 from engine.runtime.network_layout import _NetworkLayout
 from engine.runtime.network_run import _NetworkRun
 from engine.runtime.population import Population, PopulationView
@@ -51,6 +51,7 @@ _DEFAULTS = {
     "check_finite": True,
     "structural_plasticity": False,
     "progress": "auto",
+    "paradigm": "openmp",  # ANNarchy's setup(paradigm=...): the engine runs on the CPU only
 }
 
 
@@ -64,7 +65,7 @@ def _check_seed(seed) -> int:
     raise NetworkError(f"the seed must be a whole number >= 0, got {seed!r:.40}")
 
 
-class Network(_NetworkLayout, _NetworkRun):
+class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
     """A network of populations, simulated by generated Numba code.
 
     Parameters
@@ -159,6 +160,11 @@ class Network(_NetworkLayout, _NetworkRun):
                     raise NetworkError("set the seed before creating populations "
                                        "(Network(seed=...))")
                 v = _check_seed(v)
+            elif k == "paradigm":
+                if v != "openmp":
+                    raise NetworkError(f"paradigm={v!r} is not supported: the engine runs "
+                                       f"on the CPU (paradigm='openmp', threads from "
+                                       f"num_threads); there is no CUDA back end")
             elif k == "method":
                 from engine.language.ir import METHOD_ALIASES, METHODS
 
@@ -370,118 +376,6 @@ class Network(_NetworkLayout, _NetworkRun):
 
         return parse_stop_condition(text, pop.ir, owner=f"population {pop.name!r}")
 
-    # -- getters ---------------------------------------------------------------
-    def get_population(self, name) -> Population:
-        for p in self._populations:
-            if p.name == name:
-                return p
-        raise NetworkError(f"no population named {name!r}; existing: "
-                           f"{', '.join(p.name for p in self._populations) or 'none'}")
-
-    def get_populations(self) -> list[Population]:
-        # objects created by an extension (a BOLD monitor's model) stay internal
-        return [o for o in self._populations if getattr(o, "_extension", None) is None]
-
-    def get_monitor(self, name) -> Monitor:
-        for m in self._monitors:
-            if m.name == name:
-                return m
-        raise NetworkError(f"no monitor named {name!r}")
-
-    def get_monitors(self) -> list[Monitor]:
-        # objects created by an extension (a BOLD monitor's model) stay internal
-        return [o for o in self._monitors if getattr(o, "_extension", None) is None]
-
-    def get_constant(self, name) -> Constant:
-        try:
-            return self._constants[name]
-        except KeyError:
-            raise NetworkError(f"no constant named {name!r}") from None
-
-    def get_constants(self) -> list[Constant]:
-        return list(self._constants.values())
-
-    def get_projection(self, name) -> Projection:
-        for p in self._projections:
-            if p.name == name:
-                return p
-        raise NetworkError(f"no projection named {name!r}; existing: "
-                           f"{', '.join(p.name for p in self._projections) or 'none'}")
-
-    def get_projections(self) -> list[Projection]:
-        # objects created by an extension (a BOLD monitor's model) stay internal
-        return [o for o in self._projections if getattr(o, "_extension", None) is None]
-
-    def boldmonitor(self, populations=None, bold_model=None, mapping=None, scale_factor=None,
-                    normalize_input=None, recorded_variables=None, start=False, name=None):
-        """Monitor the BOLD signal of populations through a balloon model
-        (see :class:`engine.runtime.bold.BoldMonitor`)."""
-
-        return BoldMonitor(populations=populations, bold_model=bold_model, mapping=mapping,
-                           scale_factor=scale_factor, normalize_input=normalize_input,
-                           recorded_variables=recorded_variables, start=start, name=name,
-                           network=self)
-
-    def _register_extension(self, ext, name) -> str:
-        """Extensions (BOLD monitors) register here; returns their unique name.
-        An extension has a ``name`` and an ``_after_reset()`` hook that
-        :meth:`reset` calls once the state is restored."""
-        if self._compiled:
-            raise NetworkError("cannot add an extension after compile()")
-        exts = self.__dict__.setdefault("_extensions", [])
-        if name is None:
-            name = f"{type(ext).__name__.lower()}{len(exts)}"
-        if any(e.name == name for e in exts):
-            raise NetworkError(f"an extension named {name!r} already exists")
-        exts.append(ext)
-        return name
-
-    def get_extension(self, name):
-        for e in self.__dict__.get("_extensions", []):
-            if e.name == name:
-                return e
-        raise NetworkError(f"no extension named {name!r}")
-
-    def get_extensions(self) -> list:
-        return list(self.__dict__.get("_extensions", []))
-
-    # -- callbacks switches ------------------------------------------------------
-    def callbacks_enabled(self) -> bool:
-        return self._callbacks_enabled
-
-    def enable_callbacks(self):
-        self._callbacks_enabled = True
-
-    def disable_callbacks(self):
-        self._callbacks_enabled = False
-
-    def _projections_arg(self, projections) -> list:
-        if projections is None:
-            return list(self._projections)
-        if isinstance(projections, (Projection, str)):
-            projections = [projections]
-        out = []
-        for p in projections:
-            if isinstance(p, str):
-                p = self.get_projection(p)
-            elif not isinstance(p, Projection) or p.network is not self:
-                raise NetworkError(f"expected projections of this network, got {p!r}")
-            out.append(p)
-        return out
-
-    def enable_learning(self, projections=None, period=None, offset=None):
-        """Let plastic projections learn (all, or the given ones), every
-        ``period`` ms (default: every step) starting ``offset`` ms from now.
-        Transmission never stops; learning is on by default."""
-        for p in self._projections_arg(projections):
-            p.enable_learning(period=period, offset=offset)
-
-    def disable_learning(self, projections=None):
-        """Freeze the synaptic variables of projections (all, or the given
-        ones); spikes and rates are still transmitted."""
-        for p in self._projections_arg(projections):
-            p.disable_learning()
-
     # -- compile -----------------------------------------------------------------
     def compile(self, directory=None, clean=False, silent=True, **_ignored):
         """Generate, cache and compile the network's kernels.
@@ -502,7 +396,7 @@ class Network(_NetworkLayout, _NetworkRun):
             raise NetworkError("the network is empty: create a population before compile()")
         for p in list(self._populations):
             p._check_ready()
-        for p in self._populations:
+        for p in self._populations + self._projections:
             p._check_draw_parameters()  # Normal(0, s) with s < 0...
         t0 = _time.perf_counter()
         if self._initial_state is None:
@@ -592,20 +486,28 @@ class Network(_NetworkLayout, _NetworkRun):
     # (engine.runtime.io, engine.runtime.parallel, engine.runtime.callbacks)
     def save(self, filename, populations=True, projections=True):
         """Save the state to ``filename`` (.npz, .gz, .mat or npz data); atomic."""
+        from engine.runtime import io as state_files
+
         state_files.save(self, filename, populations, projections)
 
     def load(self, filename, populations=True, projections=True, pickle_encoding=None):
         """Restore a state written by :meth:`save`; checked first, never unpickles."""
+        from engine.runtime import io as state_files
+
         state_files.load(self, filename, populations, projections, pickle_encoding)
         self._live.emit(self, "loaded")
 
     def copy(self, *args, **kwargs):
         """A new, uncompiled instance of this network's class built with these arguments."""
+        from engine.runtime import parallel
+
         return parallel.copy(self, *args, **kwargs)
 
     def parallel_run(self, method, number, max_processes=-1, seeds=None, measure_time=False,
                      executor=None, **kwargs):
         """Run ``method(copy, **kwargs)`` on ``number`` copies in other processes."""
+        from engine.runtime import parallel
+
         return parallel.parallel_run(self, method, number, max_processes, seeds, measure_time,
                             executor, **kwargs)
 
@@ -625,10 +527,14 @@ class Network(_NetworkLayout, _NetworkRun):
         return super()._run(n_steps, until)
 
     def _init_again(self, dt, seed):
+        from engine.runtime import parallel
+
         parallel.init_again(self, dt, seed)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        from engine.runtime import parallel
+
         parallel.wrap_subclass_init(cls)
 
     # -- state -------------------------------------------------------------------
@@ -657,12 +563,9 @@ class Network(_NetworkLayout, _NetworkRun):
                 m._clear_data()
         for m in self._monitors:
             if monitors:
-                m._intervals = [[0.0, None]] if m._active[0] else []
+                m._intervals.restart(m.variables, 0.0, bool(m._active[0]))
             else:  # keep the data: close the running interval, open one at t = 0
-                if m._intervals and m._intervals[-1][1] is None:
-                    m._intervals[-1][1] = self.time
-                if m._active[0]:
-                    m._intervals.append([0.0, None])
+                m._intervals.jump(self.time, 0.0, bool(m._active[0]))
         self._step = 0
         for m in self._monitors:
             m._committed_step = 0

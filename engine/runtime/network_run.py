@@ -138,7 +138,7 @@ class _NetworkRun:
         """Values that compiled code cannot use, written since compile()
         without an assignment check (``pop.s[:] = -1``, ``load()``): the
         parameters of random draws inside equations."""
-        for p in self._populations:
+        for p in self._populations + self._projections:
             if p._parametric_draws():
                 p._check_draw_parameters()
 

@@ -15,14 +15,17 @@ import math
 import numbers
 
 import numpy as np
-import sympy as sp
 
-from engine.errors import AttributeAssignmentError, NetworkError
+from engine.errors import AttributeAssignmentError, NetworkError, SelectionError
 from engine.language.models import Neuron
 from engine.language.random_draws import RandomDistribution
 from engine.runtime.active import active_network, network_class
+from engine.runtime.draw_parameters import draw_problem, parametric_draws
 from engine.runtime.firing_rate import FiringRate
+from engine.runtime.model_functions import model_function
+from engine.runtime.population_annarchy import NeuronAccess
 from engine.runtime.population_memory import check_memory, memory_error
+from engine.runtime.selection import checked_coordinates, checked_rank, select
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Population", "PopulationView"]
@@ -93,17 +96,6 @@ def _check_attribute_names(ir, kind: str, short: str, taken) -> None:
                 f"could not read or set it; rename it in the model, e.g. '{spec.name}_'")
 
 
-#: the parameters a draw cannot take (besides non-finite ones), vectorised;
-#: the message is the distribution's own (RandomDistribution.check_params)
-_DRAW_RULES = {
-    "Normal": lambda mu, sigma: sigma < 0,
-    "LogNormal": lambda mu, sigma: sigma < 0,
-    "Uniform": lambda a, b: a > b,
-    "DiscreteUniform": lambda a, b: a > b,
-    "Exponential": lambda lam: lam <= 0,
-}
-
-
 class _AttributeAccess:
     """Shared attribute logic of populations and views."""
 
@@ -122,7 +114,7 @@ class _AttributeAccess:
         )
 
 
-class Population(FiringRate, _AttributeAccess):
+class Population(FiringRate, NeuronAccess, _AttributeAccess):
     """A group of identical neurons.
 
     Created by :meth:`Network.create` (or, ANNarchy-4 style, directly: it then
@@ -340,6 +332,9 @@ class Population(FiringRate, _AttributeAccess):
             return arr.reshape(self.geometry) if len(self.geometry) > 1 else arr
         if name == "refractory" and self.spiking:
             return self._refractory_view()
+        function = model_function(self.ir, name, f"population {self.name!r}")
+        if function is not None:
+            return function
         raise self._unknown(name)
 
     def _refractory_view(self):
@@ -416,30 +411,10 @@ class Population(FiringRate, _AttributeAccess):
         cached = self.__dict__.get("_draw_cache")
         if cached is not None and cached[0] is self.ir:
             return cached[1]
-        from engine.language.random_draws import DRAW_FUNCTIONS, is_draw
-
         ir = self.ir
         exprs = [e.rhs for e in ir.equations + ir.reset]
         exprs += [x for x in (ir.spike, ir.refractory) if x is not None]
-        params = {v.name for v in ir.variables if v.kind == "parameter"}
-        known = params | set(ir.constants)
-        out, seen = [], set()
-        for expr in exprs:
-            if not isinstance(expr, sp.Basic):
-                continue
-            for node in sp.preorder_traversal(expr):
-                if not is_draw(node) or type(node) not in DRAW_FUNCTIONS:
-                    continue
-                args = node.args[:-1]
-                names = sorted({s.name for a in args for s in a.free_symbols})
-                key = (type(node), args)
-                if not names or key in seen or not set(names) <= known:
-                    continue
-                seen.add(key)
-                syms = [sp.Symbol(n) for n in names]
-                # our own IR's expressions, evaluated with numpy
-                fns = [sp.lambdify(syms, a, modules="numpy") for a in args]
-                out.append((DRAW_FUNCTIONS[type(node)], node, fns, names))
+        out = parametric_draws(ir, exprs)
         object.__setattr__(self, "_draw_cache", (ir, out))
         return out
 
@@ -447,40 +422,16 @@ class Population(FiringRate, _AttributeAccess):
         """What is wrong with the parameters of the model's draws ("" if
         nothing); ``changed``: only the draws that use this attribute, with
         ``values`` (its new values) in place of the stored ones."""
-        for cls, draw, fns, names in self._parametric_draws():
-            if changed is not None and changed not in names:
-                continue
-            env = []
-            for n in names:
-                if n == changed:
-                    v = values
-                elif n in self._arrays:
-                    arr = self._arrays[n]
-                    v = arr[0] if self.ir.variable(n).locality == "global" else arr
-                else:
-                    v = self.network._constants[n].value
-                env.append(np.asarray(v, dtype=float))
-            with np.errstate(all="ignore"):
-                vals = [np.asarray(f(*env), dtype=float) for f in fns]
-            vals = np.broadcast_arrays(*[np.atleast_1d(v) for v in vals])
-            bad = np.zeros(vals[0].shape, dtype=bool)
-            for v in vals:
-                bad |= ~np.isfinite(v)
-            rule = _DRAW_RULES.get(cls.name)
-            if rule is not None:
-                bad |= rule(*vals)
-            if not bad.any():
-                continue
-            i = int(np.flatnonzero(bad)[0])
-            at = tuple(float(v[i]) for v in vals)
-            why = cls.check_params(at) or "invalid parameters"
-            shown = f"{cls.name}({', '.join(str(a) for a in draw.args[:-1])})"
-            where = f" (neuron {i})" if vals[0].size > 1 else ""
-            got = ", ".join(f"{n} = {float(np.ravel(e)[min(i, np.size(e) - 1)]):g}"
-                            for n, e in zip(names, env))
-            return (f"{shown} in the equations of {self.ir.name!r} would draw with {got}"
-                    f"{where}: {why}; give {' / '.join(repr(n) for n in names)} a valid value")
-        return ""
+        def value_of(n, names):
+            if n == changed:
+                return values
+            if n in self._arrays:
+                arr = self._arrays[n]
+                return arr[0] if self.ir.variable(n).locality == "global" else arr
+            return self.network._constants[n].value
+
+        return draw_problem(self._parametric_draws(), self.ir.name, value_of,
+                            lambda i, names: f" (neuron {i})", changed)
 
     def _check_draw_parameters(self) -> None:
         """Refuse (at compile() and before each run) parameter values that make
@@ -531,24 +482,22 @@ class Population(FiringRate, _AttributeAccess):
 
     # -- views -------------------------------------------------------------
     def __getitem__(self, item) -> "PopulationView":
-        ranks = np.arange(self.size).reshape(self.geometry)
-        try:
-            if isinstance(item, tuple) and len(item) == len(self.geometry) and all(
-                isinstance(i, (int, np.integer)) for i in item
-            ):
-                sel = np.array([ranks[item]])
-            else:
-                sel = np.atleast_1d(ranks[item] if len(self.geometry) > 1 or not isinstance(
-                    item, (list, np.ndarray)) else ranks[np.asarray(item)]).ravel()
-        except (IndexError, TypeError, ValueError) as exc:
-            raise IndexError(f"{self._owner()}: invalid selection {item!r}: {exc}") from None
-        return PopulationView(self, sel)
+        """A view on the neurons ``item`` selects (engine.runtime.selection):
+        out-of-range or non-integer indices raise SelectionError (an
+        IndexError), never a clipped selection."""
+        return PopulationView(self, select(self._selection_owner(), self.geometry, item))
+
+    def _selection_owner(self) -> str:
+        return f"population {self.name!r} ({self.size} neurons, geometry {self.geometry})" \
+            if len(self.geometry) > 1 else f"population {self.name!r} ({self.size} neurons)"
 
     def rank_from_coordinates(self, coord) -> int:
-        return int(np.ravel_multi_index(tuple(coord), self.geometry))
+        coord = checked_coordinates(self._selection_owner(), self.geometry, coord)
+        return int(np.ravel_multi_index(coord, self.geometry))
 
     def coordinates_from_rank(self, rank) -> tuple:
-        return tuple(int(c) for c in np.unravel_index(int(rank), self.geometry))
+        rank = checked_rank(self._selection_owner(), self.size, rank)
+        return tuple(int(c) for c in np.unravel_index(rank, self.geometry))
 
     # -- state snapshots (reset) ------------------------------------------
     #: internals that are configuration, not state: net.reset() keeps them
@@ -579,10 +528,9 @@ class PopulationView(_AttributeAccess):
         object.__setattr__(self, "_population", population)
         ranks = np.asarray(ranks, dtype=np.int64)
         if ranks.size and (ranks.min() < 0 or ranks.max() >= population.size):
-            raise IndexError(
-                f"population {population.name!r} has {population.size} neurons; "
-                f"ranks must be in [0, {population.size - 1}]"
-            )
+            bad = ranks[(ranks < 0) | (ranks >= population.size)][0]
+            raise SelectionError(f"{population._selection_owner()}: rank {int(bad)} is out of "
+                                 f"range; valid ranks: 0 to {population.size - 1}")
         object.__setattr__(self, "ranks", ranks)
 
     @property
@@ -599,6 +547,14 @@ class PopulationView(_AttributeAccess):
     @property
     def geometry(self):
         return (self.size,)
+
+    @property
+    def rank(self) -> int:
+        """The rank of the one neuron of this view (ANNarchy's ``IndividualNeuron.rank``)."""
+        if self.size != 1:
+            raise NetworkError(f"{self!r} holds {self.size} neurons: 'rank' is the rank of "
+                               f"a single neuron (pop.neuron(i), pop[i]); use 'ranks'")
+        return int(self.ranks[0])
 
     def __repr__(self):
         return f"<PopulationView of {self._population.name!r}: {self.size} neurons>"
@@ -634,4 +590,8 @@ class PopulationView(_AttributeAccess):
         return PopulationView(self._population, np.concatenate([self.ranks, other.ranks]))
 
     def __getitem__(self, item):
-        return PopulationView(self._population, np.atleast_1d(self.ranks[item]))
+        """The neurons at positions ``item`` of this view (checked as
+        ``Population.__getitem__``)."""
+        who = (f"view of population {self._population.name!r} ({self.size} neurons of "
+               f"{self._population.size})")
+        return PopulationView(self._population, self.ranks[select(who, (self.size,), item)])

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import warnings
 
 import numpy as np
 
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
-from engine.language.symbols import LAST_SPIKE_TIME
 from engine.runtime.explicit_connectivity import ExplicitConnectivity
 from engine.runtime.connector_methods import ConnectorMethods
+from engine.runtime.model_functions import model_function
+from engine.runtime.projection_checks import ProjectionChecks, net_method
+from engine.runtime.projection_delays import set_delays
 from engine.runtime.dendrites import Dendrite, SynapseViews
 from engine.runtime.population import Population, PopulationView, _check_attribute_names
+from engine.runtime.projection_draws import SynapseDrawChecks
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Projection", "Dendrite", "default_synapse"]
@@ -72,20 +74,6 @@ def _as_synapse(synapse) -> Synapse | None:
     return synapse
 
 
-def _reads_sum(ir, target: str) -> bool:
-    """Whether a neuron model reads ``sum(target)`` anywhere."""
-    name = f"sum({target})"
-    exprs = [e.rhs for e in ir.equations + ir.reset] + [ir.spike, ir.refractory]
-    return any(name in {s.name for s in e.free_symbols} for e in exprs
-               if e is not None and hasattr(e, "free_symbols"))
-
-
-def net_method(proj) -> str:
-    """The default integration method of the projection's network."""
-    net = getattr(proj, "network", None) or proj.pre_population.network
-    return net._config["method"]
-
-
 def _split(obj, role):
     if isinstance(obj, PopulationView):
         return obj.population, np.asarray(obj.ranks, dtype=np.int64)
@@ -94,7 +82,8 @@ def _split(obj, role):
     raise NetworkError(f"{role} must be a Population or PopulationView, got {type(obj).__name__}")
 
 
-class Projection(ConnectorMethods, ExplicitConnectivity, SynapseViews):
+class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, SynapseViews,
+                 SynapseDrawChecks):
     """Synapses from ``pre`` to ``post`` on ``target``.
 
     Created by :meth:`Network.connect` (or ANNarchy-4 style directly), then
@@ -146,91 +135,6 @@ class Projection(ConnectorMethods, ExplicitConnectivity, SynapseViews):
         self._learn = np.array([1, 1, 0], dtype=np.int64)
         self._last = None       # step of each synapse's last event (event-driven variables)
         self._learning_cache: dict[str, np.ndarray] = {}
-
-    # -- validation -----------------------------------------------------------
-    def _delivers_to_conductance(self, spiking: bool) -> bool:
-        """Whether the input lands in ``g_target`` (spikes) or in ``sum(target)``
-        (rates); special projections that convert one into the other override it."""
-        return spiking
-
-    def _check_compatible(self, spiking):
-        ir = self.ir
-        post = self.post_population
-        who = f"projection {self.pre_population.name!r} -> {post.name!r} ({self.target!r})"
-        if not spiking and ir.spiking:
-            raise NetworkError(f"{who}: the pre-synaptic population is rate-coded, but synapse "
-                               f"{ir.name!r} is event-based (pre_spike)")
-        # spikes arrive in the conductance g_<target>, rates in sum(<target>)
-        spiking_input = self._delivers_to_conductance(spiking)
-        unread = [m for m in (self._unread(who, t, spiking_input) for t in self.targets) if m]
-        if unread and len(unread) == len(self.targets) and \
-                not _acts_beyond_transmission(self._plan(who)):
-            # nothing can ever read what this projection delivers
-            raise NetworkError(f"{unread[0]}. The synapse only transmits: this projection "
-                               "would do nothing")
-        for message in unread:
-            # ANNarchy allows it (an STDP protocol onto a SpikeSourceArray): the
-            # learning runs (and the other targets receive), that input is dropped
-            warnings.warn(f"{message}. Its input is dropped"
-                          + ("" if len(unread) < len(self.targets) else "; its learning runs"),
-                          stacklevel=4)
-        self._plan(who)
-        for side, pop in (("pre", self.pre_population), ("post", post)):
-            for name in _pre_post_names(ir, side):
-                if name == LAST_SPIKE_TIME:  # t_pre / t_post
-                    if not pop.spiking:
-                        raise NetworkError(f"{who}: synapse {ir.name!r} reads t_{side}, the "
-                                           f"last spike time of a {side}-synaptic neuron, but "
-                                           f"{pop.name!r} does not spike")
-                elif name not in pop._arrays:
-                    raise NetworkError(f"{who}: synapse {ir.name!r} reads {side}.{name}, which "
-                                       f"the {side}-synaptic model {pop.ir.name!r} lacks")
-
-    def _unread(self, who, target, spiking_input) -> str | None:
-        """Why the post-synaptic model does not read ``target`` (None: it does)."""
-        post = self.post_population
-        form = f"g_{target}" if spiking_input else f"sum({target})"
-        # a g_<target> that is a parameter (NEST's g_L) or a value computed every
-        # step is not a conductance: ir.targets says which ones are
-        delivered = (f"g_{target}" in post._arrays and target in post.ir.targets
-                     if spiking_input else _reads_sum(post.ir, target))
-        if delivered:
-            return None
-        used = ", ".join(post.ir.targets) or "none"
-        kind = "spiking" if spiking_input else "rate-coded"
-        if spiking_input and not post.spiking:
-            hint = "; a spiking population reaches a rate-coded one through a DecodingProjection"
-        elif not spiking_input and post.spiking:
-            hint = "; a rate-coded population reaches a spiking one through a CurrentInjection"
-        elif spiking_input and f"g_{target}" in post._arrays:
-            spec = post.ir.variable(f"g_{target}")
-            what = ("a parameter of the model: spikes would change it for good"
-                    if spec.kind == "parameter" else "computed anew every step by "
-                    "its equation: spikes would be overwritten")
-            raise NetworkError(
-                f"{who}: the post-synaptic model {post.ir.name!r} has no target "
-                f"{target!r} (its targets: {used}); '{spec.name}' is not a "
-                f"conductance but {what}. Connect to one of its targets (see "
-                "'Conductances g_<target>' in docs/model_language.md)")
-        else:
-            hint = ""
-        return (f"{who}: the post-synaptic model {post.ir.name!r} does not use {form}, "
-                f"where a {kind} population's input arrives (targets it uses: {used}){hint}")
-
-    @property
-    def continuous_spiking(self) -> bool:
-        """A psp summed into ``g_target`` every step between spiking populations
-        (gap junctions; or beside pre_spike events), as ANNarchy does."""
-        return self.pre_population.spiking and self.ir.psp is not None
-
-    def _plan(self, who):
-        from engine.codegen.synapse_code import plan_synapse
-        from engine.errors import ModelError
-
-        try:
-            return plan_synapse(self.ir, net_method(self))
-        except ModelError as exc:
-            raise NetworkError(f"{who}: {exc}") from None
 
     # -- sizes ------------------------------------------------------------------
     @property
@@ -397,7 +301,14 @@ class Projection(ConnectorMethods, ExplicitConnectivity, SynapseViews):
             vals = arrays[name][order]
             return [vals[row_ptr[r]:row_ptr[r + 1]] for r in ranks]
         if name == "delay":
+            # ANNarchy: one number for a uniform delay (dt when none was given),
+            # a list per dendrite when each synapse has its own
+            if self._delays is None:
+                return float(self._delay_steps * self.network.dt)
             return self._delay_lists()
+        function = model_function(self.ir, name, f"projection {self.name!r}")
+        if function is not None:
+            return function
         close = difflib.get_close_matches(name, list(arrays), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise AttributeError(f"projection {self.name!r} has no attribute '{name}'{hint}")
@@ -406,10 +317,13 @@ class Projection(ConnectorMethods, ExplicitConnectivity, SynapseViews):
         arrays = self.__dict__.get("_arrays")
         if arrays is not None and name in arrays:
             self._set(name, value)
+        elif name == "delay" and arrays is not None:
+            set_delays(self, value)
         else:
             object.__setattr__(self, name, value)
 
-    def _set(self, name, value, post=None):
+    def _assign(self, name, value, post=None):
+        """Store ``value`` into ``name`` (``_set``, SynapseDrawChecks, checks it)."""
         self._require_connected()
         arr = self._arrays[name]
         spec = self.ir.variable(name)
@@ -640,25 +554,3 @@ def _spiking_transmission(ir):
         return ir
     return dataclasses.replace(ir, spiking=True,
                                pre_spike=default_synapse(True).ir.pre_spike + ir.pre_spike)
-
-
-def _acts_beyond_transmission(plan) -> bool:
-    """Whether a synapse does more than deliver input: it learns, or its
-    events write post-synaptic variables."""
-    return plan.plastic or any(st.target.startswith("post.")
-                               for st in plan.pre_event + plan.post_event)
-
-
-def _pre_post_names(ir, side: str) -> set[str]:
-    from engine.language.symbols import classify
-
-    exprs = [e.rhs for e in ir.pre_spike + ir.post_spike + ir.equations]
-    if ir.psp is not None:
-        exprs.append(ir.psp)
-    out = set()
-    for e in exprs:
-        for s in getattr(e, "free_symbols", ()):
-            kind, name = classify(s)
-            if kind == side:
-                out.add(name)
-    return out

@@ -116,6 +116,10 @@ class DecodingProjection(Projection):
     The spikes used at step ``n`` are those of steps ``n - W ... n - 1``.
     """
 
+    #: ANNarchy would add an unread target to the post population; here the
+    #: decoded rate must reach something the readout model reads
+    _sums_unread_targets = False
+
     def __init__(self, pre, post, target, window=0.0, name=None, *, network=None):
         try:
             window = float(window)

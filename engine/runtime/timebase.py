@@ -208,12 +208,7 @@ def set_step(net, step) -> None:
         if learn is not None and (int(learn[1]) > 1 or int(learn[2]) != 0):
             learn[2] += delta   # a learning schedule (enable_learning) keeps its phase
     for m in net._monitors:
-        if m._intervals and m._intervals[-1][1] is None:
-            m._intervals[-1][1] = net.time
-            if m._intervals[-1][0] == m._intervals[-1][1]:
-                m._intervals.pop()
-        if m._active[0]:
-            m._intervals.append([step * net.dt, None])
+        m._intervals.jump(net.time, step * net.dt, bool(m._active[0]))
         m._committed_step = step
     net._step = step
     net._live.emit(net, "clock", first_step=old, last_step=step)

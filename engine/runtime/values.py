@@ -17,6 +17,11 @@ __all__ = ["coerce_values", "sample_init", "NUMPY_DTYPES"]
 NUMPY_DTYPES = {"int": np.int64, "bool": np.bool_}
 
 
+def _squeezed(shape) -> tuple:
+    """``shape`` without its axes of length 1."""
+    return tuple(n for n in shape if n != 1)
+
+
 def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtype,
                   rng: np.random.Generator) -> np.ndarray:
     """Check ``value`` for attribute ``name`` and return an array of ``size`` elements.
@@ -60,7 +65,10 @@ def coerce_values(owner: str, name: str, value, size: int, geometry: tuple, dtyp
             _refuse_overflow(owner, name, value, arr)
         if arr.ndim == 0:
             arr = np.full(size, arr[()])
-        elif arr.size == size and (arr.ndim == 1 or arr.shape == tuple(geometry)):
+        elif arr.size == size and (arr.ndim == 1 or arr.shape == tuple(geometry)
+                                   or _squeezed(arr.shape) in (_squeezed((size,)),
+                                                               _squeezed(geometry))):
+            # a row or column vector (1, n) / (n, 1) as ANNarchy's reshape takes it
             arr = arr.reshape(size)
         else:
             raise AttributeAssignmentError(

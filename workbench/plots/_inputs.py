@@ -37,9 +37,10 @@ def spikes_of(spikes, dt=None, *, n_neurons=None, window=None, who="plot") -> Sp
                             f"(it records {', '.join(spikes.variables) or 'nothing'}); "
                             f"record them with net.monitor(pop, ['spike'])")
         times, ranks = spikes.raster_plot()
-        intervals = spikes.times("spike")["spike"]
+        intervals = spikes.times("spike")["spike"]          # steps, as ANNarchy's
         starts, stops = intervals["start"], intervals["stop"]
-        recorded = (float(starts[0]), float(stops[-1])) if starts else None
+        step = spikes.network.dt
+        recorded = (starts[0] * step, stops[-1] * step) if starts else None
         ids = np.asarray(spikes.ranks, np.int64)
         return Spikes(np.asarray(times, float), np.asarray(ranks, np.int64),
                       int(n_neurons if n_neurons is not None else ids.size), ids,

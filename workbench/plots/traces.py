@@ -18,7 +18,7 @@ def traces(recording, variable=None, *, times=None, dt=None, neurons=None, label
     ----------
     recording : Monitor or array
         A monitor (then ``variable`` names what it records; its data are
-        read without draining it, at ``monitor.recorded_times()``), or the
+        read without draining it, at ``monitor.recorded_times(variable)``), or the
         array of ``monitor.get(variable)``: shape (records,) or
         (records, neurons).
     variable : str, optional
@@ -55,7 +55,7 @@ def traces(recording, variable=None, *, times=None, dt=None, neurons=None, label
                             f"{', '.join(map(repr, recorded)) or 'none (it records spikes only)'}"
                             f"; got {variable!r}")
         values = np.asarray(recording.get(variable, keep=True, reshape=False), dtype=float)
-        times = recording.recorded_times() if times is None else times
+        times = recording.recorded_times(variable) if times is None else times
     else:
         try:
             values = np.asarray(recording, dtype=float)

@@ -357,8 +357,12 @@ def test_euler_flag_simulates_as_explicit():
 
 # ---------------------------------------------------------------- reset increments
 
-ADAPT = dict(parameters="b = 1.0", equations="dv/dt = 1.0 : init = 0.0\nw = w",
+# a model that flags a statement 'unless_refractory' follows the 'flagged' rule
+# (unflagged resets re-applied at every refractory step): the warning is for it
+ADAPT = dict(parameters="b = 1.0", equations="dv/dt = 1.0 : init = 0.0, unless_refractory\nw = w",
              spike="v >= 3")
+# no flag anywhere: ANNarchy 5's rule (resets once, neuron frozen), no warning
+ADAPT5 = dict(ADAPT, equations="dv/dt = 1.0 : init = 0.0\nw = w")
 
 
 @pytest.mark.parametrize("reset, statement", [("v = 0\nw += b", "w += b"),
@@ -393,7 +397,18 @@ def test_no_warning_when_the_increment_is_safe(reset, refractory):
         Neuron(**ADAPT, reset=reset, refractory=refractory)
 
 
+def test_no_warning_for_a_model_without_flags():
+    # ANNarchy 5's rule: the reset statements run once, at the spike
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = Neuron(**ADAPT5, reset="v = 0\nw += b", refractory=2.0)
+    assert model.ir.refractory_rule == "annarchy5"
+    assert Neuron(**ADAPT, reset="v = 0", refractory=2.0).ir.refractory_rule == "flagged"
+
+
 def _class_adex(flagged: bool):
+    """A class-syntax neuron of the 'flagged' rule (``v`` frozen while
+    refractory) whose reset increment is flagged or not."""
     class AdEx(Neuron):
         def __init__(self):
             self.b = self.Value(1.0)
@@ -402,7 +417,7 @@ def _class_adex(flagged: bool):
             self.refractory = 2.0
 
         def update(self):
-            with Equations(self) as n:
+            with Equations(self, unless_refractory=True) as n:
                 n.dv_dt = 1.0
 
         def spike(self):
@@ -427,20 +442,23 @@ def test_warning_in_the_class_syntax_names_its_fix():
 
 
 def test_the_warned_increment_repeats_once_per_refractory_step():
-    """The engine's semantics the warning describes (docs/model_language.md,
-    Refractoriness): with dt = 1 and 2 refractory steps, ``w += b`` adds b
-    three times per spike, ``: unless_refractory`` once."""
+    """The semantics the warning describes (docs/model_language.md,
+    Refractoriness): with dt = 1 and 2 refractory steps, in a model of the
+    'flagged' rule ``w += b`` adds b three times per spike, ``: unless_refractory``
+    once; in a model without flags (ANNarchy 5's rule) once."""
     with pytest.warns(RefractoryResetWarning):
         every = Neuron(**ADAPT, reset="v = 0\nw += b", refractory=2.0)
     once = Neuron(**ADAPT, reset="v = 0\nw += b : unless_refractory", refractory=2.0)
+    annarchy5 = Neuron(**ADAPT5, reset="v = 0\nw += b", refractory=2.0)
     net = Network(dt=1.0)
-    p1, p2 = net.create(1, every), net.create(1, once)
-    m1, m2 = net.monitor(p1, ["w"]), net.monitor(p2, ["w"])
+    p1, p2, p3 = net.create(1, every), net.create(1, once), net.create(1, annarchy5)
+    m1, m2, m3 = (net.monitor(p, ["w"]) for p in (p1, p2, p3))
     net.compile()
     net.simulate(12)
     # spikes at steps 2 and 7 (3 steps to threshold, 2 refractory steps)
     np.testing.assert_array_equal(m1.get("w")[:, 0], [0, 0, 1, 2, 3, 3, 3, 4, 5, 6, 6, 6])
     np.testing.assert_array_equal(m2.get("w")[:, 0], [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
+    np.testing.assert_array_equal(m3.get("w")[:, 0], [0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2])
 
 
 # ---------------------------------------------------------------- random refractory period
@@ -466,7 +484,7 @@ def test_random_refractory_period_is_drawn_per_neuron():
     net.simulate(20)
     spikes = m.get("spike")
     for i in range(40):
-        n_ref = math.floor(ref[i] + 0.5)  # round(R/dt), halves up (the engine's rule)
+        n_ref = math.floor(ref[i] + 1e-3)  # whole steps of R/dt (ANNarchy, Brian2)
         expected, vv, left = [], 0.0, 0
         for k in range(20):
             vv += 1.0
@@ -510,3 +528,18 @@ def test_units_say_the_engine_has_none(kw, message, col):
     assert "no units" in d.hint
     if "'1'" not in message:
         assert "ms" in d.hint and "mV" in d.hint
+
+
+@pytest.mark.parametrize("dt, period, steps", [(1.0, 2.5, 2), (0.1, 0.3, 3), (0.1, 0.25, 2),
+                                               (0.5, 1.0, 2)])
+def test_the_refractory_period_counts_whole_steps(dt, period, steps):
+    """floor(R/dt) as ANNarchy's int(R/dt) and Brian2's timestep(), with Brian2's
+    tolerance: 0.3/0.1 = 2.9999999999999996 is 3 steps (ANNarchy's float gives 2)."""
+    tick = Neuron(equations=f"dv/dt = {1.0 / dt!r} : init = 0.0", spike="v >= 0.999",
+                  reset="v = 0.0", refractory=period)
+    net = Network(dt=dt)
+    m = net.monitor(net.create(1, tick), "spike")
+    net.compile()
+    net.simulate(30 * dt)
+    # a spike at every step but the refractory ones
+    assert m.get("spike")[0] == list(range(0, 30, steps + 1))

@@ -136,7 +136,7 @@ def test_stopped_monitor_freezes_the_model_and_resume_continues_it():
     assert float(m.population.BOLD[0]) == frozen["BOLD"]
     net.simulate(1000.0)
     m.get("BOLD", keep=True)               # times() describes the last get() (ANNarchy)
-    assert m.times()["BOLD"] == {"start": [500.0, 6500.0], "stop": [3500.0, 7500.0]}
+    assert m.times()["BOLD"] == {"start": [500, 6500], "stop": [3500, 7500]}  # steps (dt 1)
     np.testing.assert_array_equal(m.get("BOLD"), expected)
 
 

@@ -232,7 +232,7 @@ def test_monitor_period_start_pause_resume_and_times():
     # as in ANNarchy, times() describes the data of the last get()
     late.get("r", keep=True)
     tm = late.times()["r"]
-    assert tm["start"] == [20.0, 40.0] and tm["stop"] == [30.0, 45.0]
+    assert tm["start"] == [20, 40] and tm["stop"] == [30, 45]          # steps (dt 1)
     data = late.get("r")
     assert data.shape == (15, 2)
     with pytest.raises(NetworkError, match="does not record"):
@@ -450,7 +450,7 @@ def test_reset_keeping_monitors_counts_both_runs_and_clear_drops_callbacks():
     net.simulate(100.0)
     net.reset(monitors=False)
     net.simulate(100.0)
-    assert m.times()["spike"] == {"start": [0.0, 0.0], "stop": [100.0, 100.0]}
+    assert m.times()["spike"] == {"start": [0, 0], "stop": [100, 100]}  # steps (dt 1)
     assert m.mean_fr() == pytest.approx(100.0)
     calls = []
 

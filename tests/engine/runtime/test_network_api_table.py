@@ -222,7 +222,7 @@ def test_monitor():
         assert rec[r] == [s for s in all_spikes[r] if 50 <= s < 150 or 200 <= s < 250]
         for s in all_spikes[r]:
             assert v_full[s, r] == Vr
-    assert mv.times()["v"] == {"start": [5.0, 20.0], "stop": [15.0, 25.0]}
+    assert mv.times()["v"] == {"start": [50, 200], "stop": [150, 250]}   # steps (dt 0.1)
     data = mv.get()  # empties the monitor
     assert set(data) == {"v", "spike"} and mv.get("v").shape == (0, 10)
     with pytest.raises(NetworkError, match="no such attribute"):

@@ -182,7 +182,7 @@ def test_spike_times_follow_the_clock_and_monitors_split_their_intervals():
     assert any(spikes_still.values())
     assert {k: [s - 88 for s in v] for k, v in spikes_moved.items()} == spikes_still
     m = moved[4]
-    assert m.times()["r"] == {"start": [0.0, 50.0], "stop": [6.0, 90.0]}
+    assert m.times()["r"] == {"start": [0, 100], "stop": [12, 180]}   # steps (dt 0.5)
 
 
 def test_the_global_functions_act_on_the_active_network():
