@@ -140,3 +140,14 @@ def rhythm_peak_hz(spike_times_ms, duration_ms: float, min_hz: float = 2.0) -> f
     freqs = np.fft.rfftfreq(counts.size, d=1e-3)
     band = freqs > min_hz
     return float(freqs[band][np.argmax(spec[band])]) if band.any() else 0.0
+
+
+def write_reference(path: str, data: dict) -> None:
+    """Write a peer's reference data (tests/data/*.json) atomically, compactly,
+    and say where on stderr: a run that stops halfway leaves the old file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, separators=(",", ":"))
+    os.replace(tmp, path)
+    print(f"wrote {os.path.relpath(path)} ({os.path.getsize(path) // 1024} kB)", file=sys.stderr)

@@ -31,13 +31,14 @@ trains (a fixed NumPy seed) at 20 Hz for 1 s.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
 from importlib.metadata import version
 
 import numpy as np
+
+from _common import write_reference  # noqa: E402  (benchmarks/peers, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "data", "annarchy_event_driven.json")
@@ -167,12 +168,7 @@ def main():
                        "each post spike; recorded_* are what ANNarchy's monitors saw"),
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-    os.replace(tmp, OUT)
-    print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} kB)", file=sys.stderr)
+    write_reference(OUT, out)
 
 
 if __name__ == "__main__":

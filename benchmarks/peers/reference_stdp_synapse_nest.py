@@ -37,11 +37,12 @@ for ``Delta = 0``.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import numpy as np
+
+from _common import write_reference  # noqa: E402  (benchmarks/peers, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "data", "nest_stdp_synapse.json")
@@ -161,12 +162,7 @@ def main():
             "with a spike at t_last_pre_ms so that NEST has applied all facilitations."),
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-    os.replace(tmp, OUT)
-    print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} kB)", file=sys.stderr)
+    write_reference(OUT, out)
 
 
 if __name__ == "__main__":

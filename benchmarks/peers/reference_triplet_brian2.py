@@ -29,12 +29,13 @@ bring the event-driven traces exactly to the step's time ``t``.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from importlib.metadata import version
 
 import numpy as np
+
+from _common import write_reference  # noqa: E402  (benchmarks/peers, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "data", "brian2_triplet_stdp.json")
@@ -157,12 +158,7 @@ def main():
             "step earlier and marks its own step as the synapse's last event."),
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-    os.replace(tmp, OUT)
-    print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} kB)", file=sys.stderr)
+    write_reference(OUT, out)
 
 
 if __name__ == "__main__":

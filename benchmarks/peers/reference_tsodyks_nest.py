@@ -44,11 +44,12 @@ initial ``x`` and ``u``). The ``*_off_rest`` parameter sets pin these two.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 import numpy as np
+
+from _common import write_reference  # noqa: E402  (benchmarks/peers, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "data", "nest_tsodyks.json")
@@ -210,12 +211,7 @@ def main():
             "differs, by D*dt, unless the engine's t_last starts at the delay."),
         "cases": cases,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    tmp = OUT + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(out, f, separators=(",", ":"))
-    os.replace(tmp, OUT)
-    print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} kB)", file=sys.stderr)
+    write_reference(OUT, out)
 
 
 if __name__ == "__main__":
