@@ -77,6 +77,7 @@ _CORE_ALL = [
     "get_current_step", "enable_learning", "disable_learning",
     "dt", "get_projection", "get_projections", "set_seed", "save", "load",
     "set_time", "set_current_step",
+    "report", "save_parameters", "load_parameters",
 ]
 
 _SPIKE_STATS = ["coefficient_of_variation", "histogram", "inter_spike_interval", "mean_fr",
@@ -94,7 +95,10 @@ _LAZY = dict.fromkeys(_INPUTS, "engine.runtime.inputs")
 _LAZY.update(CurrentInjection="engine.runtime.special_projections",
              DecodingProjection="engine.runtime.special_projections",
              BoldMonitor="engine.runtime.bold",
-             Equations="engine.language.classes")  # the class-based front end
+             Equations="engine.language.classes",  # the class-based front end
+             report="engine.runtime.report",
+             save_parameters="engine.runtime.parameters_io",
+             load_parameters="engine.runtime.parameters_io")
 #: modules whose ``__all__`` is exported whole (names known once imported)
 _MODEL_MODULES = ("engine.models.neurons", "engine.models.synapses", "engine.models.bold")
 

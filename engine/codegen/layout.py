@@ -66,8 +66,13 @@ class PopulationLayout:
     stop_any: bool = True         # ': any' (default) or ': all'
     constants: tuple[str, ...] = ()
     spike_history: bool = False   # keep past spike lists (delayed projections)
-    rate_history: bool = False    # keep past values of r (delayed rate-coded projections)
+    #: attributes whose past values are kept (delayed rate-coded projections: ``r``
+    #: and the other ``pre.x`` their psp reads); empty: none
+    rate_history: tuple[str, ...] = ()
     custom: CustomCode | None = None
+    #: ``(op, variable)`` computed over the population after every step's update
+    #: (``('mean', 'r')``): read by its own model or by projections' synapses
+    global_ops: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ class MonitorLayout:
     global_vars: tuple[str, ...] = ()
     spikes: bool = False
     semi_vars: tuple[str, ...] = ()   # synaptic, one per post neuron (indexed by _pranks)
+    #: targets whose weighted sums are recorded (``'sum(exc)'``: ``('exc',)``), from
+    #: the population's ``_P__sum_exc`` into ``_M__sum_exc``; rate-coded populations
+    sum_targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

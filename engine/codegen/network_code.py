@@ -9,7 +9,9 @@ engine.codegen.driver calls them at each step:
 
 1. transmission of every projection (spikes emitted before this step, or
    the rate-coded weighted sums), then the update of every population
-   (engine.codegen.population_code), then learning (post-synaptic events,
+   (engine.codegen.population_code), then the global operations
+   (``mean(r)``... over a population, read by neurons at the next step and by
+   synapses at this one, as ANNarchy), then learning (post-synaptic events,
    continuous updates: engine.codegen.projection_code), then recording
    (engine.codegen.monitor_code);
 2. stop tests of ``simulate_until``.
@@ -59,7 +61,9 @@ from engine.codegen.layout import (
     ProjectionLayout,
 )
 from engine.codegen.monitor_code import emit_monitor, target_conductances
-from engine.codegen.population_code import PopulationCode, emit_population, emit_stop
+from engine.codegen.population_code import (
+    PopulationCode, emit_global_ops, emit_population, emit_stop,
+)
 from engine.codegen.projection_code import (
     emit_apply, emit_learning, emit_transmission, projection_piece,
 )
@@ -117,6 +121,12 @@ def generate_network_code(layout: NetworkLayout, array_types=None) -> GeneratedC
                             {pc.k: "P"})
         emit_population(piece.w, pc, pl, layout.check_finite, piece.pro, piece.scratch)
         pieces.append(piece)
+    for pc, pl in zip(pops, layout.populations):
+        if pl.global_ops:
+            piece = KernelPiece(ROLE_BODY, pc.k, "global operations: " + ", ".join(f"{op}({n})" for op, n in pl.global_ops),
+                                {pc.k: "P"})
+            emit_global_ops(piece.w, pc, pl)
+            pieces.append(piece)
     for jl in layout.projections:
         piece, jl, pops_j = projection_piece(jl, pop_by_key, "learning")
         emit_learning(piece.w, jl, pops_j, layout.default_method)

@@ -13,7 +13,8 @@ from engine.errors import ModelError
 from engine.integrators import Statement, discretize
 from engine.language import random_draws as rd
 
-__all__ = ["PopulationCode", "emit_population", "emit_stop", "size_expr"]
+__all__ = ["PopulationCode", "emit_population", "emit_stop", "emit_global_ops", "gop_local",
+           "rate_history_name", "is_delay_buffer", "size_expr"]
 
 
 class PopulationCode:
@@ -28,12 +29,15 @@ class PopulationCode:
         self.local_names = {v.name for v in ir.variables if v.locality != "global"}
         self.var_names = {v.name for v in ir.variables if v.kind == "variable"}
         self.ode_targets = {e.target for e in ir.equations if e.kind == "ode"}
+        #: the model's own global operations: name in the IR -> local in code
+        self.global_ops = {f"{op}({name})": gop_local(op, name)
+                           for op, _, name in ir.global_operations}
         statements = discretize(ir, ir.equations, default_method=default_method)
         self.global_pre: list[Statement] = []
         self.global_post: list[Statement] = []
         self.local: list[Statement] = []
         global_temps: set[str] = set()
-        shared = self.global_names | set(ir.constants) | {"t", "dt"}
+        shared = self.global_names | set(ir.constants) | {"t", "dt"} | set(self.global_ops)
         # Population-wide statements run once per step, before the per-neuron
         # loop, keeping their written order; but a write that a per-neuron
         # statement written earlier must not see (it reads the old value) is
@@ -71,6 +75,19 @@ class PopulationCode:
         """The array of the model attribute ``name`` (``_p0_v``)."""
         return f"_{self.k}_{name}"
 
+    def array_of(self, name: str) -> str:
+        """The array a synapse's ``pre.<name>``/``post.<name>`` reads: the
+        attribute's, or for ``sum(exc)`` the weighted input of that target."""
+        if name.startswith("sum(") and name.endswith(")"):
+            return self.own("sum_" + name[4:-1])
+        return self.arr(name)
+
+    def at(self, name: str, index: str) -> str:
+        """The value of attribute ``name`` for neuron ``index``: a
+        population-wide variable has one value, read at 0 whatever the neuron
+        (a synapse's ``pre.x`` / ``post.x``)."""
+        return f"{self.array_of(name)}[{0 if name in self.global_names else index}]"
+
     def own(self, name: str) -> str:
         """An internal array of the population (``_p0__spk``): two underscores,
         so that no model attribute (whose names never start with ``_``) can
@@ -81,7 +98,51 @@ class PopulationCode:
         names = {"t": "_t", "dt": "_dt"}
         for tgt in self.ir.targets:
             names[f"sum({tgt})"] = f"_sum_{tgt}"
+        names.update(self.global_ops)
         return names
+
+
+def rate_history_name(name: str) -> str:
+    """The internal array of the past values of attribute ``name`` (delayed
+    rate-coded projections): ``rhist`` for ``r``, ``rhist_<name>`` for others;
+    one row per step of the longest delay."""
+    return "rhist" if name == "r" else f"rhist_{name}"
+
+
+def is_delay_buffer(internal: str) -> bool:
+    """Whether an internal array is a delay history (sized at compile, rebuilt
+    from the current state when a saved one does not fit)."""
+    return internal in ("hist", "hist_n", "rhist") or internal.startswith("rhist_")
+
+
+def gop_local(op: str, name: str) -> str:
+    """The local of a global operation's value in generated code (``_gop_mean_r``);
+    its array is the population's internal ``gop_mean_r`` (one value)."""
+    return f"_gop_{op}_{name}"
+
+
+#: the loop of each global operation: (start value, accumulate, finish), on ``_x``
+_GOP_CODE = {
+    "mean": ("0.0", "_acc += _x", "_acc / max(_n, 1)"),
+    "max": ("-np.inf", "_acc = max(_acc, _x)", "_acc"),
+    "min": ("np.inf", "_acc = min(_acc, _x)", "_acc"),
+    "norm1": ("0.0", "_acc += abs(_x)", "_acc"),
+    "norm2": ("0.0", "_acc += _x * _x", "math.sqrt(_acc)"),
+}
+
+
+def emit_global_ops(w, pc: "PopulationCode", pl: PopulationLayout) -> None:
+    """Compute the population's global operations (after every population's
+    update, as ANNarchy): one pass per operation over the variable's array."""
+    for op, name in pl.global_ops:
+        start, step, finish = _GOP_CODE[op]
+        w(f"# {op}({name})")
+        w(f"_n = {pc.arr(name)}.shape[0]")
+        w(f"_acc = {start}")
+        w("for _i in range(_n):")
+        w(f"    _x = {pc.arr(name)}[_i]")
+        w(f"    {step}")
+        w(f"{pc.own(f'gop_{op}_{name}')}[0] = {finish}")
 
 
 
@@ -109,6 +170,10 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
                           any(s.target == n for s in pc.global_pre + pc.global_post))
     for n in globals_used:
         w(f"{n} = {pc.arr(n)}[0]")
+    for key, local in pc.global_ops.items():
+        if key in free:
+            op, name = key[:-1].split("(")
+            w(f"{local} = {pc.own(f'gop_{op}_{name}')}[0]")
     # population-wide statements (before the per-neuron loop)
     replaced = pl.custom is not None and pl.custom.replace
     for st in ([] if replaced else pc.global_pre):
@@ -150,10 +215,11 @@ def emit_population(w, pc: PopulationCode, pl: PopulationLayout,
         w("for _k in range(_ns):")
         w(f"    {pc.own('hist')}[_slot, _k] = {pc.own('spk')}[_k]")
         w(f"{pc.own('hist_n')}[_slot] = _ns")
-    if pl.rate_history:
-        w(f"_slot = _step % {pc.own('rhist')}.shape[0]")
-        w(f"for _k in range({pc.arr('r')}.shape[0]):")
-        w(f"    {pc.own('rhist')}[_slot, _k] = {pc.arr('r')}[_k]")
+    for name in pl.rate_history:
+        hist = pc.own(rate_history_name(name))
+        w(f"_slot = _step % {hist}.shape[0]")
+        w(f"for _k in range({pc.arr(name)}.shape[0]):")
+        w(f"    {hist}[_slot, _k] = {pc.arr(name)}[_k]")
     for st in ([] if replaced else pc.global_post):
         w(f"{st.target} = {P(st.expr)}")
         if st.target in pc.global_names:

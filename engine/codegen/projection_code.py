@@ -12,9 +12,9 @@ import sympy as sp
 
 from engine.codegen.kernel_module import ROLE_BODY, KernelPiece
 from engine.codegen.layout import ProjectionLayout
-from engine.codegen.population_code import size_expr
+from engine.codegen.population_code import rate_history_name, size_expr
 from engine.codegen.printer import NumbaPrinter
-from engine.codegen.synapse_code import SynapseEmitter, plan_synapse
+from engine.codegen.synapse_code import SynapseEmitter, plan_synapse, side_local
 from engine.codegen.writer import free_names
 from engine.errors import ModelError
 from engine.language.symbols import classify
@@ -59,6 +59,7 @@ def emit_apply(w, jl: ProjectionLayout, pops: dict, default_method) -> bool:
         w(f"{c} = _c_{c}[0]")
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
+    em.load_global_ops(w)
     post_size = (f"{post.own('refr')}.shape[0]" if post.ir.spiking else size_expr(post))
     em.emit_updates(w, plan.apply_global, plan.apply_semi, plan.apply_local,
                     rows_by_pre=_rows_by_pre(jl), post_size=post_size)
@@ -91,6 +92,7 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         w(f"{c} = _c_{c}[0]")
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
+    em.load_global_ops(w)
 
     received = _received(jl, post)
     receives = bool(received)
@@ -182,17 +184,19 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         psp_expr = plan.psp
         pre_reads = sorted(classify(sp.Symbol(n))[1] for n in free_names([psp_expr])
                            if n.startswith("pre."))
-        other_pre = [n for n in pre_reads if n != "r"]
-        if jl.delay_mode != "none" and other_pre:
-            raise ModelError(f"synapse {ir.name!r}: delayed rate-coded projections can read "
-                             f"only pre.r, not {', '.join('pre.' + n for n in other_pre)}")
         if jl.spiking and jl.delay_mode != "none":
             raise ModelError(f"synapse {ir.name!r}: a psp between spiking populations "
                              "(summed every step) takes no delay")
+        if jl.delay_mode != "none" and any(n.startswith("sum(") for n in pre_reads):
+            raise ModelError(f"synapse {ir.name!r}: a delayed projection cannot read "
+                             "pre.sum(...) in its psp (only attributes keep a history)")
+        # past values of pre.x (rows of the pre population's histories)
+        history = {n: pre.own(rate_history_name(n)) for n in pre_reads}
+        depth = f"{history[pre_reads[0]]}.shape[0]" if pre_reads else "1"
         if jl.delay_mode == "uniform":
-            w(f"_dslot = (_step - {j}__dsteps[0]) % {pre.own('rhist')}.shape[0]")
+            w(f"_dslot = (_step - {j}__dsteps[0]) % {depth}")
         if jl.delay_mode == "synapse":
-            w(f"_D = {pre.own('rhist')}.shape[0]")
+            w(f"_D = {depth}")
         dests = []      # (array, operator) of each target read
         for t in received:
             if jl.spiking:
@@ -229,13 +233,20 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
             slot = {"none": None, "uniform": "_dslot",
                     "synapse": f"(_step - {j}__delays[_syn]) % _D"}[jl.delay_mode]
             for n in pre_reads:
-                if slot is not None and n == "r":
-                    w(f"_pre_r = {pre.own('rhist')}[{slot}, _pre]")
+                if slot is not None:
+                    col = "0" if n in pre.global_names else "_pre"
+                    w(f"{side_local('pre', n)} = {history[n]}[{slot}, {col}]")
                 else:
-                    w(f"_pre_{n} = {pre.arr(n)}[_pre]")
+                    w(f"{side_local('pre', n)} = {pre.at(n, '_pre')}")
             em.load_scope(w, psp_names, "local", "_syn")
             w(f"{acc} += {psp}")
 
+        if ir.operation != "sum":
+            _emit_reduction(w, ir.operation, j, lambda: one_synapse("_k", "_v"))
+            for dest, op in dests:
+                w(f"{dest}[_post] {op} _acc")
+            w.dedent()
+            return
         w("_a0 = 0.0")
         w("_a1 = 0.0")
         w("_a2 = 0.0")
@@ -261,6 +272,28 @@ def emit_transmission(w, jl: ProjectionLayout, pops: dict, first_sum,
         for dest, op in dests:
             w(f"{dest}[_post] {op} _acc")
         w.dedent()
+
+
+def _emit_reduction(w, operation, j, one_synapse):
+    """``operation='max'|'min'|'mean'`` (ANNarchy): the psp of one post neuron's
+    synapses combined into ``_acc``; a neuron without synapses gets 0."""
+    w("_n = 0")
+    w("_acc = 0.0")
+    w(f"for _k in range({j}__row[_post], {j}__row[_post + 1]):")
+    w.indent()
+    w("_v = 0.0")
+    one_synapse()   # _v += psp of synapse _k
+    if operation == "mean":
+        w("_acc += _v")
+    else:
+        better = ">" if operation == "max" else "<"
+        w(f"if _n == 0 or _v {better} _acc:")
+        w("    _acc = _v")
+    w("_n += 1")
+    w.dedent()
+    if operation == "mean":
+        w("if _n > 0:")
+        w("    _acc = _acc / _n")
 
 
 def _emit_psp_scatter(w, em, j, psp, gs, jl):
@@ -337,9 +370,12 @@ def _emit_dense_row(w, em, j, post, transmit, g):
     for n in sorted(names):
         kind, name = classify(sp.Symbol(n))
         scope = em.scope.get(n)
-        if kind == "post":
-            w(f"_pd_{name} = {post.arr(name)}[_c0:_c0 + _len]")
-            loads.append(f"_post_{name} = _pd_{name}[_o]")
+        if kind == "post" and name in post.global_names:
+            w(f"{side_local('post', name)} = {post.at(name, '_c0')}")
+        elif kind == "post":
+            local = side_local("post", name)
+            w(f"_pd{local} = {post.array_of(name)}[_c0:_c0 + _len]")
+            loads.append(f"{local} = _pd{local}[_o]")
         elif scope == "local":
             w(f"_sd_{n} = {j}_{n}[_start:_stop]")
             loads.append(f"{n} = _sd_{n}[_o]")
@@ -377,6 +413,7 @@ def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"
         w(f"{c} = _c_{c}[0]")
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
+    em.load_global_ops(w)
     em.emit_post_events(w)
     em.emit_continuous(w, rows_by_pre=_rows_by_pre(jl), post_size=size_expr(post)
                        if not post.ir.spiking else f"{post.own('refr')}.shape[0]")

@@ -39,7 +39,7 @@ from engine.codegen.population_code import INT_INVALID
 from engine.errors import ModelError
 from engine.integrators import Statement, discretize, event_driven_solution
 from engine.language.ir import ModelIR
-from engine.language.symbols import LAST_SPIKE_TIME, classify
+from engine.language.symbols import LAST_SPIKE_TIME, classify, split_global_op
 
 __all__ = ["SynapsePlan", "plan_synapse", "synapse_needs", "needs_delayed_events",
            "default_psp"]
@@ -85,10 +85,20 @@ class SynapsePlan:
         return self.continuous or self.pre_learning or bool(self.post_event)
 
 
-def _neuron_value(pop, name: str) -> str:
-    """The array a synapse reads for ``pre.<name>``/``post.<name>``: the model
-    attribute, or for ``t_pre``/``t_post`` the step of the last spike."""
-    return pop.own("last_spike") if name == LAST_SPIKE_TIME else pop.arr(name)
+def side_local(side: str, name: str) -> str:
+    """The local of ``pre.<name>``/``post.<name>`` in generated code: ``_pre_v``,
+    ``_post__sum_exc`` for ``post.sum(exc)`` (two underscores: no attribute
+    name can make it)."""
+    if name.startswith("sum(") and name.endswith(")"):
+        return f"_{side}__sum_{name[4:-1]}"
+    return f"_{side}_{name}"
+
+
+def _neuron_value(pop, name: str, index: str) -> str:
+    """What a synapse reads for ``pre.<name>``/``post.<name>`` of neuron
+    ``index``: the model attribute (its one value if population-wide), or for
+    ``t_pre``/``t_post`` the step of the last spike."""
+    return f"{pop.own('last_spike')}[{index}]" if name == LAST_SPIKE_TIME else pop.at(name, index)
 
 
 def _role(target: str) -> str:
@@ -163,7 +173,7 @@ def plan_synapse(ir: ModelIR, default_method: str = "explicit") -> SynapsePlan:
             for sym in st.expr.free_symbols:
                 n = sym.name
                 kind, _ = classify(sym)
-                if n in temps or kind in ("time", "dt") or n in ir.constants:
+                if n in temps or kind in ("time", "dt", "global") or n in ir.constants:
                     continue
                 if kind in ("pre", "post") and "post" in allowed and kind == "post":
                     continue
@@ -238,15 +248,26 @@ class SynapseEmitter:
         out = {"t": "_t", "dt": "_dt", _G: "_g_target"}
         for s in self._all_names():
             kind, name = classify(sp.Symbol(s))
-            if kind == "pre":
-                out[s] = f"_pre_{name}"
-            elif kind == "post":
-                out[s] = f"_post_{name}"
+            if kind in ("pre", "post"):
+                out[s] = side_local(kind, name)
+            elif kind == "global":
+                op, side, attr = split_global_op(name)
+                out[s] = f"_gop_{side}_{op}_{attr}"
         return out
+
+    def load_global_ops(self, w):
+        """The values of ``mean(pre.r)``... (computed once per step over the
+        whole population, engine.codegen.population_code.emit_global_ops)."""
+        for n in sorted(self._all_names()):
+            parts = split_global_op(n)
+            if parts is not None:
+                op, side, attr = parts
+                pop = self.pre if side == "pre" else self.post
+                w(f"_gop_{side}_{op}_{attr} = {pop.own(f'gop_{op}_{attr}')}[0]")
 
     def _code_name(self, name: str) -> str:
         kind, attr = classify(sp.Symbol(name))
-        return {"pre": f"_pre_{attr}", "post": f"_post_{attr}"}.get(kind, name)
+        return side_local(kind, attr) if kind in ("pre", "post") else name
 
     def _all_names(self) -> set[str]:
         p = self.plan
@@ -280,14 +301,14 @@ class SynapseEmitter:
         for n in sorted(names):
             kind, name = classify(sp.Symbol(n))
             if kind == "pre":
-                w(f"_pre_{name} = {_neuron_value(self.pre, name)}[{idx}]"
+                w(f"{side_local('pre', name)} = {_neuron_value(self.pre, name, idx)}"
                   + (" * _dt" if name == LAST_SPIKE_TIME else ""))
 
     def load_post(self, w, names, idx="_post"):
         for n in sorted(names):
             kind, name = classify(sp.Symbol(n))
             if kind == "post":
-                w(f"_post_{name} = {_neuron_value(self.post, name)}[{idx}]"
+                w(f"{side_local('post', name)} = {_neuron_value(self.post, name, idx)}"
                   + (" * _dt" if name == LAST_SPIKE_TIME else ""))
 
     def load_scope(self, w, names, scope, idx):
@@ -305,7 +326,7 @@ class SynapseEmitter:
         for n in done:
             kind, name = classify(sp.Symbol(n))
             if kind == "post":
-                w(f"{self.post.arr(name)}[{post_idx}] = "
+                w(f"{self.post.at(name, post_idx)} = "
                   f"{self._stored(f'_post_{name}', self._is_int(self.post.ir, name))}")
             elif self.scope.get(n) == "local" and "local" in scopes:
                 w(f"{self.j}_{n}[{syn_idx}] = {self._stored(n)}")

@@ -46,7 +46,9 @@ from engine.language.expression_tokens import (
 )
 from engine.language.functions import FUNCTIONS, as_condition
 from engine.language.random_draws import DISTRIBUTIONS
-from engine.language.symbols import DT, T, post_symbol, pre_symbol, sum_symbol, symbol
+from engine.language.symbols import (
+    DT, GLOBAL_OPERATIONS, T, global_op_symbol, post_symbol, pre_symbol, sum_symbol, symbol,
+)
 
 __all__ = [
     "Prepared",
@@ -117,6 +119,10 @@ class Scope:
         """A fresh occurrence number for a random draw."""
         raise Problem("random draws are not allowed here")
 
+    def global_op(self, op: str, side: str, name: str) -> sp.Basic:
+        """``mean(r)`` (``side`` ``""``), ``mean(pre.r)``: only equations accept them."""
+        raise Problem(f"{op}() over a population is not available here")
+
     def user_function(self, name: str) -> UserFunction | None:
         """A user function of that name, if any."""
         return None
@@ -140,6 +146,9 @@ class _FreeScope(Scope):
 
     def sum(self, target):
         return sum_symbol(target)
+
+    def global_op(self, op, side, name):
+        return global_op_symbol(op, name, side)
 
     def draw(self):
         return next(self._draws)
@@ -460,7 +469,17 @@ class _Converter:
 
     # -- calls ---------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> sp.Basic:
-        if not isinstance(node.func, ast.Name):
+        func = node.func
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id in ("pre", "post") and func.attr == "sum"):
+            # pre.sum(exc) / post.sum(exc) in a synapse: that neuron's weighted input
+            side = func.value.id
+            if len(node.args) != 1 or not isinstance(node.args[0], ast.Name) \
+                    or node.args[0].id.startswith("_"):
+                raise Problem(f"{side}.sum() takes exactly one target name",
+                              f"write {side}.sum(exc) for the input of target 'exc'")
+            return self.scope.attribute(side, f"sum({node.args[0].id})")
+        if not isinstance(func, ast.Name):
             raise Problem("only named functions can be called, as in exp(x)")
         name = node.func.id
         if name.startswith("_"):
@@ -482,6 +501,8 @@ class _Converter:
         fn = self.scope.user_function(name)
         if fn is not None:
             return self._inline(node, fn)
+        if name in GLOBAL_OPERATIONS and (nargs == 1 or name not in FUNCTIONS):
+            return self._global_op(node, name)
         if name in DISTRIBUTIONS:
             dist = DISTRIBUTIONS[name]
             if nargs != dist.arity:
@@ -511,6 +532,23 @@ class _Converter:
             _power(args[0], args[1], self.col(node), self.guard)
         return self.guard.build(lambda: spec.build(*args), args, self.col(node),
                                 _FLOAT_FUNCTIONS.get(name))
+
+    def _global_op(self, node: ast.Call, op: str) -> sp.Basic:
+        """``mean(r)``, ``max(post.r)``...: one value over a whole population."""
+        hint = (f"{op}() takes one variable of the population, as in {op}(r) "
+                f"(in a synapse {op}(pre.r) or {op}(post.r))")
+        if self.inlining:
+            raise Problem(f"{op}() cannot be used in functions",
+                          f"pass {op}(<variable>) as an argument instead")
+        if len(node.args) != 1 or node.keywords:
+            raise Problem(f"{op}() takes exactly one variable", hint)
+        arg = node.args[0]
+        if isinstance(arg, ast.Name):
+            return self.scope.global_op(op, "", arg.id)
+        if (isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
+                and arg.value.id in ("pre", "post")):
+            return self.scope.global_op(op, arg.value.id, arg.attr)
+        raise Problem(f"{op}() of an expression is not supported", hint)
 
     def _inline(self, node: ast.Call, fn: UserFunction) -> sp.Basic:
         if fn.prepared is None:

@@ -20,6 +20,8 @@ from typing import Literal
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from engine.language.symbols import split_global_op
+
 __all__ = [
     "SourceRef",
     "VariableSpec",
@@ -149,6 +151,10 @@ class Equation:
         return f"{lhs} = {show(self.rhs)}{tail}"
 
 
+#: ANNarchy's ``operation=`` of rate-coded synapses (ModelIR.operation)
+REDUCTIONS = ("sum", "max", "min", "mean")
+
+
 @dataclass(frozen=True)
 class ModelIR:
     """A parsed and validated neuron or synapse model.
@@ -174,6 +180,10 @@ class ModelIR:
         Refractory period in ms (a number or an expression of parameters).
     psp : sympy expression or None
         Rate-coded synapses: what one synapse adds to ``sum(target)``.
+    operation : 'sum', 'max', 'min' or 'mean'
+        Rate-coded synapses: how the psp of the synapses of one post-synaptic
+        neuron combine into ``sum(target)`` (ANNarchy's ``operation=``; the
+        result of each projection is added to the target's input).
     pre_spike, post_spike : tuple of Equation
         Spiking synapses: statements run on a pre-/post-synaptic spike.
     apply : tuple of Equation
@@ -207,6 +217,7 @@ class ModelIR:
     reset: tuple[Equation, ...] = ()
     refractory: sp.Basic | None = None
     psp: sp.Basic | None = None
+    operation: str = "sum"
     pre_spike: tuple[Equation, ...] = ()
     post_spike: tuple[Equation, ...] = ()
     apply: tuple[Equation, ...] = ()
@@ -257,6 +268,27 @@ class ModelIR:
         flagged = any("unless_refractory" in e.flags for e in self.equations + self.reset)
         return "flagged" if flagged else "annarchy5"
 
+    @property
+    def global_operations(self) -> tuple[tuple[str, str, str], ...]:
+        """``(op, side, name)`` of every global operation the model reads.
+
+        ``('mean', '', 'r')`` for ``mean(r)`` in a neuron (its own population),
+        ``('max', 'post', 'r')`` for ``max(post.r)`` in a synapse. The network
+        computes each once per step, after the neurons' update (ANNarchy's
+        order): a neuron reads the value of the previous step, a synapse that
+        of this step.
+        """
+        exprs = [e.rhs for e in self.equations + self.reset + self.pre_spike
+                 + self.post_spike + self.apply]
+        exprs += [x for x in (self.spike, self.refractory, self.psp) if x is not None]
+        found = set()
+        for x in exprs:
+            for s in getattr(x, "free_symbols", ()):
+                parts = split_global_op(s.name)
+                if parts is not None:
+                    found.add(parts)
+        return tuple(sorted(found))
+
     # -- identity ---------------------------------------------------------
     def canonical(self) -> str:
         """A deterministic text of everything that affects behaviour.
@@ -301,6 +333,8 @@ class ModelIR:
             lines.append(f"refractory: {show(self.refractory)}  ({rule})")
         if self.psp is not None:
             lines.append(f"psp: {show(self.psp)}")
+        if self.operation != "sum":
+            lines.append(f"operation: {self.operation}")
         return "\n".join(lines)
 
 

@@ -192,11 +192,12 @@ class Synapse(_Model):
 
     _kind = "synapse"
     _text_fields = ("parameters", "equations", "psp", "pre_spike", "post_spike",
-                    "functions", "pre_axon_spike")
+                    "functions", "pre_axon_spike", "operation")
 
     def __init__(self, parameters="", equations="", psp=None, pre_spike=None,
                  post_spike=None, functions=None, name=None, description=None,
-                 pre_axon_spike=None, pruning=None, creating=None, **unknown):
+                 pre_axon_spike=None, pruning=None, creating=None, operation="sum",
+                 **unknown):
         if unknown:
             _refuse_arguments("Synapse", unknown, self._text_fields + ("pruning", "creating"))
         self.parameters = parameters
@@ -206,6 +207,7 @@ class Synapse(_Model):
         self.post_spike = post_spike
         self.functions = functions
         self.pre_axon_spike = pre_axon_spike
+        self.operation = operation
         self.name = name
         self.description = description or ""
         self._text_defined = True

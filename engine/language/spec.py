@@ -36,7 +36,7 @@ SPEC_FORMAT = "neuroworkbench.model/1"
 _NEURON_BLOCKS = ("parameters", "equations", "spike", "reset", "refractory", "functions",
                   "axon_spike", "axon_reset")
 _SYNAPSE_BLOCKS = ("parameters", "equations", "psp", "pre_spike", "post_spike", "functions",
-                   "pre_axon_spike")
+                   "pre_axon_spike", "operation")
 _BLOCKS = {"neuron": _NEURON_BLOCKS, "synapse": _SYNAPSE_BLOCKS}
 _META = ("format", "kind", "name", "description")
 
@@ -203,6 +203,7 @@ def render_text(ir) -> dict:
         blocks["psp"] = None if ir.psp is None else _text(ir.psp)
         blocks["pre_spike"] = "\n".join(_statement(e) for e in ir.pre_spike) or None
         blocks["post_spike"] = "\n".join(_statement(e) for e in ir.post_spike) or None
+        blocks["operation"] = None if ir.operation == "sum" else ir.operation
     return blocks
 
 

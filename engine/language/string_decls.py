@@ -20,8 +20,10 @@ from engine.language.expressions import LARGEST, Prepared, Scope, UserFunction
 from engine.language.ir import SourceRef, VariableSpec
 from engine.language.lines import Line, Segment
 from engine.language.random_draws import RandomDistribution
-from engine.language.symbols import CONDUCTANCE, DT, LAST_SPIKE_TIME, T, post_symbol, pre_symbol, \
-    sum_symbol, symbol
+from engine.language.symbols import (
+    CONDUCTANCE, DT, LAST_SPIKE_TIME, T, global_op_symbol, post_symbol, pre_symbol, sum_symbol,
+    symbol,
+)
 
 _CONDUCTANCE = CONDUCTANCE
 _G_TARGET = "g_target"
@@ -201,6 +203,26 @@ class _ModelScope(Scope):
                           "sum(target) is the weighted input of a neuron's equations")
         self.b.targets.add(target)
         return sum_symbol(target)
+
+    def global_op(self, op: str, side: str, name: str) -> sp.Basic:
+        b = self.b
+        if self.mode == "value" or self.block not in ("equations", "psp", "pre_spike",
+                                                       "post_spike", "spike", "reset"):
+            raise Problem(f"{op}() cannot be used in {self.what}",
+                          f"{op}(<variable>) is a value over the population, for equations")
+        if b.kind == "synapse":
+            if not side:
+                raise Problem(f"{op}({name}): in a synapse, say which population",
+                              f"write {op}(pre.{name}) or {op}(post.{name})")
+            return global_op_symbol(op, name, side)
+        if side:
+            raise Problem(f"'{side}.{name}': pre. and post. are only available in synapses",
+                          f"a neuron's {op}() is over its own population: {op}({name})")
+        decl = b.lookup(name)
+        if decl is None:
+            raise Problem(f"{op}({name}): unknown name '{name}'",
+                          unknown_name_hint(name, [n for n, _ in b.all_decls()]))
+        return global_op_symbol(op, name)
 
     def draw(self) -> int:
         if not self.allow_draws:

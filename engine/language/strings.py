@@ -75,7 +75,7 @@ from engine.language.expressions import (
 )
 from engine.language.function_registry import HEADER, global_functions
 from engine.language.functions import FUNCTIONS
-from engine.language.ir import METHOD_ALIASES, METHODS, ModelIR, SourceRef
+from engine.language.ir import METHOD_ALIASES, METHODS, REDUCTIONS, ModelIR, SourceRef
 from engine.language.lines import (
     Flag,
     Line,
@@ -110,6 +110,7 @@ class _Builder(_EquationReader):
         self.params: dict[str, _Decl] = {}
         self.variables: dict[str, _Decl] = {}
         self.auto_w: _Decl | None = None
+        self.operation = "sum"
         self.auto_conductances: dict[str, _Decl] = {}
         self.functions: dict[str, UserFunction] = {}
         #: (line, decl, value) of parameters, converted once all names are known
@@ -516,10 +517,27 @@ class _Builder(_EquationReader):
             psp, _ = self.single("psp", model.psp, "expression")
             pre = self.read_events("pre_spike", model.pre_spike)
             post = self.read_events("post_spike", model.post_spike)
+            self.operation = self.read_operation(getattr(model, "operation", "sum"), pre, post)
         self.resolve_flag_values()
         if self.diagnostics:
             raise EquationError([d for _, d in sorted(self.diagnostics, key=lambda x: x[0])])
         return self.assemble(equations, spike, reset, refractory, psp, pre, post)
+
+    def read_operation(self, operation, pre, post) -> str:
+        """ANNarchy's ``operation=``: how a rate-coded dendrite combines its psp."""
+        if operation is None:
+            return "sum"
+        if operation not in REDUCTIONS:
+            self.report("operation", None, Problem(
+                f"operation must be one of {', '.join(map(repr, REDUCTIONS))}, "
+                f"got {operation!r}", "'sum' (the default) adds the psp of the synapses"))
+            return "sum"
+        if operation != "sum" and (pre or post):
+            self.report("operation", None, Problem(
+                f"operation={operation!r} applies to rate-coded synapses (psp), not to "
+                "pre_spike/post_spike events", "spikes always add to g_target"))
+            return "sum"
+        return operation
 
     def assemble(self, equations, spike, reset, refractory, psp, pre, post) -> ModelIR:
         conductances = sorted(self.auto_conductances)
@@ -552,6 +570,7 @@ class _Builder(_EquationReader):
             reset=tuple(reset),
             refractory=refractory,
             psp=psp,
+            operation=self.operation,
             pre_spike=tuple(pre),
             post_spike=tuple(post),
             targets=tuple(sorted(targets)),

@@ -28,6 +28,9 @@ __all__ = [
     "pre_symbol",
     "post_symbol",
     "sum_symbol",
+    "GLOBAL_OPERATIONS",
+    "global_op_symbol",
+    "split_global_op",
     "T",
     "DT",
     "LAST_SPIKE_TIME",
@@ -61,6 +64,35 @@ def sum_symbol(target: str) -> sp.Symbol:
     return symbol(f"sum({target})")
 
 
+#: ANNarchy's global operations: one value computed over all neurons of a
+#: population (``mean(r)``, ``max(post.r)``), name -> what it computes
+GLOBAL_OPERATIONS = {
+    "mean": "the mean over the population",
+    "max": "the largest value in the population",
+    "min": "the smallest value in the population",
+    "norm1": "the L1 norm over the population (sum of absolute values)",
+    "norm2": "the L2 norm over the population (square root of the sum of squares)",
+}
+
+
+def global_op_symbol(op: str, name: str, side: str = "") -> sp.Symbol:
+    """``mean(r)`` in a neuron, ``mean(pre.r)``/``mean(post.r)`` in a synapse.
+
+    ``side`` is ``""`` (the neuron's own population), ``"pre"`` or ``"post"``.
+    """
+    return symbol(f"{op}({side + '.' if side else ''}{name})")
+
+
+def split_global_op(name: str) -> tuple[str, str, str] | None:
+    """``'mean(post.r)'`` -> ``('mean', 'post', 'r')``; ``None`` if not a global operation."""
+    m = _GLOBAL_OP.match(name)
+    if m is None:
+        return None
+    return m.group(1), m.group(2) or "", m.group(3)
+
+
+_GLOBAL_OP = re.compile(r"^(" + "|".join(GLOBAL_OPERATIONS) + r")\((?:(pre|post)\.)?(\w+)\)$")
+
 T = symbol("t")
 DT = symbol("dt")
 
@@ -75,14 +107,17 @@ def classify(sym: sp.Symbol) -> tuple[str, str]:
     """Say what a symbol of the IR stands for.
 
     Returns one of ``('time', 't')``, ``('dt', 'dt')``, ``('pre', name)``,
-    ``('post', name)``, ``('sum', target)`` or ``('name', name)`` (a model
-    attribute or a network constant).
+    ``('post', name)``, ``('sum', target)``, ``('global', 'mean(r)')`` (a
+    global operation, :func:`split_global_op` splits it) or ``('name', name)``
+    (a model attribute or a network constant).
     """
     n = sym.name
     if n == "t":
         return ("time", n)
     if n == "dt":
         return ("dt", n)
+    if n.endswith(")") and split_global_op(n) is not None:
+        return ("global", n)
     if n.startswith("pre."):
         return ("pre", n[4:])
     if n.startswith("post."):

@@ -59,6 +59,14 @@ def default_network():
     return net
 
 
+def global_constants() -> list:
+    """The constants defined at the global level (``Constant('c', 1.0)`` with no
+    network entered: the default network's), which a new ``Network()`` imports
+    as ANNarchy 5 does. Empty when no default network exists yet."""
+    net = _default.get()
+    return list(net._constants.values()) if net is not None else []
+
+
 def active_network():
     """The innermost network entered with ``with net:``, or the default one."""
     stack = _stack.get()

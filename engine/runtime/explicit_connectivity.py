@@ -119,13 +119,13 @@ class ExplicitConnectivity:
                   storage_order=None):
         """Synapses from a file written by :meth:`save_connectivity`.
 
-        Ranks are those of the whole pre and post populations. Raises
-        NetworkError for a missing, corrupt or mismatched file.
+        Ranks are those of the whole pre and post populations. On a
+        projection connected already, the file must list its synapses: their
+        weights and delays are restored (:mod:`engine.runtime.projection_io`).
+        Raises NetworkError for a missing, corrupt or mismatched file.
         """
         import zipfile
 
-        if self._row_ptr is not None:
-            raise NetworkError(f"projection {self.name!r} is already connected")
         try:
             with np.load(filename, allow_pickle=False) as f:
                 if str(f["format"]) != "neuroworkbench.connectivity":
@@ -140,6 +140,9 @@ class ExplicitConnectivity:
                 f"{filename!r} connects {sizes[0]} -> {sizes[1]} neurons, but projection "
                 f"{self.name!r} goes from {self.pre_population.size} to "
                 f"{self.post_population.size}")
+        if self._row_ptr is not None:
+            from engine.runtime.projection_io import refill_connected
+            return refill_connected(self, filename, pre, post, w, delay)
         self._from_rank_arrays(pre, post, w, delay, f"{filename!r}")
         self.connector_name = "from_file"
         self.connector_args = {"filename": str(filename)}

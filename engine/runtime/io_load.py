@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 
+from engine.codegen.population_code import is_delay_buffer
 from engine.errors import NetworkFileError
 
 FORMAT = "neuroworkbench.network"
@@ -20,7 +21,6 @@ VERSION = 1
 
 #: population internals whose shape depends on the projections and which
 #: exist only once the network is compiled (delay buffers)
-_DELAY_BUFFERS = ("hist", "hist_n", "rhist")
 
 _HEADER = ("format", "version", "dt", "time", "current_step", "saved_populations",
            "saved_projections", "populations", "projections")
@@ -390,7 +390,6 @@ def _check_state_ranges(who, size, saved, step):
 
 def _plan_populations(net, plan, pops, projs, step=0):
     _same_names("population(s)", [p.name for p in pops], [p.name for p in net._populations])
-    loaded_r = {}
     for rec in pops:
         pop = net.get_population(rec.name)
         who = f"population {pop.name!r}"
@@ -408,17 +407,16 @@ def _plan_populations(net, plan, pops, projs, step=0):
                        + (f"; unknown: {', '.join(extra)}" if extra else ""))
         for name, src in rec.attrs.items():
             plan.add(pop._arrays, name, src, f"attribute '{name}' of {who}")
-        if "r" in rec.attrs:
-            loaded_r[pop.name] = rec.attrs["r"]
         for name in sorted(set(rec.internals) | set(pop._internals)):
             src, dest = rec.internals.get(name), pop._internals.get(name)
-            if name in _DELAY_BUFFERS:
+            if is_delay_buffer(name) or name.startswith("gop_"):
                 if dest is None:
                     continue  # not compiled: compile() creates empty buffers
                 if src is not None and src.shape == dest.shape and src.dtype == dest.dtype:
                     plan.add(pop._internals, name, src, f"buffer '{name}' of {who}")
-                elif name == "rhist":  # empty rate history: the current rates, as compile()
-                    plan.fill(pop._internals, name, loaded_r.get(pop.name, pop._arrays["r"]))
+                elif name.startswith("rhist"):  # empty history: the current values, as compile()
+                    attr = "r" if name == "rhist" else name[len("rhist_"):]
+                    plan.fill(pop._internals, name, rec.attrs.get(attr, pop._arrays[attr]))
                 else:
                     plan.fill(pop._internals, name, 0)
                 continue

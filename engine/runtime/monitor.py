@@ -6,7 +6,11 @@ grown by doubling (spikes). Memory is proportional to what is recorded.
 
 Timing: row ``k`` of a variable's record holds the state after the update of
 step ``offset + k*period`` (ANNarchy's convention); spikes are recorded as the
-step index at which the neuron crossed its threshold.
+step index at which the neuron crossed its threshold. Inputs are recorded
+earlier in the step, as ANNarchy's ``record_targets()``: the weighted sum
+``'sum(exc)'`` of a rate-coded population and the conductances ``g_exc`` of a
+spiking one are recorded once the step's transmission is done, before the
+neurons are updated (:mod:`engine.runtime.monitor_names`).
 
 Each variable keeps its own data, its own recording intervals and the steps of
 its rows (as ANNarchy's ``_recorded_variables[var]``): ``get('r')`` drains and
@@ -24,6 +28,9 @@ import numpy as np
 
 from engine.errors import NetworkError
 from engine.runtime.monitor_intervals import RecordingIntervals
+from engine.runtime.monitor_names import (
+    add_rate_variable, check_sum_ready, check_sum_request, needs_rate_variable, sum_target,
+)
 from engine.runtime.monitor_spikes import SpikeStatistics
 from engine.runtime.population import Population, PopulationView
 from engine.runtime.projection import Dendrite, Projection
@@ -50,7 +57,10 @@ class Monitor(SpikeStatistics):
     ----------
     obj : Population or PopulationView
     variables : str or list of str
-        Attribute names; ``'spike'`` for spiking populations.
+        Attribute names; ``'spike'`` for spiking populations; ``'sum(exc)'``
+        for the weighted sum of target ``exc`` of a rate-coded population.
+        ``'r'`` of a spiking model without ``r`` gives it one (0 unless
+        ``pop.compute_firing_rate(window)`` is called), with a warning.
     period : float, optional
         Recording period in ms (default: every step).
     period_offset : float, optional
@@ -105,20 +115,20 @@ class Monitor(SpikeStatistics):
         if isinstance(variables, str):
             variables = [variables]
         variables = list(variables)
+        add_rate = False
         for v in variables:
+            target = sum_target(v) if self.projection is None else None
             if v == "spike":
                 if not pop.spiking:
                     raise NetworkError(
                         f"population {pop.name!r} is rate-coded: it has no spikes to record"
                     )
+            elif target is not None:
+                check_sum_request(pop, v, target)
+            elif self.projection is None and needs_rate_variable(pop, v):
+                add_rate = True   # given after the monitor is registered
             elif v not in pop._arrays:
                 known = list(pop._arrays) + (["spike"] if pop.spiking else [])
-                if isinstance(v, str) and v.replace(" ", "").startswith("sum("):
-                    target = v.replace(" ", "")[4:].rstrip(")")
-                    raise NetworkError(
-                        f"cannot record '{v}': monitors record model attributes; give the "
-                        f"model of population {pop.name!r} a variable that holds it "
-                        f"(equations: 'input_{target} = {v.strip()}') and record that")
                 raise NetworkError(
                     f"cannot record '{v}': population {pop.name!r} has no such "
                     f"attribute{_hint(v, known)}"
@@ -139,6 +149,8 @@ class Monitor(SpikeStatistics):
         self._phase_step = net.current_step if net._compiled else 0
         self._resolve_period()
         self.id = net._register_monitor(self, name)
+        if add_rate:
+            add_rate_variable(pop)
         self.name = name if name is not None else f"monitor{self.id}"
         self._active = np.array([1 if start else 0], dtype=np.uint8)
         self._rows = np.zeros(1, dtype=np.int64)
@@ -150,7 +162,7 @@ class Monitor(SpikeStatistics):
         self._spk_i = np.zeros(cap, dtype=np.int32)
         self._spk_n = np.zeros(1, dtype=np.int64)
         self._chunks: dict[str, list[np.ndarray]] = {
-            v: [] for v in self.local_vars + self.semi_vars + self.global_vars}
+            v: [] for v in self.local_vars + self.semi_vars + self.global_vars + self.sum_vars}
         self._current: dict[str, np.ndarray] = {}
         # the steps of each closed chunk per variable (recorded_times(), and
         # read_new() with the next chunk it reads), the spikes of whole steps
@@ -184,25 +196,61 @@ class Monitor(SpikeStatistics):
         # records at the steps s with (s - phase) % period == period_offset (ANNarchy)
         self._offset_steps = (offset + phase) % self._period_steps if phase else offset
 
+    def _attributes(self, locality: str) -> list[str]:
+        pop = self.population
+        return [v for v in self.variables if v != "spike" and v not in self.sum_vars
+                and pop.ir.variable(v).locality == locality]
+
     @property
     def local_vars(self) -> list[str]:
         """One value per neuron (or per synapse)."""
-        pop = self.population
-        return [v for v in self.variables
-                if v != "spike" and pop.ir.variable(v).locality == "local"]
+        return self._attributes("local")
 
     @property
     def semi_vars(self) -> list[str]:
         """Synaptic variables with one value per post-synaptic neuron."""
-        pop = self.population
-        return [v for v in self.variables
-                if v != "spike" and pop.ir.variable(v).locality == "semiglobal"]
+        return self._attributes("semiglobal")
 
     @property
     def global_vars(self) -> list[str]:
-        pop = self.population
-        return [v for v in self.variables
-                if v != "spike" and pop.ir.variable(v).locality == "global"]
+        return self._attributes("global")
+
+    @property
+    def sum_vars(self) -> list[str]:
+        """The recorded weighted sums, as named (``'sum(exc)'``): one value per neuron."""
+        if self.projection is not None:
+            return []
+        return [v for v in self.variables if v != "spike" and sum_target(v) is not None]
+
+    @property
+    def sum_targets(self) -> list[str]:
+        """The targets of :attr:`sum_vars` (``'exc'``); checked: the network
+        lays out the monitor only when the population has their sums."""
+        targets = []
+        for v in self.sum_vars:
+            target = sum_target(v)
+            check_sum_ready(self.population, v, target)
+            targets.append(target)
+        return targets
+
+    def _columns(self, name: str) -> int:
+        """Values per record of a recorded variable: neurons (or synapses),
+        post-synaptic neurons, or 1 for a population-wide value."""
+        if name in self.sum_vars or name in self.local_vars:
+            return self.ranks.size
+        return self._post_ranks.size if name in self.semi_vars else 1
+
+    def _dtype(self, name: str) -> np.dtype:
+        """The dtype of what ``name`` records (a weighted sum: the network's floats)."""
+        target = sum_target(name) if name in self.sum_vars else None
+        if target is None:
+            return self.population._arrays[name].dtype
+        values = self.population._internals.get(f"sum_{target}")
+        return values.dtype if values is not None else np.dtype(self.network._float_dtype)
+
+    def _width(self, name: str) -> tuple[int, ...]:
+        """The shape of one record of ``name`` (``()`` for a population-wide value)."""
+        return () if name in self.global_vars else (self._columns(name),)
 
     @property
     def records_spikes(self) -> bool:
@@ -222,13 +270,8 @@ class Monitor(SpikeStatistics):
         rows = self._n_records(step0, n_steps)
         self._rows[0] = 0
         self._chunk_start = step0
-        for v in self.local_vars:
-            self._current[v] = np.zeros((rows, self.ranks.size), dtype=self.population._arrays[v].dtype)
-        for v in self.semi_vars:
-            self._current[v] = np.zeros((rows, self._post_ranks.size),
-                                        dtype=self.population._arrays[v].dtype)
-        for v in self.global_vars:
-            self._current[v] = np.zeros(rows, dtype=self.population._arrays[v].dtype)
+        for v in self.local_vars + self.semi_vars + self.global_vars + self.sum_vars:
+            self._current[v] = np.zeros((rows,) + self._width(v), dtype=self._dtype(v))
 
     def _close_chunk(self):
         self._spk_committed = int(self._spk_n[0])   # spikes of whole steps only
@@ -277,7 +320,8 @@ class Monitor(SpikeStatistics):
     def _buffers(self) -> dict[str, np.ndarray]:
         """Arrays passed to the compiled loop, by argument name: ``_m0_v`` the
         buffer of variable ``v``, ``_m0__rows`` (two underscores) the monitor's
-        own arrays (engine.codegen.monitor_code)."""
+        own arrays, ``_m0__sum_exc`` the buffer of ``'sum(exc)'``
+        (engine.codegen.monitor_code)."""
         m = f"_m{self.id}"
         out = {
             f"{m}__active": self._active,
@@ -292,11 +336,10 @@ class Monitor(SpikeStatistics):
         }
         if self.semi_vars:
             out[f"{m}__pranks"] = self._post_ranks
-        for v in self.local_vars + self.semi_vars + self.global_vars:
-            dtype = self.population._arrays[v].dtype
-            shape = ((0, self.ranks.size) if v in self.local_vars else
-                     (0, self._post_ranks.size) if v in self.semi_vars else 0)
-            out[f"{m}_{v}"] = self._current.get(v, np.zeros(shape, dtype=dtype))
+        for v in self.local_vars + self.semi_vars + self.global_vars + self.sum_vars:
+            target = sum_target(v) if v in self.sum_vars else None
+            key = f"{m}_{v}" if target is None else f"{m}__sum_{target}"
+            out[key] = self._current.get(v, np.zeros((0,) + self._width(v), dtype=self._dtype(v)))
         return out
 
     # -- control ------------------------------------------------------------
@@ -350,12 +393,10 @@ class Monitor(SpikeStatistics):
                 out[n] = self._spike_dict()
             else:
                 chunks = self._chunks[n]
-                width = (() if n in self.global_vars else
-                         (self._post_ranks.size,) if n in self.semi_vars else (self.ranks.size,))
-                data = np.concatenate(chunks) if chunks else np.zeros((0,) + width)
+                data = np.concatenate(chunks) if chunks else np.zeros((0,) + self._width(n))
                 if self.projection is not None:
                     data = self._synaptic_shape(n, data)
-                elif reshape and n in self.local_vars and \
+                elif reshape and (n in self.local_vars or n in self.sum_vars) and \
                         self.ranks.size == self.population.size:
                     data = data.reshape((data.shape[0],) + self.population.geometry)
                 out[n] = data
@@ -413,12 +454,10 @@ class Monitor(SpikeStatistics):
             chunks, steps = self._chunks[n], self._chunk_steps[n]
             end = min(len(chunks), len(steps))
             a, self._next_chunk[n] = self._next_chunk[n], end
-            width = (() if n in self.global_vars else
-                     (self._post_ranks.size,) if n in self.semi_vars else (self.ranks.size,))
             if end > a:
                 out[n] = (np.concatenate(steps[a:end]) * dt, np.concatenate(chunks[a:end]))
             else:
-                out[n] = (np.zeros(0), np.zeros((0,) + width))
+                out[n] = (np.zeros(0), np.zeros((0,) + self._width(n)))
         return out
 
     def drain(self, variables=None) -> dict:

@@ -98,6 +98,12 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
         self._monitors: list[Monitor] = []
         self._projections: list[Projection] = []
         self._constants: dict[str, Constant] = {}
+        # ANNarchy 5: a new network starts with copies of the global constants
+        # (their values now; later .set() on either side stays on that side)
+        self._imported_constants: set[str] = set()
+        for c in active.global_constants():
+            Constant(c.name, c.value, network=self)
+            self._imported_constants.add(c.name)
         self._callbacks_enabled = True
         self._step = 0
         self._compiled = False
@@ -240,6 +246,14 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
         return str(self._path.parent if self._path is not None else cache_dir())
 
     @property
+    def id(self) -> int:
+        """ANNarchy's network id, for the ``net_id=`` of its global functions
+        (``save_parameters(f, net_id=net.id)``; engine.runtime.network_ids)."""
+        from engine.runtime.network_ids import network_id
+
+        return network_id(self)
+
+    @property
     def _float_dtype(self):
         return np.float32 if self._config["precision"] == "float" else np.float64
 
@@ -368,7 +382,9 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
         return Constant(name, value, network=self)
 
     def _register_constant(self, c: Constant):
-        if c.name in self._constants:
+        if c.name in self._imported_constants:  # net.constant() overrides a global one
+            self._imported_constants.discard(c.name)
+        elif c.name in self._constants:
             raise NetworkError(f"constant {c.name!r} already exists; use .set() to change it")
         self._constants[c.name] = c
 
@@ -398,6 +414,8 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
             p._check_ready()
         for p in self._populations + self._projections:
             p._check_draw_parameters()  # Normal(0, s) with s < 0...
+        for j in self._projections:
+            j._check_side_sums()  # pre.sum(exc): that population has the target
         t0 = _time.perf_counter()
         if self._initial_state is None:
             self._convert_precision()
@@ -497,6 +515,14 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
         state_files.load(self, filename, populations, projections, pickle_encoding)
         self._live.emit(self, "loaded")
 
+    def report(self, filename="./report.tex", standalone=True, gather_subprojections=False,
+               title=None, author=None, date=None):
+        """Describe this network in a LaTeX (.tex) or Markdown (.md) file
+        (ANNarchy's ``report``; engine.runtime.report)."""
+        from engine.runtime.report import report
+
+        report(self, filename, standalone, gather_subprojections, title, author, date)
+
     def copy(self, *args, **kwargs):
         """A new, uncompiled instance of this network's class built with these arguments."""
         from engine.runtime import parallel
@@ -578,6 +604,7 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
         self._projections.clear()
         self._monitors.clear()
         self._constants.clear()
+        self._imported_constants.clear()
         self._compiled = False
         self._module = self._code = None
         self._initial_state = None

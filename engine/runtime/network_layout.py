@@ -14,6 +14,7 @@ from engine.codegen.network_code import (
     PAR_MIN_SYNAPSES, MonitorLayout, NetworkLayout, PopulationLayout, ProjectionLayout,
 )
 from engine.codegen.rng import seed_state
+from engine.codegen.population_code import is_delay_buffer, rate_history_name
 from engine.codegen.synapse_code import needs_delayed_events
 
 
@@ -41,17 +42,54 @@ class _NetworkLayout:
                 rate[pid] = max(rate[pid], j.max_delay_steps)
         return spk, rate
 
+    def _rate_history_vars(self) -> dict[int, tuple[str, ...]]:
+        """Per rate-coded population read with a delay: the attributes whose past
+        values are kept (``r``, and every other ``pre.x`` a delayed psp reads)."""
+        out: dict[int, set] = {}
+        for j in self._projections:
+            pre = j.pre_population
+            if pre.spiking or self._delay_mode(j) == "none":
+                continue
+            psp = j._plan(j.name).psp
+            names = {s.name[4:] for s in (psp.free_symbols if psp is not None else ())
+                     if s.name.startswith("pre.") and not s.name.startswith("pre.sum(")}
+            out.setdefault(pre.id, set()).update(names or {"r"})
+        return {pid: tuple(sorted(v)) for pid, v in out.items()}
+
+    def _global_op_needs(self) -> dict[int, tuple[tuple[str, str], ...]]:
+        """Per population: the ``(op, variable)`` its model or a projection's
+        synapse reads (``mean(r)``, ``max(post.r)``)."""
+        need = {p.id: {(op, name) for op, _, name in p.ir.global_operations}
+                for p in self._populations}
+        for j in self._projections:
+            for op, side, name in j.ir.global_operations:
+                pop = j.pre_population if side == "pre" else j.post_population
+                need[pop.id].add((op, name))
+        return {pid: tuple(sorted(ops)) for pid, ops in need.items()}
+
+    def _allocate_global_ops(self):
+        """One value per global operation, 0 until the first step computes it (ANNarchy)."""
+        need = self._global_op_needs()
+        for p in self._populations:
+            for key in [k for k in p._internals if k.startswith("gop_")]:
+                del p._internals[key]
+            for op, name in need[p.id]:
+                p._internals[f"gop_{op}_{name}"] = np.zeros(1, dtype=self._float_dtype)
+
     def _layout(self) -> NetworkLayout:
         for j in self._projections:
             j._require_connected()
         spk, rate = self._history_needs()
+        gops = self._global_op_needs()
+        kept = self._rate_history_vars()
         pops = tuple(
             PopulationLayout(
                 key=f"p{p.id}", label=p.name, ir=p.ir,
                 refractory_from_array=p.refractory_from_array,
                 stop_condition=p.stop_condition, stop_any=p.stop_any,
-                spike_history=spk[p.id] > 0, rate_history=rate[p.id] > 0,
-                custom=p._layout_custom(),
+                spike_history=spk[p.id] > 0,
+                rate_history=kept.get(p.id, ()) if rate[p.id] > 0 else (),
+                custom=p._layout_custom(), global_ops=gops[p.id],
             )
             for p in self._populations
         )
@@ -71,7 +109,8 @@ class _NetworkLayout:
             MonitorLayout(key=f"m{m.id}", pop_key=(f"j{m.projection.id}" if m.projection
                                                     is not None else f"p{m.population.id}"),
                           local_vars=tuple(m.local_vars), global_vars=tuple(m.global_vars),
-                          spikes=m.records_spikes, semi_vars=tuple(m.semi_vars))
+                          spikes=m.records_spikes, semi_vars=tuple(m.semi_vars),
+                          sum_targets=tuple(m.sum_targets))
             for m in self._monitors
         )
         return NetworkLayout(pops, mons, projs, default_method=self._config["method"],
@@ -88,18 +127,25 @@ class _NetworkLayout:
                          for name, (dtype, like) in code.scratch.items()}
 
     def _allocate_delay_buffers(self):
-        """Spike/rate histories of pre populations and per-synapse delay rings."""
+        """Spike/rate histories of pre populations and per-synapse delay rings
+        (and the values of global operations)."""
+        self._allocate_global_ops()
         spk, rate = self._history_needs()
         fdt = self._float_dtype
         self._check_delay_memory(spk, rate)   # engine.runtime.network_run
+        kept = self._rate_history_vars()
         for p in self._populations:
-            for k in ("hist", "hist_n", "rhist"):
-                p._internals.pop(k, None)
+            for k in [k for k in p._internals if is_delay_buffer(k)]:
+                p._internals.pop(k)
             if spk[p.id]:
                 p._internals["hist"] = np.zeros((spk[p.id], p.size), dtype=np.int32)
                 p._internals["hist_n"] = np.zeros(spk[p.id], dtype=np.int64)
             if rate[p.id]:
-                p._internals["rhist"] = np.tile(p._arrays["r"], (rate[p.id], 1)).astype(fdt)
+                # empty histories hold the current values (a delayed read before
+                # the first steps sees the initial state, as ANNarchy)
+                for name in kept.get(p.id, ()):
+                    p._internals[rate_history_name(name)] = np.tile(
+                        p._arrays[name], (rate[p.id], 1)).astype(fdt)
         for j in self._projections:
             j._ring = None
             if self._delay_mode(j) == "synapse" and j.pre_population.spiking:

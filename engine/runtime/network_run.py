@@ -158,10 +158,7 @@ class _NetworkRun:
                 continue
             per_row, parts = 0, []
             for v in variables:
-                loc = m.population.ir.variable(v).locality
-                cols = (m.ranks.size if loc == "local" else
-                        m._post_ranks.size if loc == "semiglobal" else 1)
-                item = m.population._arrays[v].dtype.itemsize
+                cols, item = m._columns(v), m._dtype(v).itemsize
                 per_row += cols * item
                 parts.append(f"'{v}' ({cols:,} x {item} B)")
             every = (f"every {m._period_steps} steps" if m._period_steps > 1 else "every step")

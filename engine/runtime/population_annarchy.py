@@ -63,8 +63,8 @@ class NeuronAccess:
         if self.spiking or self._custom_code() is not None:
             return False
         unread = self.__dict__.setdefault("_unread_sums", set())
-        if target not in unread and target not in self.ir.targets:
-            unread.add(target)
+        unread.add(target)
+        if target not in self.ir.targets:  # (a sum(target) that sympy simplified away is in)
             self.ir = dataclasses.replace(self.ir,
                                           targets=tuple(sorted(self.ir.targets + (target,))))
             self._internals[f"sum_{target}"] = np.zeros(self.size,

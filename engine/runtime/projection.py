@@ -30,6 +30,7 @@ from engine.runtime.projection_delays import set_delays
 from engine.runtime.dendrites import Dendrite, SynapseViews
 from engine.runtime.population import Population, PopulationView, _check_attribute_names
 from engine.runtime.projection_draws import SynapseDrawChecks
+from engine.runtime.projection_files import ProjectionIO
 from engine.runtime.values import NUMPY_DTYPES, coerce_values, sample_init
 
 __all__ = ["Projection", "Dendrite", "default_synapse"]
@@ -83,7 +84,7 @@ def _split(obj, role):
 
 
 class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, SynapseViews,
-                 SynapseDrawChecks):
+                 SynapseDrawChecks, ProjectionIO):
     """Synapses from ``pre`` to ``post`` on ``target``.
 
     Created by :meth:`Network.connect` (or ANNarchy-4 style directly), then
@@ -244,8 +245,17 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
 
     @property
     def max_delay_steps(self) -> int:
-        return int(self._delays.max()) if self._delays is not None and self._delays.size \
+        """The longest delay (steps) the compiled buffers hold: the longest
+        drawn, or for delays drawn from a bounded distribution its upper bound
+        (ANNarchy's rule, so that ``proj.delay = ...`` may later set any value
+        the distribution could have drawn)."""
+        drawn = int(self._delays.max()) if self._delays is not None and self._delays.size \
             else self._delay_steps
+        dist = (getattr(self, "connector_args", None) or {}).get("delays")
+        bound = getattr(dist, "max", None) if isinstance(dist, RandomDistribution) else None
+        if bound is None or not np.isfinite(float(bound)):
+            return drawn
+        return max(drawn, self._to_steps(float(bound), self.network.dt))
 
     # -- dendrites and attributes -------------------------------------------------
     def _dendrite_index(self):

@@ -81,9 +81,33 @@ class ProjectionChecks:
                         raise NetworkError(f"{who}: synapse {ir.name!r} reads t_{side}, the "
                                            f"last spike time of a {side}-synaptic neuron, but "
                                            f"{pop.name!r} does not spike")
+                elif name.startswith("sum("):
+                    continue  # at compile (_check_side_sums): inputs may be connected later
                 elif name not in pop._arrays:
                     raise NetworkError(f"{who}: synapse {ir.name!r} reads {side}.{name}, which "
                                        f"the {side}-synaptic model {pop.ir.name!r} lacks")
+        for op, side, name in ir.global_operations:
+            pop, ranks = ((self.pre_population, self._pre_ranks) if side == "pre"
+                          else (post, self._post_ranks))
+            if name not in pop._arrays:
+                raise NetworkError(f"{who}: synapse {ir.name!r} reads {op}({side}.{name}), but "
+                                   f"the {side}-synaptic model {pop.ir.name!r} has no "
+                                   f"'{name}'")
+            if ranks is not None:
+                raise NetworkError(f"{who}: synapse {ir.name!r} reads {op}({side}.{name}) "
+                                   f"over a part of population {pop.name!r}, which is not "
+                                   f"supported: connect the whole population, or compute the "
+                                   f"value in a variable of the {side}-synaptic model")
+
+    def _check_side_sums(self):
+        """``pre.sum(exc)``/``post.sum(exc)`` read a rate-coded neuron's input of
+        a target it has: checked at compile, once every projection exists."""
+        who = (f"projection {self.pre_population.name!r} -> {self.post_population.name!r} "
+               f"({self.target!r})")
+        for side, pop in (("pre", self.pre_population), ("post", self.post_population)):
+            for name in _pre_post_names(self.ir, side):
+                if name.startswith("sum("):
+                    _check_side_sum(who, self.ir, side, pop, name[4:-1])
 
     def _unread(self, who, target, spiking_input) -> str | None:
         """Why the post-synaptic model does not read ``target`` (None: it does)."""
@@ -138,6 +162,18 @@ def _acts_beyond_transmission(plan) -> bool:
     events write post-synaptic variables."""
     return plan.plastic or any(st.target.startswith("post.")
                                for st in plan.pre_event + plan.post_event)
+
+
+def _check_side_sum(who, ir, side, pop, target):
+    """``pre.sum(exc)`` / ``post.sum(exc)``: a rate-coded neuron's weighted input."""
+    if pop.spiking:
+        raise NetworkError(f"{who}: synapse {ir.name!r} reads {side}.sum({target}), but "
+                           f"{pop.name!r} is spiking: its input of target {target!r} is "
+                           f"{side}.g_{target}")
+    if target not in pop.ir.targets:
+        raise NetworkError(f"{who}: synapse {ir.name!r} reads {side}.sum({target}), but the "
+                           f"model {pop.ir.name!r} of {pop.name!r} has no target {target!r} "
+                           f"(its targets: {', '.join(pop.ir.targets) or 'none'})")
 
 
 def _pre_post_names(ir, side: str) -> set[str]:

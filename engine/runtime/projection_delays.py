@@ -21,7 +21,8 @@ __all__ = ["set_delays"]
 
 def _per_synapse_ms(proj, value) -> float | np.ndarray:
     """``value`` as one number or an array of ms in storage order."""
-    if np.ndim(value) == 0:
+    # (np.ndim of a ragged list, one list per dendrite, raises in numpy)
+    if not isinstance(value, (list, tuple)) and np.ndim(value) == 0:
         return float(value)
     order, row_ptr, ranks = proj._dendrite_index()
     nnz = proj._col.shape[0]
@@ -46,8 +47,9 @@ def _per_synapse_ms(proj, value) -> float | np.ndarray:
 def _capacity(proj) -> int:
     """The longest delay (steps) the compiled history of the pre-synaptic population holds."""
     pre = proj.pre_population
-    if not pre.spiking and "rhist" in pre._internals:
-        return int(pre._internals["rhist"].shape[0])
+    histories = [a for k, a in pre._internals.items() if k.startswith("rhist")]
+    if not pre.spiking and histories:
+        return int(histories[0].shape[0])
     return proj.max_delay_steps
 
 

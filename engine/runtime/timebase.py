@@ -39,6 +39,7 @@ import math
 
 import numpy as np
 
+from engine.codegen.population_code import is_delay_buffer
 from engine.errors import NetworkError
 
 __all__ = ["change_dt", "set_step", "steps_of_time"]
@@ -193,8 +194,8 @@ def set_step(net, step) -> None:
         raise NetworkError("the time cannot be set during simulate(): set it between runs")
     for p in net._populations:
         ints = p._internals
-        for k in ("hist", "hist_n", "rhist"):
-            _roll(ints.get(k), delta)
+        for k in [k for k in ints if is_delay_buffer(k)]:
+            _roll(ints[k], delta)
         if "last_spike" in ints:
             ints["last_spike"] += delta
         if "t0" in ints and hasattr(p, "_times_ms"):   # SpikeSourceArray: its own clock

@@ -274,3 +274,25 @@ def test_a_sum_the_model_does_not_read_is_still_computed_as_in_annarchy():
     np.testing.assert_allclose(post.r, [1.0, 1.0])
     assert proj.dendrite(1).pre_ranks == [0, 1, 2, 3]
     assert post.ir.targets == ("exc",) and other.ir.targets == ()
+
+
+# -- constants defined at the global level (ANNarchy 5) --------------------------------
+
+def test_new_network_imports_global_constants():
+    from engine import Constant
+
+    Constant("mu_g", 0.25)            # the default network's: ANNarchy's "global level"
+    net = Network()
+    assert net.get_constant("mu_g").value == 0.25
+    pop = net.create(2, Neuron(equations="r = mu_g"))
+    net.compile()
+    net.simulate(1)
+    np.testing.assert_allclose(pop.r, 0.25)
+    net.get_constant("mu_g").set(0.5)  # the copy is the network's own
+    from engine.runtime.active import default_network
+    assert default_network().get_constant("mu_g").value == 0.25
+    other = Network()
+    other.constant("mu_g", 2.0)       # a network may redefine an imported constant
+    assert other.get_constant("mu_g").value == 2.0
+    with pytest.raises(NetworkError, match="already exists"):
+        other.constant("mu_g", 3.0)

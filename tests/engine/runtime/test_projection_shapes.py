@@ -139,9 +139,11 @@ def test_monitor_unknown_names_say_what_was_meant(name, message):
         net.monitor(pop, [name])
 
 
-def test_monitor_sum_of_a_target_says_how():
+def test_monitor_sum_of_a_target_without_projection_records_zeros():
+    # (the weighted sums are recorded: tests/engine/runtime/test_monitor_sums_and_rates.py)
     net = Network()
     pop = net.create(3, LINEAR)
-    with pytest.raises(NetworkError, match=r"cannot record 'sum\(exc\)'.*'input_exc = "
-                       r"sum\(exc\)'"):
-        net.monitor(pop, "sum(exc)")
+    m = net.monitor(pop, "sum(exc)")
+    net.compile()
+    net.simulate(2.0)
+    np.testing.assert_array_equal(m.get("sum(exc)"), np.zeros((2, 3)))
