@@ -25,8 +25,11 @@ from engine.language.random_draws import RandomDistribution
 from engine.language.symbols import (
     CONDUCTANCE,
     DT,
+    GLOBAL_OPERATIONS,
     RESERVED_NAMES,
     T,
+    classify,
+    global_op_symbol,
     post_symbol,
     pre_symbol,
     sum_symbol,
@@ -304,6 +307,8 @@ class Equations:
                           f"'{_ODE_NAME.match(name)['name']}')",
                           f"write n.{name} = expression, not n.{name} += ...")
             return symbol(name)
+        if name in GLOBAL_OPERATIONS:
+            return self._global_op(name)
         if name in FUNCTIONS:
             return _function(name)
         if self._spiking and _CONDUCTANCE.match(name) and name not in names:
@@ -345,6 +350,9 @@ class Equations:
     @property
     def equations(self) -> tuple:
         return tuple(self._items)
+
+    def _global_op(self, op):
+        return _global_op_call(self, op)
 
     def ite(self, cond, then, otherwise):
         """``ite(cond, a, b)``: ``a`` where ``cond`` holds, else ``b``."""
@@ -448,6 +456,35 @@ class Equations:
 
     def __repr__(self) -> str:
         return f"<Equations {self._label}: {len(self._items)} equation(s)>"
+
+
+def _global_op_call(eqs, op: str):
+    """``n.mean(n.r)``, ``s.max(s.post.r)``: a global operation (one argument);
+    ``n.max(a, b)`` stays the element-wise function."""
+    elementwise = _function(op) if op in FUNCTIONS else None
+
+    def call(*args):
+        if len(args) != 1 and elementwise is not None:
+            return elementwise(*args)
+        if len(args) != 1 or not isinstance(args[0], sp.Symbol):
+            eqs._problem(op, f"{op}() takes one variable of the population, as in "
+                         f"n.{op}(n.r) (in a synapse s.{op}(s.pre.r))")
+            return sp.Integer(0)
+        kind, name = classify(args[0])
+        if eqs._kind == "synapse" and kind in ("pre", "post"):
+            return global_op_symbol(op, name, kind)
+        if eqs._kind != "synapse" and kind == "name" and name in eqs._names:
+            return global_op_symbol(op, name)
+        eqs._problem(op, f"{op}({args[0]}): not a variable of "
+                     + ("the pre- or post-synaptic population" if eqs._kind == "synapse"
+                        else "this population"),
+                     f"write n.{op}(n.r)" if eqs._kind != "synapse"
+                     else f"write s.{op}(s.pre.r) or s.{op}(s.post.r)")
+        return sp.Integer(0)
+
+    call.__name__ = op
+    call.__doc__ = GLOBAL_OPERATIONS[op]
+    return call
 
 
 def _function(name: str):

@@ -421,13 +421,19 @@ class _Builder(_EquationReader):
                    statement: _Statement | None = None, line: Line | None = None) -> None:
         """Check one flag and record its effect on a declaration or statement."""
         name = flag.name
+        value = flag.value
+        if isinstance(value, Segment) and name in ("locality", "type"):
+            # written in text ('r = 0 : locality=local'): the word, quotes allowed
+            value = value.text.strip("'\"")
+            if name == "type":
+                value = {"int": int, "bool": bool, "float": float}.get(value, value)
         if name == "locality":  # 5.x keyword argument
-            check_locality(flag.value, self.kind)
-            self.set_locality(decl, flag.value, "locality")
+            check_locality(value, self.kind)
+            self.set_locality(decl, value, "locality")
             return
         if name == "type":  # 5.x keyword argument
             self.once(decl, "dtype")
-            decl.dtype = _dtype(flag.value)
+            decl.dtype = _dtype(value)
             return
         check_flag(name, flag.value is not None, kind=self.kind, block=block,
                    is_ode=is_ode, spiking=self.spiking_neuron)

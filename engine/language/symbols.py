@@ -185,7 +185,10 @@ def conductance_targets(variables, equations) -> set[str]:
       a spike would change it for good;
     - a variable **computed afresh every step** by an assignment that does
       not read it (``g_K = gbar_K * n**4``): a spike would be overwritten
-      before the neuron saw it.
+      before the neuron saw it. ``g_exc = 0`` is the exception: ANNarchy's
+      way to write the reset of a conductance; the spikes of a step are added
+      before the update, so equations written before it read them and a
+      monitor records them (ANNarchy's tests rely on it).
 
     ``variables`` are the model's VariableSpec, ``equations`` its update
     block (Equation: ``target``, ``kind``, ``rhs``).
@@ -199,7 +202,8 @@ def conductance_targets(variables, equations) -> set[str]:
         if m is None or v.kind != "variable":
             continue
         e = first.get(v.name)
-        if e is not None and e.kind == "assign" and symbol(v.name) not in e.rhs.free_symbols:
+        if e is not None and e.kind == "assign" and symbol(v.name) not in e.rhs.free_symbols \
+                and not (e.rhs.is_number and e.rhs == 0):
             continue
         out.add(m["target"])
     return out

@@ -344,7 +344,21 @@ class Monitor(SpikeStatistics):
 
     # -- control ------------------------------------------------------------
     def start(self, variables=None, period=None):
-        """Start (or restart) recording."""
+        """Start (or restart) recording.
+
+        ``variables`` (ANNarchy's argument) must be among the monitor's own:
+        they are recorded with all the others (the data of each is the same);
+        a new variable is refused, as a monitor's buffers and kernels are
+        built for its variables (ANNarchy adds it; here create another
+        monitor)."""
+        if variables is not None:
+            names = [variables] if isinstance(variables, str) else list(variables)
+            new = [v for v in names if v not in self.variables]
+            if new:
+                raise NetworkError(
+                    f"monitor {self.name!r} records {', '.join(map(repr, self.variables))}: "
+                    f"it cannot start recording {', '.join(map(repr, new))}; create another "
+                    f"monitor for it (net.monitor(obj, {new!r}))")
         if period is not None:
             self.period = period
             self._resolve_period()  # the period is passed to the loop at every call

@@ -332,6 +332,11 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
         else:
             object.__setattr__(self, name, value)
 
+    def _set_delay(self, value):
+        """``proj.delay = value`` (the name of ANNarchy's setter, which its own
+        test suite calls)."""
+        set_delays(self, value)
+
     def _assign(self, name, value, post=None):
         """Store ``value`` into ``name`` (``_set``, SynapseDrawChecks, checks it)."""
         self._require_connected()

@@ -10,7 +10,10 @@ population, its size and the valid range.
 Accepted, as numpy: an integer (negative ones count from the end), a slice
 of integers within ``-n..n`` (``pop[2:]``, ``pop[::2]``, ``pop[:-1]``), a
 list or array of integers, a boolean mask of the right shape, ``...``, and
-for populations with a geometry a tuple with one of these per axis.
+for populations with a geometry a tuple with one of these per axis. As in
+ANNarchy, anything but a tuple selects **ranks**, whatever the geometry:
+``pop[3]`` of a 10x10 population is neuron 3 (not row 3), ``pop[0:10]`` ranks
+0 to 9; ``pop[3, :]`` is row 3.
 """
 
 from __future__ import annotations
@@ -115,12 +118,13 @@ def select(who: str, geometry: tuple, item) -> np.ndarray:
     ranks = np.arange(int(np.prod(geometry)), dtype=np.int64).reshape(geometry)
     if isinstance(item, np.ndarray) and item.dtype == bool and item.shape == geometry:
         return np.flatnonzero(item)
-    if len(geometry) == 1 and not isinstance(item, tuple):
-        return np.atleast_1d(ranks[_axis_index(who, ranks.size, item, "")]).ravel()
-    # a population with a geometry: one index per axis, the first ones if
-    # fewer (as numpy: pop[2] is row 2)
     if not isinstance(item, tuple):
-        item = (item,)
+        # one index, a slice, a list or an array: ranks, whatever the geometry
+        # (ANNarchy: pop[2] of a 10x10 population is neuron 2, pop[0:10] ranks 0-9;
+        # a tuple gives coordinates, pop[2, :] is row 2)
+        flat = ranks.ravel()
+        return np.atleast_1d(flat[_axis_index(who, flat.size, item, "")]).ravel()
+    # coordinates: one index per axis, the first ones if fewer
     if len(item) > len(geometry):
         raise SelectionError(f"{who}: {len(item)} indices for a geometry of "
                              f"{len(geometry)} dimension(s) {geometry}")

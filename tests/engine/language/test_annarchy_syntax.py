@@ -543,3 +543,25 @@ def test_the_refractory_period_counts_whole_steps(dt, period, steps):
     net.simulate(30 * dt)
     # a spike at every step but the refractory ones
     assert m.get("spike")[0] == list(range(0, 30, steps + 1))
+
+
+@pytest.mark.parametrize("text, locality, dtype", [
+    ("r = 0 : locality=local", "local", "float"),
+    ("r = 0 : locality='global'", "global", "float"),
+    ("r = 0 : type=int", "local", "int"),
+    ("r = 0 : type = bool", "local", "bool"),
+])
+def test_annarchy5_keywords_written_as_text_flags(text, locality, dtype):
+    # ANNarchy 5's Parameter(locality=..., type=...) written in a text block:
+    # was a raw TypeError
+    spec = Neuron(parameters=text, equations="x = r").ir.variables[0]
+    assert (spec.locality, spec.dtype) == (locality, dtype)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("r = 0 : locality=population", "unknown locality 'population'"),
+    ("r = 0 : type=str", "unsupported dtype 'str'"),
+])
+def test_annarchy5_keywords_written_as_text_flags_errors(text, message):
+    with pytest.raises(EquationError, match=message):
+        Neuron(parameters=text, equations="x = r")

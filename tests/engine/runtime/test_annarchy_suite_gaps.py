@@ -108,8 +108,9 @@ def test_neuron_by_rank_or_coordinates_and_the_rank_of_a_view():
     pop.neuron(3).tau = 5.0
     np.testing.assert_allclose(pop.tau.ravel()[:5], [10.0, 10.0, 10.0, 5.0, 10.0])
     np.testing.assert_allclose(pop.neuron(0, 3).tau, [5.0])
+    assert pop[3].rank == 3          # ANNarchy: one index is a rank, whatever the geometry
     with pytest.raises(NetworkError, match="holds 8 neurons: 'rank' is the rank of a single"):
-        pop[3].rank
+        pop[3, :].rank
     with pytest.raises(SelectionError):
         pop.neuron(64)
     with pytest.raises(SelectionError, match="takes a rank or 2 coordinates"):
@@ -296,3 +297,17 @@ def test_new_network_imports_global_constants():
     assert other.get_constant("mu_g").value == 2.0
     with pytest.raises(NetworkError, match="already exists"):
         other.constant("mu_g", 3.0)
+
+
+def test_monitor_start_with_variables():
+    net = Network(dt=1.0)
+    pop = net.create(2, Neuron(equations="dv/dt = 1\nr = v"))
+    mon = net.monitor(pop, ["v", "r"], start=False)
+    net.compile()
+    net.simulate(2)
+    mon.start(variables=["v"])       # one of its own: recording starts
+    net.simulate(3)
+    np.testing.assert_allclose(mon.get("v")[:, 0], [3, 4, 5])
+    with pytest.raises(NetworkError, match=r"monitor 'monitor0' records 'v', 'r': it cannot "
+                                           r"start recording 'u'; create another monitor"):
+        mon.start(variables="u")

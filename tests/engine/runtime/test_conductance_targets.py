@@ -111,3 +111,25 @@ def test_a_decaying_conductance_still_receives_spikes():
     net.simulate(6)
     # the spike of step 1 arrives at the start of step 2: g_ex = 4, 2, 1, 0.5
     assert pop.v[0] == 7.5 and pop.g_ex[0] == 0.5
+
+
+def test_g_equal_zero_is_annarchys_explicit_reset():
+    # ANNarchy's tests write the reset of a conductance as 'g_exc = 0': a target.
+    # Spikes emitted at step 1 arrive at step 2; a monitor records g_exc after the
+    # delivery, the equations before the assignment read it, the assignment clears it.
+    emit = Neuron(spike="t == 1")
+    recv = Neuron(equations="v = g_exc\ng_exc = 0", spike="g_exc > 30")
+    assert recv.ir.targets == ("exc",)
+    assert recv.ir.conductances == ()          # declared: no automatic reset
+    net = Network(dt=1.0)
+    src, dst = net.create(5, emit), net.create(2, recv)
+    proj = net.connect(src, dst, "exc")
+    proj.all_to_all(weights=1.0)
+    mon = net.monitor(dst, ["g_exc", "v"])
+    net.compile()
+    net.simulate(5)
+    expected = [[0, 0], [0, 0], [5, 5], [0, 0], [0, 0]]
+    np.testing.assert_allclose(mon.get("g_exc"), expected)
+    np.testing.assert_allclose(mon.get("v"), expected)
+    # other values computed afresh stay no target
+    assert Neuron(equations="g_exc = 1.0\nv = g_exc", spike="v > 2").ir.targets == ()

@@ -149,3 +149,47 @@ def test_synapse_global_operation_over_a_view_is_refused():
     b = net.create(2, Neuron(equations="r = sum(exc)"))
     with pytest.raises(NetworkError, match="over a part of population"):
         net.connect(a[:2], b, "exc", Synapse(equations="dw/dt = max(pre.r)")).all_to_all(0.1)
+
+
+def test_class_syntax_gives_the_same_ir():
+    from engine import Equations, Parameter
+
+    class M(Neuron):
+        def __init__(self):
+            self.r = self.Array(0.0)
+            self.m = self.Array(0.0)
+            self.x = self.Array(0.0)
+
+        def update(self):
+            with Equations(self) as n:
+                n.m = n.mean(n.r)
+                n.x = n.max(n.r, 1.0)       # two arguments: the element-wise max
+            return n
+
+    text = Neuron(name="M", parameters={"r": Parameter(0.0, locality="local")},
+                  equations="m = mean(r)\nx = max(r, 1.0)")
+    assert M().ir == text.ir
+    assert M().ir.global_operations == (("mean", "", "r"),)
+
+    class S(Synapse):
+        def __init__(self):
+            self.w = self.Weight(0.0)
+
+        def update(self):
+            with Equations(self) as s:
+                s.dw_dt = s.pre.r - s.norm2(s.post.r)
+            return s
+
+    assert S().ir == Synapse(name="S", equations="dw/dt = pre.r - norm2(post.r)").ir
+
+    class Bad(Neuron):
+        def __init__(self):
+            self.r = self.Array(0.0)
+
+        def update(self):
+            with Equations(self) as n:
+                n.r = n.mean(n.r + 1)
+            return n
+
+    with pytest.raises(EquationError, match=r"mean\(\) takes one variable of the population"):
+        Bad().ir

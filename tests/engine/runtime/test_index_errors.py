@@ -76,7 +76,8 @@ def test_a_population_refuses_what_it_does_not_have(item, message):
 
 
 @pytest.mark.parametrize("item, message", [
-    (3, r"index 3 on axis 0 is out of range; valid indices: 0 to 2 \(or -3 to -1"),
+    (12, r"index 12 is out of range; valid indices: 0 to 11 \(or -12 to -1"),
+    ((3,), r"index 3 on axis 0 is out of range; valid indices: 0 to 2 \(or -3 to -1"),
     ((0, 4), r"index 4 on axis 1 is out of range; valid indices: 0 to 3"),
     ((slice(None), slice(1, 9)), r"the slice \[1:9\] on axis 1 goes beyond it \(stop 9\)"),
     ((0, 1, 2), r"3 indices for a geometry of 2 dimension\(s\) \(3, 4\)"),
@@ -147,9 +148,13 @@ def test_valid_selections_select_what_numpy_selects():
     np.testing.assert_array_equal(view[-1].ranks, [7])
     np.testing.assert_array_equal(view[[0, 4]].ranks, [3, 7])
     cells = np.arange(12).reshape(3, 4)
-    for item in (1, (1, 2), (slice(None), 1), [0, 2], (-1, slice(1, 3)),
+    for item in ((1,), (1, 2), (slice(None), 1), ([0, 2],), (-1, slice(1, 3)),
                  cells % 5 == 0):
         np.testing.assert_array_equal(grid[item].ranks, np.atleast_1d(cells[item]).ravel())
+    # anything but a tuple selects ranks, whatever the geometry (ANNarchy)
+    for item in (1, -1, [0, 2, 11], slice(2, 7), np.array([3, 4])):
+        np.testing.assert_array_equal(grid[item].ranks,
+                                      np.atleast_1d(cells.ravel()[item]).ravel())
     assert grid.rank_from_coordinates((2, 3)) == 11
     assert grid.coordinates_from_rank(6) == (1, 2)
     # a dendrite by rank, by numpy integer and by coordinates
