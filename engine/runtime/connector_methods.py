@@ -41,9 +41,13 @@ class ConnectorMethods:
                                  pre=self.pre, post=self.post, **kwargs)
         if csr.rows != self.rows:
             csr = csr_transpose(csr)
-        self._install(csr)
+        self.connector_args = kwargs   # (read while installing: delays drawn or given)
+        try:
+            self._install(csr)
+        except BaseException:
+            self.connector_args = {}
+            raise
         self.connector_name = method
-        self.connector_args = kwargs
         return self
 
     # ANNarchy 5 names

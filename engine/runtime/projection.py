@@ -220,7 +220,12 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
             self._delays = None
         else:
             steps = np.maximum(1, np.rint(delays_ms / dt)).astype(np.int32)
-            if steps.size and steps.min() == steps.max():
+            # equal delays run as one uniform delay (faster), except delays drawn
+            # from a distribution: they stay per synapse whatever was drawn
+            # (ANNarchy), so that proj.delay = [...] may set other values later
+            drawn = isinstance((getattr(self, "connector_args", None) or {}).get("delays"),
+                               RandomDistribution)
+            if steps.size and steps.min() == steps.max() and not drawn:
                 self._delay_steps, self._delays = int(steps[0]), None
             else:
                 self._delays = steps
@@ -482,6 +487,14 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
         net._ensure_module()
         fname = f"apply_j{self.id}"
         net._module.apply(fname, net._arrays_by_arg(), net.current_step, net.dt)
+        if net._config["check_finite"]:
+            # what apply() wrote, checked now rather than after the next chunk
+            from engine.runtime.synapse_checks import synaptic_nonfinite
+
+            err = synaptic_nonfinite([self], net.time, net.time,
+                                     during=f"in proj.apply() at t = {net.time:g} ms")
+            if err is not None:
+                raise err
 
     @property
     def learning(self) -> bool:

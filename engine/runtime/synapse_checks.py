@@ -80,19 +80,30 @@ _INT_WHAT = ("was given a value an integer cannot hold (NaN, e.g. modulo(k, 0), 
              "or beyond +-9.2e18)")
 
 
-def _int_error(proj, what_var: str, n_bad: int, t_start, t_stop) -> NumericalError:
+def _when(t_start, t_stop, during) -> tuple[str, str]:
+    """When it happened, and how to narrow it down."""
+    if during is not None:
+        return during, ""
+    return (f"between t = {t_start:g} and {t_stop:g} ms",
+            "; to find the step, run that interval in shorter simulate() calls")
+
+
+def _int_error(proj, what_var: str, n_bad: int, t_start, t_stop, during=None) -> NumericalError:
+    when, narrow = _when(t_start, t_stop, during)
     return NumericalError(
-        f"projection {proj.name!r}: {what_var} {_INT_WHAT} between t = {t_start:g} and "
-        f"{t_stop:g} ms; {n_bad} value(s) affected. Check the synapse's equations and "
-        "parameters (a modulo or division by zero, an overflow); to find the step, run "
-        "that interval in shorter simulate() calls.")
+        f"projection {proj.name!r}: {what_var} {_INT_WHAT} {when}; {n_bad} value(s) "
+        "affected. Check the synapse's equations and parameters (a modulo or division by "
+        f"zero, an overflow){narrow}.")
 
 
-def synaptic_nonfinite(projections, t_start: float, t_stop: float) -> NumericalError | None:
+def synaptic_nonfinite(projections, t_start: float, t_stop: float,
+                       during: str | None = None) -> NumericalError | None:
     """The error for the first synaptic variable holding NaN or inf (or, for
     an integer variable, the value stored in place of one), else None.
 
-    ``t_start``/``t_stop``: the times (ms) of the chunk just run.
+    ``t_start``/``t_stop``: the times (ms) of the chunk just run; ``during``
+    replaces them when the values were written elsewhere (``"in proj.apply()
+    at t = 5 ms"``).
     """
     for proj in projections:
         if getattr(proj, "_col", None) is None:        # not connected
@@ -109,25 +120,25 @@ def synaptic_nonfinite(projections, t_start: float, t_stop: float) -> NumericalE
                 continue
             i = int(bad[0])
             what = "NaN" if np.isnan(arr[i]) else "infinite"
+            when, narrow = _when(t_start, t_stop, during)
             return NumericalError(
                 f"projection {proj.name!r}: synaptic variable '{spec.name}'"
-                f"{_where(proj, spec, i)} became "
-                f"{what} between t = {t_start:g} and {t_stop:g} ms; {bad.size} value(s) "
+                f"{_where(proj, spec, i)} became {what} {when}; {bad.size} value(s) "
                 "affected. Check the synapse's equations and parameters (a division by "
-                "zero, an exp() overflow, a learning rate too large for dt); to find the "
-                "step, run that interval in shorter simulate() calls.")
+                f"zero, an exp() overflow, a learning rate too large for dt){narrow}.")
         for spec, arr in _written_int_arrays(proj):
             if arr.min() != INT_INVALID:
                 continue
             bad = np.flatnonzero(arr == INT_INVALID)
             where = _where(proj, spec, int(bad[0]))
             return _int_error(proj, f"synaptic integer variable '{spec.name}'{where}",
-                              bad.size, t_start, t_stop)
+                              bad.size, t_start, t_stop, during)
         for name, arr in _post_ints_written(proj):
             if arr.min() != INT_INVALID:
                 continue
             bad = np.flatnonzero(arr == INT_INVALID)
             return _int_error(
                 proj, f"integer variable 'post.{name}' of post-synaptic neuron {int(bad[0])} "
-                f"(population {proj.post_population.name!r})", bad.size, t_start, t_stop)
+                f"(population {proj.post_population.name!r})", bad.size, t_start, t_stop,
+                during)
     return None

@@ -205,3 +205,23 @@ def test_ragged_delay_lists_per_dendrite():
     net.simulate(8)
     np.testing.assert_allclose(post.sum("a"), [_r_after(8 - 2), 2 * _r_after(8 - 3),
                                               3 * _r_after(8 - 4)])
+
+
+def test_delays_drawn_from_a_distribution_stay_per_synapse_even_if_all_equal():
+    # DiscreteUniform(3, 3) draws 3 every time: still per-synapse delays (ANNarchy),
+    # so different ones can be set after compile
+    net = Network(dt=1.0)
+    pre = net.create(3, GROWING)
+    post = net.create(3, READER)
+    proj = net.connect(pre, post, "a")
+    proj.one_to_one(weights=1.0, delays=DiscreteUniform(3, 3))
+    assert not proj.uniform_delay
+    net.compile()
+    proj.delay = [[3.0], [1.0], [2.0]]
+    net.simulate(8)
+    np.testing.assert_allclose(post.sum("a"), [_r_after(8 - d) for d in (3, 1, 2)])
+    # equal delays given as a number stay one uniform delay
+    other = Network(dt=1.0)
+    p2 = other.connect(other.create(2, INPUT), other.create(2, READER), "a")
+    p2.one_to_one(weights=1.0, delays=2.0)
+    assert p2.uniform_delay

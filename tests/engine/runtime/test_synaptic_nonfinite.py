@@ -91,3 +91,33 @@ def test_constants_refuse_what_their_precision_cannot_hold(value, message):
     with pytest.raises(NetworkError, match=message):
         c.set(value)
     assert c.value == 0.5
+
+
+def test_apply_writing_nan_is_reported_by_apply_itself():
+    from engine import Equations
+
+    class Reward(ann.Synapse):
+        def __init__(self):
+            self.w = self.Weight()
+
+        def transmit(self):
+            with Equations(self) as s:
+                s.post.target += s.w * s.pre.r
+            return s
+
+        def apply(self):
+            with Equations(self) as s:
+                s.w += s.post.R / s.post.Z      # 0/0 while Z = 0: NaN
+            return s
+
+    net = ann.Network(dt=1.0)
+    src = net.create(2, ann.Neuron(parameters="r = 1.0"))
+    dst = net.create(1, ann.Neuron(parameters="R = 0.0\nZ = 0.0", equations="r = sum(ge)"))
+    proj = net.connect(src, dst, "ge", synapse=Reward, name="rewarded")
+    proj.all_to_all(weights=0.5)
+    net.compile()
+    net.simulate(3.0)
+    with pytest.raises(NumericalError, match=r"projection 'rewarded': synaptic variable 'w' "
+                                             r".* became NaN in proj.apply\(\) at t = 3 ms; "
+                                             r"2 value\(s\) affected"):
+        proj.apply()
