@@ -79,6 +79,7 @@ PROJ = T + "runtime/test_projections.py"
 PLAST = T + "runtime/test_plasticity.py"
 PEER_ED = T + "runtime/test_peer_event_driven.py"
 PEER_ORDER = T + "runtime/test_peer_event_order.py"
+PEER_SYN_ORDER = T + "runtime/test_peer_synapse_order.py"
 CONN = T + "runtime/test_connectivity.py"
 CSR = T + "runtime/test_csr_invariant.py"
 CONNK = T + "codegen/test_connect_kernels.py"
@@ -170,8 +171,8 @@ MUTANTS: list[Mutant] = [
       PROJ, INPUTS),
     M("rate_history_slot_plus_one", "codegen",
       "rate history written one slot ahead (rate delays one step shorter)",
-      "w(f\"_slot = _step % {pc.own('rhist')}.shape[0]\")",
-      "w(f\"_slot = (_step + 1) % {pc.own('rhist')}.shape[0]\")",
+      "w(f\"_slot = _step % {hist}.shape[0]\")",
+      "w(f\"_slot = (_step + 1) % {hist}.shape[0]\")",
       PROJ, REF),
 
     # -- transmission (codegen) --------------------------------------------------
@@ -192,9 +193,18 @@ MUTANTS: list[Mutant] = [
       PEER_ED, PLAST, INPUTS),
     M("rate_uniform_delay_plus_one", "codegen",
       "rate-coded uniform delay one step longer",
-      "w(f\"_dslot = (_step - {j}__dsteps[0]) % {pre.own('rhist')}.shape[0]\")",
-      "w(f\"_dslot = (_step - 1 - {j}__dsteps[0]) % {pre.own('rhist')}.shape[0]\")",
+      "w(f\"_dslot = (_step - {j}__dsteps[0]) % {depth}\")",
+      "w(f\"_dslot = (_step - 1 - {j}__dsteps[0]) % {depth}\")",
       PROJ, REF),
+    M("post_events_before_equations", "codegen",
+      "post_spike runs before the synapse's equations (ANNarchy: equations first)",
+      "    em.emit_continuous(w, rows_by_pre=_rows_by_pre(jl), post_size=size_expr(post)\n"
+      "                       if not post.ir.spiking else f\"{post.own('refr')}.shape[0]\")\n"
+      "    em.emit_post_events(w)\n",
+      "    em.emit_post_events(w)\n"
+      "    em.emit_continuous(w, rows_by_pre=_rows_by_pre(jl), post_size=size_expr(post)\n"
+      "                       if not post.ir.spiking else f\"{post.own('refr')}.shape[0]\")\n",
+      PEER_SYN_ORDER, PLAST),
     M("rate_sum_drops_last_post", "codegen",
       "rate-coded weighted sums skip the last post-synaptic neuron",
       'w(f"for _post in {loop}({j}__row.shape[0] - 1):")',

@@ -11,8 +11,8 @@ engine.codegen.driver calls them at each step:
    the rate-coded weighted sums), then the update of every population
    (engine.codegen.population_code), then the global operations
    (``mean(r)``... over a population, read by neurons at the next step and by
-   synapses at this one, as ANNarchy), then learning (post-synaptic events,
-   continuous updates: engine.codegen.projection_code), then recording
+   synapses at this one, as ANNarchy), then learning (continuous updates, then
+   post-synaptic events, as ANNarchy: engine.codegen.projection_code), then recording
    (engine.codegen.monitor_code);
 2. stop tests of ``simulate_until``.
 

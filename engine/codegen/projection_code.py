@@ -396,7 +396,7 @@ def _emit_dense_row(w, em, j, post, transmit, g):
 
 
 def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"):
-    """Post-synaptic events and continuous updates of one projection (after
+    """Continuous updates, then post-synaptic events, of one projection (after
     the neurons are updated)."""
     if jl.custom is not None:
         return
@@ -414,6 +414,8 @@ def emit_learning(w, jl: ProjectionLayout, pops: dict, default_method="explicit"
     for n in em.globals_used():
         w(f"{n} = {j}_{n}[0]")
     em.load_global_ops(w)
-    em.emit_post_events(w)
+    # ANNarchy's order (its step template): the equations, then the post-synaptic
+    # events; a trace set by post_spike is seen undecayed at the end of the step
     em.emit_continuous(w, rows_by_pre=_rows_by_pre(jl), post_size=size_expr(post)
                        if not post.ir.spiking else f"{post.own('refr')}.shape[0]")
+    em.emit_post_events(w)
