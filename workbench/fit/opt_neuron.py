@@ -304,7 +304,9 @@ class OptNeuron:
                 for k in range(len(losses))],
             "loss": float(copies[0]),
             "all_loss": raw[0],
-            "std": float(np.std(copies)),
+            # about the first copy: exactly 0 when the copies agree (numpy 2.4's
+            # std of equal values can be 1e-24 off)
+            "std": float(np.std(np.asarray(copies) - copies[0])),
             "results": candidate_results(results, 0, self.popsize),
             "results_soll": self.results_soll,
         })
