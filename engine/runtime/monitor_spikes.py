@@ -78,12 +78,19 @@ class SpikeStatistics:
         return intervals[0][0], intervals[-1][1]
 
     def population_rate(self, spikes=None, smooth=0.0):
-        """Population rate in Hz at every step of the recording (from its
-        start to its end), low-pass filtered with time constant ``smooth``
-        ms when ``smooth > dt`` (ANNarchy's ``population_rate``)."""
+        """Population rate in Hz at every step of the recording, low-pass
+        filtered with time constant ``smooth`` ms when ``smooth > dt``
+        (ANNarchy's ``population_rate``).
+
+        As ANNarchy's, the steps run from the recording's start to its end
+        *both included*: 100 ms at dt = 0.1 give 1001 values, the last (the
+        step the recording ended at, not simulated yet) 0. ANNarchy's scripts
+        plot it against ``np.linspace(0, 100, 1001)``."""
         spikes, intervals = self._spikes_and_window(spikes)
-        return spike_stats.population_rate(spikes, smooth, self.network.dt,
-                                           self._window(intervals))
+        window = self._window(intervals)
+        if window is not None:
+            window = (window[0], window[1] + 1)
+        return spike_stats.population_rate(spikes, smooth, self.network.dt, window)
 
     def smoothed_rate(self, spikes=None, smooth=0.0):
         """Instantaneous rate (inverse inter-spike interval) of each neuron,

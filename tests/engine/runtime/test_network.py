@@ -432,6 +432,9 @@ def test_spike_helpers_on_a_regular_train():
     assert m.histogram(spikes, per_neuron=True, recording_window=(0, 100)).sum(1).tolist() == [10, 10]
     raw = m.population_rate(spikes)
     assert raw.sum() * 1e-3 * 2 == pytest.approx(20.0)  # integral of the rate = spike count
+    # ANNarchy's length: 0 to 100 ms both included (its tutorials plot it
+    # against np.linspace(0, 100, 101)); the steps of the spikes hold 500 Hz
+    assert raw.shape == (101,) and raw[[4, 9, 99]].tolist() == [500.0] * 3 and raw[100] == 0
     rate = m.population_rate(spikes, smooth=5.0)
     assert rate[30:66].mean() == pytest.approx(100.0, rel=0.05)
     t, n = m.raster_plot(spikes)
@@ -525,9 +528,11 @@ def test_spike_statistics_of_fetched_spikes_use_their_recording_window():
     net.simulate(100.0)                    # later recording: the fetched spikes keep their window
     assert m.mean_fr(spikes) == pytest.approx(100.0)
     assert m.mean_fr() == pytest.approx(100.0)          # the new 100 ms, held
-    # the population rate spans the recording (0 to 250 ms, the pause gives zeros)
+    # the population rate spans the recording (0 to 250 ms, the pause gives
+    # zeros), both ends included as ANNarchy's: the step at 250 ms is 0
     rate = m.population_rate(spikes)
-    assert rate.shape == (250,) and rate.sum() * 1e-3 == pytest.approx(20.0)
+    assert rate.shape == (251,) and rate.sum() * 1e-3 == pytest.approx(20.0)
+    assert rate[-1] == 0.0
     assert rate[100:150].sum() == 0.0
     # ANNarchy 4's functions: first to last spike
     first, last = min(min(v) for v in spikes.values()), max(max(v) for v in spikes.values())
