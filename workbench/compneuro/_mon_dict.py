@@ -1,10 +1,15 @@
 """Read a CompNeuroPy monitor dictionary into one spec per compartment.
 
-Two spellings are accepted, and may be mixed:
+Three spellings are accepted, and may be mixed:
 
-* CompNeuroPy's own: ``{"pop;name": ["v", "spike"], "pop;name;2.0": [...],
-  "proj;name": ["w"]}`` -- key ``kind;compartment[;period_ms]``, value the
-  list of variables. A bare ``{"name": ["v"]}`` means a population.
+* CompNeuroPy 1.0's: ``{"name": ["v", "spike"], "name;2.0": [...]}`` -- key
+  ``compartment[;period_ms]``, value the list of variables; whether the
+  compartment is a population or a projection is found by its name when the
+  monitors are made.
+* CompNeuroPy 0.x's: ``{"pop;name": [...], "pop;name;2.0": [...],
+  "proj;name": ["w"]}`` -- the kind written in the key. A two-part key whose
+  second part is a number is 1.0's ``name;period``: ``"pop;2"`` records the
+  compartment ``pop`` every 2 ms.
 * one key per variable: ``{"name;v": 2.0, "name;spike": None}`` -- value the
   recording period in ms (``None``: every step).
 
@@ -32,7 +37,7 @@ class CompartmentSpec:
     """What to record of one population or projection."""
 
     name: str
-    kind: str = "pop"
+    kind: str | None = None           # "pop", "proj", or None: found by name
     period: float | None = None       # ms; None: the default (dt, or 1000*dt for projections)
     variables: list[str] = field(default_factory=list)
 
@@ -48,7 +53,9 @@ def _period(value, key):
 
 def _merge(specs: dict, name, kind, period, variables, key):
     spec = specs.setdefault(name, CompartmentSpec(name, kind, period))
-    if spec.kind != kind:
+    if spec.kind is None:
+        spec.kind = kind
+    elif kind is not None and spec.kind != kind:
         raise CompNeuroError(f"monitor key {key!r}: {name!r} is used both as a population "
                              f"and as a projection")
     if spec.period is None:
@@ -63,6 +70,34 @@ def _merge(specs: dict, name, kind, period, variables, key):
         if v in spec.variables:
             raise CompNeuroError(f"monitor key {key!r}: {name};{v} is recorded twice")
         spec.variables.append(v)
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _list_key(parts: list[str], key: str):
+    """``(kind or None, compartment, period or None)`` of a key whose value
+    is a list of variables."""
+    if all(parts) and len(parts) == 1:
+        return None, parts[0], None
+    if all(parts) and len(parts) == 2 and _number(parts[1]) is not None:
+        return None, parts[0], _period(_number(parts[1]), key)        # CompNeuroPy 1.0
+    if all(parts) and parts[0] in _KINDS and len(parts) in (2, 3):     # CompNeuroPy 0.x
+        period = None
+        if len(parts) == 3:
+            if _number(parts[2]) is None:
+                raise CompNeuroError(f"monitor key {key!r}: the period {parts[2]!r} is not "
+                                     f"a number of ms")
+            period = _period(_number(parts[2]), key)
+        return parts[0], parts[1], period
+    raise CompNeuroError(
+        f"monitor key {key!r}: with a list of variables the key is 'name' or "
+        f"'name;period_ms' (a population or projection of that name), or "
+        f"'pop;name', 'pop;name;period_ms', 'proj;name'")
 
 
 def parse_mon_dict(mon_dict) -> dict[str, CompartmentSpec]:
@@ -85,31 +120,15 @@ def parse_mon_dict(mon_dict) -> dict[str, CompartmentSpec]:
             raise CompNeuroError(f"monitor keys are strings, got {key!r}")
         parts = key.split(";")
         if isinstance(value, (list, tuple)):
-            if len(parts) == 1:
-                kind, name, period = "pop", parts[0], None
-            elif parts[0] in _KINDS and len(parts) in (2, 3):
-                kind, name = parts[0], parts[1]
-                period = None
-                if len(parts) == 3:
-                    try:
-                        period = float(parts[2])
-                    except ValueError:
-                        raise CompNeuroError(
-                            f"monitor key {key!r}: the period {parts[2]!r} is not a number "
-                            f"of ms") from None
-                    period = _period(period, key)
-            else:
-                raise CompNeuroError(
-                    f"monitor key {key!r}: with a list of variables the key is "
-                    f"'pop;name', 'pop;name;period_ms', 'proj;name' or 'name'")
+            kind, name, period = _list_key(parts, key)
             _merge(specs, name, kind, period, list(value), key)
         else:
             if len(parts) != 2 or not all(parts):
                 raise CompNeuroError(
                     f"monitor key {key!r}: with a period (or None) as value the key is "
-                    f"'population_name;variable', e.g. 'pop0;v'; to record several "
-                    f"variables give {{'pop;name': ['v', 'spike']}}")
-            _merge(specs, parts[0], "pop", _period(value, key), [parts[1]], key)
+                    f"'compartment;variable', e.g. 'pop0;v'; to record several "
+                    f"variables give {{'pop0': ['v', 'spike']}}")
+            _merge(specs, parts[0], None, _period(value, key), [parts[1]], key)
     for spec in specs.values():
         if not spec.variables:
             raise CompNeuroError(f"monitor entry for {spec.name!r} lists no variables")

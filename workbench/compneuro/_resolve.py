@@ -14,7 +14,7 @@ from engine.errors import NetworkError
 
 from workbench.compneuro.errors import CompNeuroError
 
-__all__ = ["active_network", "population", "projection", "require_attribute"]
+__all__ = ["active_network", "kind_of", "population", "projection", "require_attribute"]
 
 
 def population(pop):
@@ -48,6 +48,32 @@ def projection(proj):
         return ann.get_projection(proj)
     except NetworkError as exc:
         raise CompNeuroError(f"no projection named {proj!r} in the active network") from exc
+
+
+def kind_of(name: str) -> str:
+    """``"pop"`` if the active network has a population ``name``, else
+    ``"proj"`` if it has such a projection (CompNeuroPy 1.0's monitor keys
+    name either).
+
+    Raises
+    ------
+    CompNeuroError
+        If it has neither (listing the names it has), or both (CompNeuroPy
+        stops there too).
+    """
+    pops = [p.name for p in ann.get_populations()]
+    projs = [p.name for p in ann.get_projections()]
+    if name in pops and name in projs:
+        raise CompNeuroError(
+            f"{name!r} names both a population and a projection: write the monitor "
+            f"key as 'pop;{name}' or 'proj;{name}'")
+    if name in pops:
+        return "pop"
+    if name in projs:
+        return "proj"
+    raise CompNeuroError(
+        f"no population or projection named {name!r} in the active network "
+        f"(populations: {', '.join(pops) or 'none'}; projections: {', '.join(projs) or 'none'})")
 
 
 def require_attribute(pop, attr: str, who: str):

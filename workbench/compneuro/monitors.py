@@ -48,9 +48,11 @@ class CompNeuroMonitors:
     Parameters
     ----------
     mon_dict : dict
-        What to record; ``{"pop;name": ["v", "spike"]}`` (CompNeuroPy's
-        spelling, optional period as ``"pop;name;2.0"``) or
-        ``{"name;v": period_ms_or_None}``. See ``workbench.compneuro._mon_dict``.
+        What to record; ``{"name": ["v", "spike"]}`` (CompNeuroPy's
+        spelling: a population or projection name, optional period as
+        ``"name;2.0"``; CompNeuroPy 0.x's ``"pop;name"``/``"proj;name"``
+        too) or ``{"name;v": period_ms_or_None}``. See
+        ``workbench.compneuro._mon_dict``.
 
     Notes
     -----
@@ -90,6 +92,8 @@ class CompNeuroMonitors:
             return
         objects, network = {}, None
         for name, spec in self._specs.items():
+            if spec.kind is None:
+                spec.kind = _resolve.kind_of(name)
             obj = (_resolve.population(name) if spec.kind == "pop"
                    else _resolve.projection(name))
             if network is not None and obj.network is not network:

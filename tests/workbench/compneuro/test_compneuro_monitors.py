@@ -89,8 +89,11 @@ def test_get_recordings_and_clear_pauses_and_forgets(rate_pop):
 @pytest.mark.parametrize("mon_dict, message", [
     ({"pop;r": -1.0}, r"monitor key 'pop;r': the period must be a number of ms > 0"),
     ({"pop": "r"}, r"monitor key 'pop': with a period \(or None\) as value the key is "
-                   r"'population_name;variable'"),
-    ({"x;pop": ["r"]}, r"monitor key 'x;pop': with a list of variables the key is 'pop;name'"),
+                   r"'compartment;variable'"),
+    ({"x;pop": ["r"]}, r"monitor key 'x;pop': with a list of variables the key is 'name' or "
+                       r"'name;period_ms'"),
+    ({"pop;": ["r"]}, r"monitor key 'pop;': with a list of variables"),
+    ({"pop;-2": ["r"]}, r"monitor key 'pop;-2': the period must be a number of ms > 0"),
     ({"pop;pop;abc": ["r"]}, r"the period 'abc' is not a number of ms"),
     ({"pop;r": 1.0, "pop;pop;2": ["v"]}, r"'pop' is recorded with two periods \(1.0 and 2.0 ms\)"),
     ({"pop;r": None, "pop;pop": ["r"]}, r"pop;r is recorded twice"),
@@ -101,8 +104,12 @@ def test_bad_mon_dicts(mon_dict, message):
 
 
 def test_unknown_population_and_bad_period_at_start(rate_pop):
-    with pytest.raises(CompNeuroError, match=r"no population named 'other'"):
+    with pytest.raises(CompNeuroError, match=r"no population or projection named 'other' in "
+                                             r"the active network \(populations: pop; "
+                                             r"projections: none\)"):
         CompNeuroMonitors({"other;r": None}).start()
+    with pytest.raises(CompNeuroError, match=r"no population named 'other'"):
+        CompNeuroMonitors({"pop;other": ["r"]}).start()
     with pytest.raises(CompNeuroError, match=r"period 1.5 ms is not a positive multiple of "
                                              r"dt = 1.0 ms"):
         CompNeuroMonitors({"pop;r": 1.5}).start()
@@ -111,3 +118,36 @@ def test_unknown_population_and_bad_period_at_start(rate_pop):
         mon.start()
         ann.simulate(1)
         mon.get_recording_times().time_lims(chunk=3)
+
+
+def test_compneuropy_1_keys_name_a_population_or_a_projection():
+    # CompNeuroPy 1.0: "name[;period]", the kind found by name (checked against
+    # CompNeuroPy 1.0.4 on ANNarchy 5.0.4.1: the same keys, periods and shapes)
+    ann.clear()
+    ann.setup(dt=0.1)
+    pre = ann.Population(2, ann.Neuron(equations="dv/dt = 1.0\nr = v"), name="pre")
+    post = ann.Population(2, ann.Neuron(equations="r = 0.0"), name="post")
+    decay = ann.Synapse(parameters="tau = 500.0", equations="dw/dt = -w/tau")
+    proj = ann.Projection(pre, post, "exc", synapse=decay, name="proj1")
+    proj.connect_all_to_all(weights=1.0)
+    ann.compile()
+    mon = CompNeuroMonitors({"pre;2": ["v"], "proj1;10": ["w"], "post": ["r"]})
+    mon.start()
+    ann.simulate(20.0)
+    rec = mon.get_recordings()[0]
+    assert rec["pre;period"] == 2.0 and rec["proj1;period"] == 10.0 and rec["post;period"] == 0.1
+    # v = (k + 1) dt after step k, recorded at steps 0, 20, ..., 180
+    np.testing.assert_allclose(rec["pre;v"], np.outer(0.1 * (np.arange(0, 200, 20) + 1), [1, 1]))
+    # explicit Euler: w = (1 - dt/tau)^(k+1) after step k, recorded at steps 0 and 100,
+    # per post neuron and pre neuron
+    w = rec["proj1;w"]
+    assert w.shape == (2, 2, 2) and rec["post;r"].shape == (200, 2)
+    np.testing.assert_allclose(w[:, 0, 0], (1 - 0.1 / 500) ** np.array([1, 101]), rtol=1e-12)
+    # a name used for a population and a projection is refused, as CompNeuroPy does
+    ann.clear()
+    pre = ann.Population(2, ann.Neuron(equations="r = 1.0"), name="pre")
+    ann.Projection(pre, pre, "exc", name="pre").connect_one_to_one(weights=1.0)
+    ann.compile()
+    with pytest.raises(CompNeuroError, match=r"'pre' names both a population and a projection: "
+                                             r"write the monitor key as 'pop;pre' or 'proj;pre'"):
+        CompNeuroMonitors({"pre": ["v"]}).start()
