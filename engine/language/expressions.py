@@ -159,7 +159,7 @@ _BAD = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 #: float twins of the function table, to bound numeric sub-expressions cheaply
 _FLOAT_FUNCTIONS = {
     "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "sin": math.sin, "cos": math.cos,
-    "tan": math.tan, "tanh": math.tanh, "abs": abs, "fabs": abs, "power": pow,
+    "tan": math.tan, "tanh": math.tanh, "abs": abs, "fabs": abs, "power": pow, "pow": pow,
     "clip": lambda x, lo, hi: min(max(x, lo), hi),
     "pos": lambda x: max(x, 0.0), "positive": lambda x: max(x, 0.0),
     "neg": lambda x: min(x, 0.0), "negative": lambda x: min(x, 0.0),
@@ -528,7 +528,7 @@ class _Converter:
         for k, (a, v) in enumerate(zip(node.args, args)):
             if not (name == "ite" and k == 0):
                 _numeric(v, self.col(a))
-        if name == "power":
+        if name in ("power", "pow"):
             _power(args[0], args[1], self.col(node), self.guard)
         return self.guard.build(lambda: spec.build(*args), args, self.col(node),
                                 _FLOAT_FUNCTIONS.get(name))

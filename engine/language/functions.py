@@ -78,6 +78,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "abs": FunctionSpec(sp.Abs, (1,), "absolute value"),
     "fabs": FunctionSpec(sp.Abs, (1,), "absolute value"),
     "power": FunctionSpec(sp.Pow, (2,), "power(x, y) = x^y"),
+    "pow": FunctionSpec(sp.Pow, (2,), "pow(x, y) = x^y (C's name, as ANNarchy accepts)"),
     "clip": FunctionSpec(_clip, (3,), "clip(x, a, b): x limited to [a, b]"),
     "pos": FunctionSpec(_pos, (1,), "max(x, 0)"),
     "positive": FunctionSpec(_pos, (1,), "max(x, 0)"),

@@ -134,7 +134,7 @@ RESERVED_NAMES = frozenset(
     {
         "t", "dt", "pre", "post", "sum", "w_target",
         "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "abs", "fabs",
-        "power", "clip", "pos", "positive", "neg", "negative", "modulo",
+        "power", "pow", "clip", "pos", "positive", "neg", "negative", "modulo",
         "heaviside", "min", "max", "ite", "if", "then", "else",
         "Uniform", "Normal", "LogNormal", "Exponential", "DiscreteUniform",
         "math", "np", "numpy", "numba", "range", "len", "int", "float", "bool",

@@ -22,6 +22,7 @@ import numpy as np
 from engine.errors import AttributeAssignmentError, NetworkError
 from engine.language.models import Synapse
 from engine.language.random_draws import RandomDistribution
+from engine.runtime.active import active_network
 from engine.runtime.explicit_connectivity import ExplicitConnectivity
 from engine.runtime.connector_methods import ConnectorMethods
 from engine.runtime.model_functions import model_function
@@ -75,6 +76,18 @@ def _as_synapse(synapse) -> Synapse | None:
     return synapse
 
 
+def _by_name(obj, role, network):
+    """ANNarchy takes ``pre``/``post`` as a population or its name: a name is
+    looked up in ``network`` (``net.connect``) or the active one."""
+    if not isinstance(obj, str):
+        return obj
+    net = network if network is not None else active_network()
+    try:
+        return net.get_population(obj)
+    except NetworkError as exc:
+        raise NetworkError(f"{role}={obj!r}: {exc}") from None
+
+
 def _split(obj, role):
     if isinstance(obj, PopulationView):
         return obj.population, np.asarray(obj.ranks, dtype=np.int64)
@@ -93,6 +106,7 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
     """
 
     def __init__(self, pre, post, target, synapse=None, name=None, *, network=None):
+        pre, post = _by_name(pre, "pre", network), _by_name(post, "post", network)
         self.pre_population, self._pre_ranks = _split(pre, "pre")
         self.post_population, self._post_ranks = _split(post, "post")
         self.pre, self.post = pre, post

@@ -86,6 +86,7 @@ def test_conditions(text, expected):
     ("clip(v, 0, 1)", FUNCTIONS["clip"].build(v, 0, 1)),
     ("heaviside(v)", FUNCTIONS["heaviside"].build(v)),
     ("power(v, 3)", v**3),
+    ("pow(v, 3)", v**3),            # C's name: ANNarchy accepts it (CompNeuroPy's models use it)
     ("modulo(v, 2)", sp.Mod(v, 2)),
     ("min(a, b) + max(a, b)", sp.Min(a, b) + sp.Max(a, b)),
     ("tanh(v) + fabs(u)", sp.tanh(v) + sp.Abs(u)),
@@ -134,6 +135,7 @@ def test_random_draws_stay_distinct():
     ("9**9**9**9", "number too large", 4),
     ("10^10^10", "number too large", 1),
     ("power(10, 400)", "number too large", 1),
+    ("pow(10, 400)", "number too large", 1),
     ("2^-2000", "number too large", 1),
     ("sqrt(-1)", "not a real number", 1),
     ("1.5.3", "invalid number", 1),

@@ -377,3 +377,19 @@ def test_from_arrays_refuses_what_it_cannot_use(args, match):
         proj.from_arrays(*args)
     proj.from_arrays([0], [1], 1.0)                    # still usable
     assert proj.nb_synapses == 1
+
+
+def test_pre_and_post_may_be_population_names_as_in_annarchy():
+    # ANNarchy's Projection(pre: str | Population, ...): CompNeuroPy's models
+    # connect populations by name
+    net = Network(dt=1.0)
+    a = net.create(2, Neuron(equations="r = 1.0"), name="a")
+    b = net.create(3, Neuron(equations="r = sum(exc)"), name="b")
+    with pytest.raises(NetworkError, match=r"post='c': no population named 'c'; existing: a, b"):
+        net.connect("a", "c", "exc")
+    proj = net.connect("a", "b", "exc")
+    assert proj.pre is a and proj.post is b
+    proj.all_to_all(weights=0.5)
+    net.compile()
+    net.simulate(2)
+    assert b.r.tolist() == [1.0, 1.0, 1.0]          # 2 inputs x 0.5 x r = 1
