@@ -226,8 +226,10 @@ class PlotRecordings:
                 except ImportError:
                     raise CompNeuroError("PlotRecordings: saving PNG/SVG/PDF uses matplotlib; "
                                          "pip install matplotlib (or save as .html)") from None
+                # in place: options of the matplotlib backend leave the bokeh figure
+                # as it is, and HoloViews cannot clone a layout with an empty cell
                 layout = self.layout.opts({"Image": {"aspect": 1.5}}, backend="matplotlib",
-                                          clone=True)
+                                          clone=False)
                 hv.save(layout, tmp, backend="matplotlib", dpi=self.dpi)
             os.replace(tmp, path)
         finally:

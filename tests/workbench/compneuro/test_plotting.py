@@ -112,3 +112,17 @@ def test_saved_as_html_and_png(lif_recording, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figs", "lif.png"]   # no temp files
     with pytest.raises(CompNeuroError, match=r"time_lim \(60, 70\) is not within chunk 0"):
         PlotRecordings(None, recs, times, (1, 2), plan, time_lim=(60, 70))
+
+
+def test_a_grid_with_empty_cells_saves_as_png(lif_recording, tmp_path):
+    # CompNeuroPy's examples leave cells of their grids empty (3 plots in 2 x 2);
+    # HoloViews cannot clone such a layout, which saving PNG did
+    recs, times = lif_recording
+    plan = {"position": [1], "compartment": ["lif"], "variable": ["v"], "format": ["line"]}
+    PlotRecordings(str(tmp_path / "one_of_two.png"), recs, times, (1, 2), plan, dpi=50)
+    png = (tmp_path / "one_of_two.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width > 1.5 * height            # both cells of the row are laid out
+    PlotRecordings(str(tmp_path / "one_of_two.html"), recs, times, (1, 2), plan)
+    assert "Bokeh" in (tmp_path / "one_of_two.html").read_text()
