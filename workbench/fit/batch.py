@@ -43,6 +43,8 @@ class FitJob:
     seed: int
     results_soll: object = field(repr=False)
     size: int = 1
+    #: ms between records of ``record`` (None: every step)
+    recording_period: float | None = None
     #: one per OptNeuron: a worker's cache key (the experiment class arrives
     #: as a new object with every generation, so it cannot be the key)
     token: str = ""
@@ -70,8 +72,8 @@ class BatchEvaluator:
         if target is None:
             for key, value in job.fixed.items():
                 setattr(pop, key, value)
-        monitors = CompNeuroMonitors({f"{name};{v}": None for v in job.record}) \
-            if job.record else None
+        monitors = CompNeuroMonitors({f"{name};{v}": job.recording_period
+                                      for v in job.record}) if job.record else None
         net.compile()
         self.net, self.pop, self.exp = net, pop, job.experiment(monitors=monitors)
 

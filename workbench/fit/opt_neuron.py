@@ -63,7 +63,10 @@ class OptNeuron:
         ``get_loss(results_ist, results_soll)`` -> a loss, or a list of
         losses (summed), for neuron rank 0 of ``results_ist``.
     variables_bounds : dict
-        ``{name: [low, high]}`` to fit, ``{name: value}`` to fix.
+        ``{name: [low, high]}`` to fit, ``{name: value}`` to fix,
+        ``{name: "a + 2*b"}`` to compute from the fitted and fixed ones for
+        each candidate (CompNeuroPy's string bounds; parsed, never run:
+        :mod:`workbench.fit.derived`).
     neuron_model : engine.Neuron
     results_soll : any, optional
         The target data, handed to the loss function as it is.
@@ -76,7 +79,10 @@ class OptNeuron:
     method : str
         ``"cmaes"`` (default; ``"deap"`` as in CompNeuroPy), ``"ga"`` or ``"de"``.
     record : list of str
-        Variables of the model recorded every step (``"spike"`` for spikes).
+        Variables of the model recorded (``"spike"`` for spikes).
+    recording_period : float, optional
+        Record them every ``recording_period`` ms (a multiple of
+        ``time_step``; default every step). Spikes are recorded at every step.
     popsize : int, optional
         Candidates per generation (the method's default otherwise).
     seed : int
@@ -98,7 +104,8 @@ class OptNeuron:
     def __init__(self, experiment, get_loss_function, variables_bounds, neuron_model,
                  results_soll=None, target_neuron_model=None, time_step=1.0,
                  compile_folder_name="annarchy_OptNeuron", num_rep_loss=1, method="cmaes",
-                 record=(), popsize=None, seed=0, verbose=False, client=None, **unused):
+                 record=(), popsize=None, seed=0, verbose=False, client=None,
+                 recording_period=None, **unused):
         print("OptNeuron: Initialize OptNeuron... do not create anything with ANNarchy before!")
         self._check_arguments(experiment, get_loss_function, neuron_model, results_soll,
                               target_neuron_model, time_step, record, unused)
@@ -112,6 +119,7 @@ class OptNeuron:
         self.method = method
         self.seed = int(seed)
         self.record = list(record)
+        self.recording_period = _recording_period(recording_period, self.time_step)
         self.verbose = verbose
         self._token = uuid.uuid4().hex
         self.search = make_search(method, self.space.dim, popsize, self.seed)
@@ -159,7 +167,7 @@ class OptNeuron:
 
     def _check_names(self, model, record):
         known = _attributes(model)
-        for name in list(self.space.names) + list(self.space.fixed):
+        for name in list(self.space.varying) + list(self.space.fixed):
             if name not in known:
                 raise FitError(f"variables_bounds: the model has no parameter {name!r}"
                                + _did_you_mean(name, known) + f"; it has {', '.join(known)}")
@@ -180,8 +188,9 @@ class OptNeuron:
 
     def _job(self, size: int) -> FitJob:
         return FitJob(experiment=self.experiment, get_loss=self.get_loss,
-                      model_spec=self.neuron_model.to_spec(), names=self.space.names,
+                      model_spec=self.neuron_model.to_spec(), names=self.space.varying,
                       fixed=dict(self.space.fixed), record=tuple(self.record),
+                      recording_period=self.recording_period,
                       time_step=self.time_step, seed=self.seed,
                       results_soll=getattr(self, "results_soll", None), size=size,
                       token=self._token)
@@ -207,7 +216,8 @@ class OptNeuron:
 
     # -- the fit --------------------------------------------------------------------------
     def run(self, max_evals: int, results_file_name: str = "best", resume: bool = False,
-            progress: bool = True, on_generation=None, should_stop=None) -> dict:
+            progress: bool = True, on_generation=None, should_stop=None,
+            deap_plot_file=None) -> dict:
         """Search for ``max_evals`` generations (as CompNeuroPy's deap method
         counts them: "number of runs (here generations)"); each evaluates
         ``popsize`` candidates in one simulation.
@@ -220,6 +230,11 @@ class OptNeuron:
         best, as the loss function saw them) and ``results_soll``. After it,
         ``self.generations_done`` says how many generations the fit has, and
         ``self.stopped`` whether ``should_stop`` ended it early.
+        ``parameters`` holds every name of ``variables_bounds`` with its
+        value (fitted, fixed or computed), as CompNeuroPy's.
+
+        ``deap_plot_file`` (optional, CompNeuroPy's argument): save the
+        logbook (best and mean loss per generation) as a figure there.
 
         ``on_generation(info)`` (optional) is called after each generation
         with a dict: ``gen`` (generations done), ``generations`` (asked),
@@ -274,7 +289,10 @@ class OptNeuron:
         if state["best_point"] is None:                   # resumed a finished fit: nothing new
             raise FitError(f"{checkpoint} holds no generation; start without resume=True")
         self.generations_done, self.stopped = state["gen"], stopped
-        return self._result(state, points, losses, results_file_name)
+        fit = self._result(state, points, losses, results_file_name)
+        if deap_plot_file is not None:
+            _save_logbook_figure(fit["logbook"], Path(deap_plot_file))
+        return fit
 
     def _progress(self, state: dict, generations: int) -> dict:
         best = state["best_point"]
@@ -289,7 +307,7 @@ class OptNeuron:
         best = state["best_point"]
         values = self.space.to_values(np.tile(best, (self.popsize, 1)))
         copies, raw, results = self.evaluate(values)
-        fit = {name: float(values[name][0]) for name in self.space.names}
+        fit = {name: float(values[name][0]) for name in self.space.varying}
         fit |= dict(self.space.fixed)
         logbook = tools.Logbook()
         logbook.header = ["gen", "nevals", "min", "avg", "std"]
@@ -309,8 +327,9 @@ class OptNeuron:
             "std": float(np.std(np.asarray(copies) - copies[0])),
             "results": candidate_results(results, 0, self.popsize),
             "results_soll": self.results_soll,
+            "parameters": {name: fit[name] for name in self.variables_bounds},
         })
-        summary = {k: fit[k] for k in list(self.space.names) + list(self.space.fixed)}
+        summary = dict(fit["parameters"])
         _atomic_write_text(Path(f"{results_file_name}.json"), json.dumps(
             summary | {"loss": fit["loss"], "generations": state["gen"],
                        "evaluations": state["gen"] * self.popsize, "method": self.search.name},
@@ -321,6 +340,7 @@ class OptNeuron:
     def _fingerprint(self) -> str:
         return json.dumps({"names": self.space.names, "low": self.space.low.tolist(),
                            "high": self.space.high.tolist(), "fixed": self.space.fixed,
+                           "derived": {k: v.text for k, v in self.space.derived.items()},
                            "method": self.search.name, "popsize": self.popsize,
                            "seed": self.seed, "time_step": self.time_step}, sort_keys=True)
 
@@ -379,3 +399,40 @@ def _atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _recording_period(period, time_step: float):
+    """CompNeuroPy's ``recording_period``: None, or a multiple of the time step."""
+    if period is None:
+        return None
+    if isinstance(period, bool) or not isinstance(period, (int, float)) or \
+            not math.isfinite(period) or period <= 0:
+        raise FitError(f"recording_period must be a positive number of ms, got {period!r}")
+    steps = round(period / time_step)
+    if steps < 1 or abs(steps * time_step - period) > 1e-9 * period:
+        raise FitError(f"recording_period = {period} ms is not a multiple of "
+                       f"time_step = {time_step} ms")
+    return float(period)
+
+
+def _save_logbook_figure(logbook, path: Path) -> None:
+    """Best and mean loss per generation, written atomically (any format
+    matplotlib writes: the suffix decides)."""
+    from matplotlib.figure import Figure
+
+    gen, best, mean = logbook.select("gen", "min", "avg")
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(gen, best, label="best of the generation")
+    ax.plot(gen, mean, label="mean of the finite losses")
+    ax.set(xlabel="generation", ylabel="loss", yscale="log" if min(best) > 0 else "linear")
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        fig.savefig(tmp, format=path.suffix.lstrip(".") or None, dpi=100)
+        os.replace(tmp, path)
+    except ValueError as exc:
+        raise FitError(f"deap_plot_file {str(path)!r}: {exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)

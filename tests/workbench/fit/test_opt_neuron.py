@@ -109,7 +109,8 @@ def test_the_first_seed_example_fits_a_and_b(tmp_path, capsys):
                   progress=False)
     assert fit["a"] == pytest.approx(0.8, abs=1e-3) and fit["b"] == pytest.approx(2.0, abs=1e-3)
     assert list(fit) == ["a", "b", "logbook", "deap_pop", "loss", "all_loss", "std", "results",
-                         "results_soll"]
+                         "results_soll", "parameters"]
+    assert fit["parameters"] == {"a": fit["a"], "b": fit["b"]}
     assert fit["loss"] < 1e-3 and fit["std"] == 0.0 and len(fit["all_loss"]) == 2
     assert "attributes ['I_app', 'r'] are not used/initialized" in capsys.readouterr().out
     # the results are the best candidate's, as the loss function saw them
@@ -204,6 +205,13 @@ class NoResults(CompNeuroExp):
     ({"method": "hyperopt"}, "unknown method"),
     ({"popsize": 2}, "popsize"),
     ({"colour": "red"}, "unknown arguments: colour"),
+    ({"variables_bounds": {"a": [0, 1], "b": "a *"}}, r"\['b'\] = 'a \*': not an expression"),
+    ({"variables_bounds": {"a": [0, 1], "b": "c + 1"}}, "'c' is not a fitted or fixed parameter"),
+    ({"variables_bounds": {"a": [0, 1], "b": "a.real"}}, r"use numbers, parameter names.*'a.real'"),
+    ({"variables_bounds": {"a": [0, 1], "b": "__import__('os')"}}, "use numbers"),
+    ({"variables_bounds": {"a": [0, 1], "bb": "a"}}, "no parameter 'bb'"),
+    ({"recording_period": 0.5}, r"recording_period = 0.5 ms is not a multiple of time_step = 1"),
+    ({"recording_period": -1}, "recording_period must be a positive number"),
 ])
 def test_bad_arguments_are_refused_before_any_simulation(change, match):
     with pytest.raises(FitError, match=match):
@@ -223,3 +231,35 @@ def test_errors_of_the_experiment_and_the_loss_function_name_the_candidate(tmp_p
                                            progress=False)
     with pytest.raises(FitError, match="max_evals"):
         _opt().run(max_evals=0)
+
+
+def test_a_string_bound_is_computed_for_each_candidate(tmp_path):
+    # CompNeuroPy's {"b": "a*2.5"}: b follows a; the optimum a = 0.8 gives b = 2
+    opt = _opt(variables_bounds={"a": [-10, 10], "b": "a*2.5"})
+    values = opt.space.to_values(np.array([[0.5], [0.75]]))      # a = 0 and 5
+    np.testing.assert_array_equal(values["b"], [0.0, 12.5])
+    losses, raw, _ = opt.evaluate(opt.space.to_values(np.tile([0.5], (opt.popsize, 1))))
+    assert raw[0] == pytest.approx([np.sqrt((4 + 36) / 2), np.sqrt((4 + 100) / 2)])  # a = b = 0
+    fit = opt.run(max_evals=60, results_file_name=str(tmp_path / "f"), progress=False,
+                  deap_plot_file=str(tmp_path / "plots" / "logbook.png"))
+    assert fit["a"] == pytest.approx(0.8, abs=1e-3) and fit["b"] == 2.5 * fit["a"]
+    assert fit["parameters"] == {"a": fit["a"], "b": fit["b"]} and fit["loss"] < 1e-2
+    assert (tmp_path / "plots" / "logbook.png").read_bytes()[:4] == b"\x89PNG"
+    # a value that is not finite for a candidate stops the fit with the values
+    with pytest.raises(FitError, match=r"\['b'\] = 'log\(a\)' is nan for a = -10"):
+        _opt(variables_bounds={"a": [-10, 10], "b": "log(a)"}).space.to_values(np.zeros((1, 1)))
+
+
+def test_recording_period_records_every_n_steps(tmp_path):
+    class Loss:
+        shapes = []
+
+        def __call__(self, results_ist, results_soll):
+            r = results_ist.recordings[0][f"{results_ist.data['population_name']};r"]
+            self.shapes.append(r.shape)
+            return float(np.abs(r[:, 0] - 2.0).mean())
+
+    loss = Loss()
+    opt = _opt(get_loss_function=loss, recording_period=10)
+    opt.evaluate(opt.space.to_values(np.full((opt.popsize, 2), 0.5)))
+    assert loss.shapes[0] == (100, 1)          # 1000 ms every 10 ms
