@@ -9,7 +9,8 @@ monitors, losses; its names are exported here, as CompNeuroPy exports them),
 """
 
 from workbench.compneuro import (  # noqa: E402 - the CompNeuroPy-style names, as CompNeuroPy exports them
-    CompNeuroExp, CompNeuroModel, CompNeuroMonitors, CompNeuroSim, PlotRecordings, attr_ramp,
+    CompNeuroExp, CompNeuroModel, CompNeuroMonitors, CompNeuroSim, PlotRecordings,
+    ReqPopHasAttr, attr_ramp,
     attr_sim,
     attribute_step,
     correlation, current_ramp, current_step, current_stim, increasing_attr, increasing_current,
@@ -19,7 +20,7 @@ from workbench.fit import OptNeuron  # noqa: E402
 
 __all__ = [
     "CompNeuroExp", "CompNeuroModel", "CompNeuroMonitors", "CompNeuroSim", "PlotRecordings",
-    "attr_ramp",
+    "ReqPopHasAttr", "attr_ramp",
     "attr_sim",
     "attribute_step", "correlation", "current_ramp", "current_step", "current_stim",
     "increasing_attr", "increasing_current", "rmse", "rsse", "OptNeuron",

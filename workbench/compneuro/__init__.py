@@ -21,6 +21,7 @@ from workbench.compneuro.protocols import (
     increasing_attr, increasing_current,
 )
 from workbench.compneuro.recording_times import RecordingTimes
+from workbench.compneuro.requirements import ReqPopHasAttr, req_pop_attr
 from workbench.compneuro.simulation import CompNeuroSim, SimInfo
 from workbench.compneuro.spike_losses import (
     first_spike_latency_error, isi_cv, rate_error, spike_count_error, spike_times_ms,
@@ -29,7 +30,7 @@ from workbench.compneuro.spike_losses import (
 
 __all__ = [
     "CompNeuroError", "CompNeuroExp", "CompNeuroModel", "CompNeuroMonitors", "CompNeuroSim",
-    "PlotRecordings", "RecordingTimes",
+    "PlotRecordings", "RecordingTimes", "ReqPopHasAttr", "req_pop_attr",
     "SimInfo", "attr_ramp", "attr_sim", "attribute_step", "correlation", "current_ramp",
     "current_step", "current_stim", "increasing_attr", "increasing_current", "rmse", "rsse",
     # spike_losses

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import engine as ann
 from workbench.compneuro.errors import CompNeuroError
+from workbench.compneuro.requirements import check_requirement_list, check_requirements
 
 __all__ = ["CompNeuroSim", "SimInfo"]
 
@@ -64,10 +65,13 @@ class CompNeuroSim:
         For the log; the default name ``"simulation"`` becomes
         ``"simulation<N>"`` with N counting the objects made so far, as in
         CompNeuroPy.
+    requirements : list of dict, optional
+        Checks run at construction and before each run, e.g.
+        ``[{"req": ReqPopHasAttr, "pop": "simulation_kwargs.pop", "attr": "I_app"}]``
+        (:mod:`workbench.compneuro.requirements`).
     kwargs_warning : bool
-        CompNeuroPy warns when a run changes the kwargs while requirements
-        are set; requirements are not supported here, so this is accepted
-        for compatibility and ignored.
+        Print a warning (once) when a run changes the kwargs while
+        requirements are set, as CompNeuroPy does.
     monitor_object : CompNeuroMonitors, optional
         Its current chunk is logged for every run.
 
@@ -81,7 +85,8 @@ class CompNeuroSim:
     _count = 0
 
     def __init__(self, simulation_function, simulation_kwargs=None, name="simulation",
-                 description="", kwargs_warning=False, monitor_object=None):
+                 description="", requirements=None, kwargs_warning=False,
+                 monitor_object=None):
         if not callable(simulation_function):
             raise CompNeuroError(f"simulation_function must be callable, got "
                                  f"{type(simulation_function).__name__}")
@@ -100,6 +105,9 @@ class CompNeuroSim:
         self.info: list = []
         self.kwargs: list[dict] = []
         self.monitor_chunk = [] if monitor_object is not None else None
+        self.requirements = check_requirement_list(requirements, self.name)
+        self._warned = not kwargs_warning
+        check_requirements(self.requirements, dict(simulation_kwargs or {}), self.name)
 
     def _now(self) -> float:
         """Time of the network being simulated: the monitors' network when
@@ -118,6 +126,11 @@ class CompNeuroSim:
                                  f"got {type(simulation_kwargs).__name__}")
         kwargs = dict(self.simulation_kwargs or {})
         kwargs.update(simulation_kwargs or {})
+        if simulation_kwargs and self.requirements and not self._warned:
+            print(f"\nWARNING! run {self.name} changed simulation kwargs, initial requirements "
+                  f"may no longer be fulfilled!\n")
+            self._warned = True
+        check_requirements(self.requirements, kwargs, self.name)
         chunk = self.monitor_object.current_chunk() if self.monitor_object is not None else None
         start = self._now()
         result = self.simulation_function(**kwargs)
