@@ -88,9 +88,10 @@ def setup(**kwargs):
     active_network().config(**kwargs)
 
 
-def compile(**kwargs):  # noqa: A001 - ANNarchy's name
-    """Compile the active network."""
-    return active_network().compile(**kwargs)
+def compile(directory=None, clean=False, **kwargs):  # noqa: A001 - ANNarchy's name
+    """Compile the active network (``compile('annarchy_dir')`` as ANNarchy:
+    its first argument is the folder, which the engine's cache replaces)."""
+    return active_network().compile(directory, clean, **kwargs)
 
 
 def simulate(duration, measure_time=False, report=None, report_period=1.0, progress=None):

@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import warnings
 
 import numpy as np
 import sympy as sp
 
 from engine.errors import NetworkError
 from engine.language.ir import VariableSpec
+from engine.language.models import _user_stacklevel
 from engine.runtime.population_memory import gib
 
 __all__ = ["FiringRate"]
@@ -89,6 +91,15 @@ class FiringRate:
                 f"{gib(need)}, more than the {gib(have)} of memory available now; use a "
                 "shorter window (the rate over a long window is the spike count divided by "
                 "the duration: a spike monitor gives it)")
+
+    def _warn_unfilled_rate(self):
+        """At compile: a monitor records ``r`` of this spiking population, but
+        ``compute_firing_rate`` was not called, so ``r`` stays 0."""
+        if getattr(self, "_rate_monitored", False) and "fr_window" not in self._internals:
+            warnings.warn(
+                f"a monitor records 'r' of spiking population {self.name!r}, which stays 0: "
+                f"call {self.name}.compute_firing_rate(window) before net.compile() to make "
+                "it the firing rate", UserWarning, stacklevel=_user_stacklevel())
 
     def _add_rate_variable(self):
         """Give a spiking model without ``r`` a local variable ``r`` (0 Hz)."""

@@ -18,7 +18,6 @@ Two names ANNarchy's monitors accept that are not variables of the model:
 from __future__ import annotations
 
 import re
-import warnings
 
 from engine.errors import NetworkError
 from engine.language.models import _user_stacklevel
@@ -101,9 +100,7 @@ def needs_rate_variable(pop, name) -> bool:
 
 
 def add_rate_variable(pop) -> None:
-    """Give the spiking population its ``r`` (0) and say what it will hold."""
+    """Give the spiking population its ``r`` (0); compile() warns if no
+    ``compute_firing_rate`` fills it by then (``FiringRate._warn_unfilled_rate``)."""
     pop._add_rate_variable()
-    warnings.warn(
-        f"monitor of 'r': spiking population {pop.name!r} has no firing rate r; it was "
-        "given one, which stays 0 unless pop.compute_firing_rate(window) is called "
-        "before net.compile()", UserWarning, stacklevel=_user_stacklevel())
+    pop._rate_monitored = True

@@ -412,10 +412,14 @@ class Network(_NetworkAccess, _NetworkLayout, _NetworkRun):
             raise NetworkError("the network is empty: create a population before compile()")
         for p in list(self._populations):
             p._check_ready()
+            if p.spiking:
+                p._warn_unfilled_rate()
         for p in self._populations + self._projections:
             p._check_draw_parameters()  # Normal(0, s) with s < 0...
         for j in self._projections:
             j._check_side_sums()  # pre.sum(exc): that population has the target
+        for j in self._projections:
+            j._before_compile()   # values that need every projection (NormProjection)
         t0 = _time.perf_counter()
         if self._initial_state is None:
             self._convert_precision()

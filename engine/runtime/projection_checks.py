@@ -99,6 +99,10 @@ class ProjectionChecks:
                                    f"supported: connect the whole population, or compute the "
                                    f"value in a variable of the {side}-synaptic model")
 
+    def _before_compile(self):
+        """Called by compile() once every projection is connected; special
+        projections set values that depend on the others here."""
+
     def _check_side_sums(self):
         """``pre.sum(exc)``/``post.sum(exc)`` read a rate-coded neuron's input of
         a target it has: checked at compile, once every projection exists."""
