@@ -28,7 +28,9 @@ methods may depend on attributes set after ``__init__``) the first time
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import sys
 import warnings
 
@@ -162,10 +164,10 @@ class Neuron(_Model):
 
     def __init__(self, parameters="", equations="", spike=None, reset=None,
                  refractory=None, functions=None, name=None, description=None,
-                 axon_spike=None, axon_reset=None, **unknown):
+                 axon_spike=None, axon_reset=None, extra_values=None, **unknown):
         if unknown:
             _refuse_arguments("Neuron", unknown, self._text_fields)
-        self.parameters = parameters
+        self.parameters = _with_extra_values(parameters, extra_values, "Neuron")
         self.equations = equations
         self.spike = spike
         self.reset = reset
@@ -197,10 +199,10 @@ class Synapse(_Model):
     def __init__(self, parameters="", equations="", psp=None, pre_spike=None,
                  post_spike=None, functions=None, name=None, description=None,
                  pre_axon_spike=None, pruning=None, creating=None, operation="sum",
-                 **unknown):
+                 extra_values=None, **unknown):
         if unknown:
             _refuse_arguments("Synapse", unknown, self._text_fields + ("pruning", "creating"))
-        self.parameters = parameters
+        self.parameters = _with_extra_values(parameters, extra_values, "Synapse")
         self.equations = equations
         self.psp = psp
         self.pre_spike = pre_spike
@@ -250,6 +252,43 @@ def _user_stacklevel() -> int:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(engine_dir):
         frame, level = frame.f_back, level + 1
     return level
+
+
+_QUOTED_VALUE = re.compile(r"""^(\s*[A-Za-z_]\w*\s*=\s*)(['"])([A-Za-z_]\w*)\2(\s*(?::.*)?)$""")
+
+
+def _with_extra_values(parameters, extra_values, kind: str):
+    """ANNarchy's (obsolete) ``extra_values``: a parameter written
+    ``tau = 'tau_val'`` takes ``extra_values['tau_val']``. Substituted in the
+    text, as a number; nothing is evaluated."""
+    if extra_values is None or not isinstance(parameters, str):
+        if extra_values and not isinstance(parameters, str):
+            raise ModelError(f"{kind}(extra_values=...) fills values written 'name' in the "
+                             "text of parameters; these parameters are not text")
+        return parameters
+    if not isinstance(extra_values, dict):
+        raise ModelError(f"{kind}(extra_values=...) is a dict of values, got "
+                         f"{type(extra_values).__name__}")
+    lines = []
+    for line in parameters.splitlines():
+        m = _QUOTED_VALUE.match(line)
+        if m:
+            key = m.group(3)
+            if key not in extra_values:
+                raise ModelError(f"{kind}: parameter line {line.strip()!r} takes "
+                                 f"extra_values[{key!r}], which is not given (given: "
+                                 f"{', '.join(map(str, extra_values)) or 'none'})")
+            value = extra_values[key]
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, (int, float)) and math.isfinite(value):
+                text = repr(value)
+            else:
+                raise ModelError(f"{kind}: extra_values[{key!r}] must be a finite number or "
+                                 f"a bool, got {value!r}")
+            line = f"{m.group(1)}{text}{m.group(4)}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _refuse_arguments(kind: str, unknown: dict, known) -> None:

@@ -565,3 +565,22 @@ def test_annarchy5_keywords_written_as_text_flags(text, locality, dtype):
 def test_annarchy5_keywords_written_as_text_flags_errors(text, message):
     with pytest.raises(EquationError, match=message):
         Neuron(parameters=text, equations="x = r")
+
+
+def test_extra_values_fill_quoted_parameter_values():
+    # ANNarchy's (obsolete) extra_values, used by Maith et al.'s BOLD models
+    from engine import ModelError, Network, Neuron, Synapse
+
+    n = Neuron(parameters="tau = 'tau_val' : population\nI = 2",
+               equations="dv/dt = -v/tau : init = 1.0\nr = v", extra_values={"tau_val": 10.0})
+    assert n.parameters == "tau = 10.0 : population\nI = 2"
+    net = Network(dt=1.0)
+    pop = net.create(1, n)
+    net.compile()
+    assert pop.tau == 10.0
+    s = Synapse(parameters="eta = 'rate'", equations="dw/dt = eta", extra_values={"rate": 3})
+    assert s.parameters == "eta = 3"
+    with pytest.raises(ModelError, match=r"takes extra_values\['tau_val'\], which is not given"):
+        Neuron(parameters="tau = 'tau_val'", equations="r = tau", extra_values={"tau": 1.0})
+    with pytest.raises(ModelError, match=r"extra_values\['tau_val'\] must be a finite number"):
+        Neuron(parameters="tau = 'tau_val'", equations="r = tau", extra_values={"tau_val": "x"})
