@@ -160,6 +160,8 @@ class _ModelScope(Scope):
             return symbol(name)
         if not value_mode and b.spiking_neuron and _CONDUCTANCE.match(name):
             return b.conductance(name, self.block)
+        if name == "r" and not value_mode and b.spiking_neuron and b.kind == "neuron":
+            return b.firing_rate(self.block)
         if is_constant_name(name):
             b.constants.add(name)
             return symbol(name)

@@ -112,6 +112,9 @@ class _Builder(_EquationReader):
         self.auto_w: _Decl | None = None
         self.operation = "sum"
         self.auto_conductances: dict[str, _Decl] = {}
+        #: ``r`` read by a spiking neuron that does not define it: ANNarchy's
+        #: firing rate, filled by pop.compute_firing_rate(window), else 0
+        self.auto_rate: _Decl | None = None
         self.functions: dict[str, UserFunction] = {}
         #: (line, decl, value) of parameters, converted once all names are known
         self.parameter_values: list[tuple] = []
@@ -133,15 +136,24 @@ class _Builder(_EquationReader):
             yield "w", self.auto_w
         yield from self.variables.items()
         yield from self.auto_conductances.items()
+        if self.auto_rate is not None:
+            yield "r", self.auto_rate
 
     def lookup(self, name: str) -> _Decl | None:
         if name == "w" and self.auto_w is not None:
             return self.auto_w
         return (self.params.get(name) or self.variables.get(name)
-                or self.auto_conductances.get(name))
+                or self.auto_conductances.get(name)
+                or (self.auto_rate if name == "r" else None))
 
     def true_parameters(self) -> set[str]:
         return {n for n, d in self.params.items() if d.kind == "parameter"}
+
+    def firing_rate(self, block: str) -> sp.Basic:
+        """``r`` in a spiking neuron that does not define it (ANNarchy's)."""
+        if self.auto_rate is None:
+            self.auto_rate = _Decl("r", "variable", SourceRef(self.label, block))
+        return symbol("r")
 
     def conductance(self, name: str, block: str) -> sp.Basic:
         if name not in self.auto_conductances:
@@ -551,6 +563,8 @@ class _Builder(_EquationReader):
         if self.auto_w is not None:
             decls.append(self.auto_w)
         decls += list(self.variables.values()) + [self.auto_conductances[n] for n in conductances]
+        if self.auto_rate is not None:
+            decls.append(self.auto_rate)
         variables = [d.spec() for d in decls]
         targets = set(self.targets)
         if self.spiking_neuron:

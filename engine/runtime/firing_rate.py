@@ -93,11 +93,21 @@ class FiringRate:
                 "the duration: a spike monitor gives it)")
 
     def _warn_unfilled_rate(self):
-        """At compile: a monitor records ``r`` of this spiking population, but
-        ``compute_firing_rate`` was not called, so ``r`` stays 0."""
-        if getattr(self, "_rate_monitored", False) and "fr_window" not in self._internals:
+        """At compile: a monitor records ``r`` of this spiking population, or
+        its model reads an ``r`` it does not define (ANNarchy's firing rate),
+        but ``compute_firing_rate`` was not called, so ``r`` stays 0."""
+        if "fr_window" in self._internals:
+            return
+        ir = self.ir
+        defined = {e.target for e in ir.equations + ir.reset}
+        reads = "r" in ir.names and "r" not in defined and any(
+            v.name == "r" and v.kind == "variable" for v in ir.variables) and any(
+            "r" in {str(x) for x in rhs.free_symbols}
+            for rhs in [e.rhs for e in ir.equations + ir.reset] + [ir.spike] if rhs is not None)
+        if getattr(self, "_rate_monitored", False) or reads:
+            who = "its model reads" if reads else "a monitor records"
             warnings.warn(
-                f"a monitor records 'r' of spiking population {self.name!r}, which stays 0: "
+                f"{who} 'r' of spiking population {self.name!r}, which stays 0: "
                 f"call {self.name}.compute_firing_rate(window) before net.compile() to make "
                 "it the firing rate", UserWarning, stacklevel=_user_stacklevel())
 

@@ -297,3 +297,31 @@ def test_monitor_of_r_after_compile_is_refused():
         "pop.compute_firing_rate(window)) before net.compile()")
     with pytest.raises(NetworkError, match="has no such attribute"):
         net.monitor(pop, "rr")
+
+
+def test_a_spiking_model_reads_its_firing_rate_r_as_in_annarchy():
+    # ANNarchy 5.0.4.1 prints x = r = 140 Hz at the end (Maith et al.'s FS model
+    # reads r this way: var_ra = r)
+    model = Neuron(equations="dv/dt = (20.0 - v)/10.0\nx = r", spike="v > 10.0",
+                   reset="v = 0.0")
+    assert [v.name for v in model.ir.variables] == ["v", "x", "r"]
+    net = Network(dt=1.0)
+    pop = net.create(1, model)
+    pop.compute_firing_rate(window=100.0)
+    m = net.monitor(pop, ["x", "r"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.compile()
+    net.simulate(500.0)
+    x, r = m.get("x"), m.get("r")
+    assert x[-1, 0] == 140.0 and r[-1, 0] == 140.0 and pop.r[0] == 140.0
+    # x reads r before this step's count: one step behind it
+    np.testing.assert_array_equal(x[1:, 0], r[:-1, 0])
+    # without compute_firing_rate, r stays 0 and compile says so
+    net2 = Network(dt=1.0)
+    pop2 = net2.create(1, model)
+    with pytest.warns(UserWarning, match=r"its model reads 'r' of spiking population 'pop0', "
+                                         r"which stays 0: call pop0.compute_firing_rate"):
+        net2.compile()
+    net2.simulate(20.0)
+    assert pop2.x[0] == 0.0
