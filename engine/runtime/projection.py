@@ -314,6 +314,16 @@ class Projection(ProjectionChecks, ConnectorMethods, ExplicitConnectivity, Synap
     def attributes(self) -> list[str]:
         return list(self._arrays)
 
+    @property
+    def parameters(self) -> list[str]:
+        """Names of the synapse model's parameters (ANNarchy's ``proj.parameters``)."""
+        return [v.name for v in self.ir.parameters]
+
+    @property
+    def variables(self) -> list[str]:
+        """Names of the synapse model's variables, ``w`` included (ANNarchy's)."""
+        return [v.name for v in self.ir.state_variables]
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)

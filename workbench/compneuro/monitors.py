@@ -20,7 +20,8 @@ CompNeuroPy's):
 ``"name;period"``
     the recording period actually used, ms.
 ``"name;parameter_dict"``
-    the compartment's parameter values when the chunk ended.
+    the population's parameter values when the chunk ended
+    (``"name;parameters"`` for a projection, CompNeuroPy's key).
 ``"dt"``
     the time step, ms.
 
@@ -30,6 +31,8 @@ ANNarchy's convention).
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 
@@ -268,8 +271,9 @@ class CompNeuroMonitors:
         for name, spec in self._specs.items():
             mon, obj = self._monitors[name], self._objects[name]
             chunk[f"{name};period"] = self._period_steps[name] * self._network.dt
-            params = {p: np.copy(getattr(obj, p)) for p in getattr(obj, "parameters", [])}
-            chunk[f"{name};parameter_dict"] = params
+            params = {p: copy.deepcopy(getattr(obj, p)) for p in obj.parameters}
+            # CompNeuroPy's keys: 'parameter_dict' for populations, 'parameters' for projections
+            chunk[f"{name};{'parameter_dict' if spec.kind == 'pop' else 'parameters'}"] = params
             data = mon.get(list(spec.variables), keep=keep, reshape=False)  # CompNeuroPy: flat
             for var in spec.variables:
                 chunk[f"{name};{var}"] = data[var]

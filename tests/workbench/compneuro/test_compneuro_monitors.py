@@ -140,6 +140,9 @@ def test_compneuropy_1_keys_name_a_population_or_a_projection():
     np.testing.assert_allclose(rec["pre;v"], np.outer(0.1 * (np.arange(0, 200, 20) + 1), [1, 1]))
     # explicit Euler: w = (1 - dt/tau)^(k+1) after step k, recorded at steps 0 and 100,
     # per post neuron and pre neuron
+    # the synapse's parameters under CompNeuroPy's key for projections
+    assert list(rec["proj1;parameters"]) == ["tau"] and "proj1;parameter_dict" not in rec
+    np.testing.assert_array_equal(np.concatenate(rec["proj1;parameters"]["tau"]), [500.0] * 4)
     w = rec["proj1;w"]
     assert w.shape == (2, 2, 2) and rec["post;r"].shape == (200, 2)
     np.testing.assert_allclose(w[:, 0, 0], (1 - 0.1 / 500) ** np.array([1, 101]), rtol=1e-12)
