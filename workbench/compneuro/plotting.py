@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,12 @@ class PlotRecordings:
         t, n = t[inside], n[inside]
         title = f"{compartment}: spikes ({fmt})"
         raster = hv.Scatter((t, n), "time (ms)", "neuron").relabel(title)
+        if fmt in ("raster", "hybrid") and t.size == 0:
+            # as CompNeuroPy: say so, in the panel too, rather than empty axes
+            note = (f"{compartment} has no spikes between {self._start:g} and "
+                    f"{self._end:g} ms")
+            warnings.warn(f"PlotRecordings: {note}", UserWarning, stacklevel=4)
+            return (raster * hv.Text((self._start + self._end) / 2, 0.5, note)).relabel(title)
         if fmt == "raster":
             return raster
         neurons = max(1, _size(self._data, compartment, spikes))

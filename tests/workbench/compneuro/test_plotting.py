@@ -126,3 +126,15 @@ def test_a_grid_with_empty_cells_saves_as_png(lif_recording, tmp_path):
     assert width > 1.5 * height            # both cells of the row are laid out
     PlotRecordings(str(tmp_path / "one_of_two.html"), recs, times, (1, 2), plan)
     assert "Bokeh" in (tmp_path / "one_of_two.html").read_text()
+
+
+def test_a_raster_without_spikes_says_so(lif_recording):
+    # CompNeuroPy writes "... does not contain any spikes" in the panel
+    import holoviews as hv
+
+    recs, times = lif_recording
+    plan = {"position": [1], "compartment": ["lif"], "variable": ["spike"], "format": ["raster"]}
+    with pytest.warns(UserWarning, match=r"lif has no spikes between 0 and 3 ms"):
+        fig = PlotRecordings(None, recs, times, (1, 1), plan, time_lim=(0, 3))
+    texts = [el for el in fig.layout.traverse(lambda x: x, [hv.Text])]
+    assert [t.text for t in texts] == ["lif has no spikes between 0 and 3 ms"]
