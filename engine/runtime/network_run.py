@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import warnings
 import time as _time
 
 import numpy as np
@@ -17,6 +18,7 @@ from engine.codegen.network_code import STATUS_NONFINITE, STATUS_STOP
 from engine.runtime.synapse_checks import synaptic_nonfinite
 from engine.codegen.population_code import INT_INVALID
 from engine.errors import NetworkError, NumericalError
+from engine.language.models import _user_stacklevel
 from engine.runtime.kernels import KernelMismatch
 from engine.runtime.population import Population
 
@@ -141,6 +143,21 @@ class _NetworkRun:
         for p in self._populations + self._projections:
             if p._parametric_draws():
                 p._check_draw_parameters()
+        self._warn_waiting_populations()
+
+    def _warn_waiting_populations(self) -> None:
+        """A population created (ANNarchy 4 style) after this network was
+        compiled waits outside it for a ``net.create(population=...)``; if
+        none adopted it, say that it is not simulated (once)."""
+        waiting = self.__dict__.pop("_waiting", None)
+        for ref in waiting or ():
+            pop = ref()
+            if pop is not None and getattr(pop.network, "_private_for", None) is self:
+                warnings.warn(
+                    f"population {pop.name!r} was created after compile(): it is not part of "
+                    "the compiled network and is not simulated (ANNarchy 4 refuses it). "
+                    "Create populations before compile(), or give it to another network with "
+                    "net.create(population=...)", UserWarning, stacklevel=_user_stacklevel())
 
     # -- memory of the recordings ---------------------------------------------------
     def _recording_bytes(self, n_steps: int) -> list[tuple[int, object, str]]:

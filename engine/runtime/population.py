@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import math
 import numbers
+import weakref
 
 import numpy as np
 
@@ -144,7 +145,9 @@ class Population(FiringRate, NeuronAccess, _AttributeAccess):
             # Built outside net.create() while the active network is compiled
             # (ANNarchy 5: net2.create(PoissonPopulation(...))): wait in a
             # private network until a net.create() adopts it.
-            net = network_class()(dt=net.dt, seed=net.seed)
+            compiled, net = net, network_class()(dt=net.dt, seed=net.seed)
+            net._private_for = compiled
+            compiled.__dict__.setdefault("_waiting", []).append(weakref.ref(self))
         self.geometry = _geometry(geometry)
         self.size = math.prod(self.geometry)  # Python ints: np.prod would wrap
         self.neuron_type = _as_neuron(neuron)

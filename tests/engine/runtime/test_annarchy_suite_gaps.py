@@ -4,6 +4,8 @@ Found by ``benchmarks/annarchy_test_suite.py``; each test asserts what
 ANNarchy does, with numbers worked out by hand.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -311,3 +313,29 @@ def test_monitor_start_with_variables():
     with pytest.raises(NetworkError, match=r"monitor 'monitor0' records 'v', 'r': it cannot "
                                            r"start recording 'u'; create another monitor"):
         mon.start(variables="u")
+
+
+def test_a_population_created_after_compile_is_not_silently_left_out():
+    # ANNarchy 4 refuses it; the engine keeps it aside for ANNarchy 5's
+    # net2.create(population=...), and says so when the compiled network runs
+    import engine as ann
+
+    ann.clear()
+    ann.Population(2, ann.Neuron(equations="r = 1.0"), name="a")
+    ann.compile()
+    late = ann.Population(2, ann.Neuron(equations="r = t"), name="late")
+    with pytest.warns(UserWarning, match=r"population 'late' was created after compile\(\): "
+                                         r"it is not part of the compiled network and is not "
+                                         r"simulated"):
+        ann.simulate(2.0)
+    assert late.r.tolist() == [0.0, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # once only; an adopted one is not mentioned
+        ann.simulate(1.0)
+        adopted = ann.Population(2, ann.Neuron(equations="r = t"), name="adopted")
+        net2 = ann.Network(dt=1.0)
+        net2.create(population=adopted)
+        ann.simulate(1.0)
+        net2.compile()
+        net2.simulate(3.0)
+    assert adopted.r.tolist() == [2.0, 2.0]
