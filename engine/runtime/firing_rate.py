@@ -99,11 +99,12 @@ class FiringRate:
         if "fr_window" in self._internals:
             return
         ir = self.ir
-        defined = {e.target for e in ir.equations + ir.reset}
-        reads = "r" in ir.names and "r" not in defined and any(
-            v.name == "r" and v.kind == "variable" for v in ir.variables) and any(
-            "r" in {str(x) for x in rhs.free_symbols}
-            for rhs in [e.rhs for e in ir.equations + ir.reset] + [ir.spike] if rhs is not None)
+        statements = ir.equations + ir.reset
+        read = {str(x) for rhs in [e.rhs for e in statements] + [ir.spike] if rhs is not None
+                for x in rhs.free_symbols}
+        # an r the model reads but neither sets nor declares as a parameter
+        reads = "r" in read and "r" not in {e.target for e in statements} \
+            and "r" not in {v.name for v in ir.parameters}
         if getattr(self, "_rate_monitored", False) or reads:
             who = "its model reads" if reads else "a monitor records"
             warnings.warn(

@@ -161,6 +161,16 @@ class _Entries:
             raise _Bad(f"entry {key!r} should be a single value, has shape {arr.shape}")
         return arr[()].item()
 
+    def version(self, newest: int) -> int:
+        """The ``version`` entry, refused above ``newest`` (a newer writer) or below 1."""
+        version = self.scalar("version", "iu")
+        if version > newest:
+            raise _Bad(f"written in format version {version} by a newer neuroworkbench; this "
+                       f"version reads format {newest}: upgrade neuroworkbench")
+        if version < 1:
+            raise _Bad(f"invalid format version {version}")
+        return version
+
     def group(self, prefix) -> dict[str, np.ndarray]:
         """Entries ``prefix<name>`` as {name: array} (numeric only)."""
         out = {}
@@ -188,12 +198,7 @@ def _parse(data: dict):
     if fmt != FORMAT:
         raise _Bad("not a network file written by neuroworkbench's save() "
                    f"(format entry {fmt!r}, expected {FORMAT!r})")
-    version = e.scalar("version", "iu")
-    if version > VERSION:
-        raise _Bad(f"written in format version {version} by a newer neuroworkbench; this "
-                   f"version reads format {VERSION}: upgrade neuroworkbench")
-    if version < 1:
-        raise _Bad(f"invalid format version {version}")
+    e.version(VERSION)
     head = {
         "dt": float(e.scalar("dt", "f")),
         "time": float(e.scalar("time", "f")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
+import weakref
 import time as _time
 
 import numpy as np
@@ -144,6 +145,12 @@ class _NetworkRun:
             if p._parametric_draws():
                 p._check_draw_parameters()
         self._warn_waiting_populations()
+
+    def _keep_waiting(self, pop, private) -> None:
+        """``pop`` was created while this network is compiled: it waits in
+        ``private`` (see Population.__init__); remember it for the warning."""
+        private._private_for = self
+        self.__dict__.setdefault("_waiting", []).append(weakref.ref(pop))
 
     def _warn_waiting_populations(self) -> None:
         """A population created (ANNarchy 4 style) after this network was

@@ -13,7 +13,6 @@ import dataclasses
 import difflib
 import math
 import numbers
-import weakref
 
 import numpy as np
 
@@ -146,8 +145,7 @@ class Population(FiringRate, NeuronAccess, _AttributeAccess):
             # (ANNarchy 5: net2.create(PoissonPopulation(...))): wait in a
             # private network until a net.create() adopts it.
             compiled, net = net, network_class()(dt=net.dt, seed=net.seed)
-            net._private_for = compiled
-            compiled.__dict__.setdefault("_waiting", []).append(weakref.ref(self))
+            compiled._keep_waiting(self, net)
         self.geometry = _geometry(geometry)
         self.size = math.prod(self.geometry)  # Python ints: np.prod would wrap
         self.neuron_type = _as_neuron(neuron)

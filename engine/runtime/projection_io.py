@@ -190,12 +190,7 @@ def _parse(data: dict) -> _File:
     if fmt != FORMAT:
         hint = _OTHER_FORMATS.get(fmt, f"format entry {fmt!r}, expected {FORMAT!r}")
         raise _Bad(f"not a projection file written by proj.save() ({hint})")
-    version = e.scalar("version", "iu")
-    if version > VERSION:
-        raise _Bad(f"written in format version {version} by a newer neuroworkbench; this "
-                   f"version reads format {VERSION}: upgrade neuroworkbench")
-    if version < 1:
-        raise _Bad(f"invalid format version {version}")
+    e.version(VERSION)
     f = _File()
     e.scalar("dt", "f")
     f.name = e.text("name")

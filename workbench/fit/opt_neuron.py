@@ -330,10 +330,10 @@ class OptNeuron:
             "parameters": {name: fit[name] for name in self.variables_bounds},
         })
         summary = dict(fit["parameters"])
-        _atomic_write_text(Path(f"{results_file_name}.json"), json.dumps(
-            summary | {"loss": fit["loss"], "generations": state["gen"],
-                       "evaluations": state["gen"] * self.popsize, "method": self.search.name},
-            indent=4))
+        text = json.dumps(summary | {"loss": fit["loss"], "generations": state["gen"],
+                                     "evaluations": state["gen"] * self.popsize,
+                                     "method": self.search.name}, indent=4)
+        _atomic_write(Path(f"{results_file_name}.json"), lambda out: out.write(text.encode()))
         return fit
 
     # -- checkpoints ---------------------------------------------------------------------
@@ -350,14 +350,7 @@ class OptNeuron:
             "format": CHECKPOINT_FORMAT, "fingerprint": self._fingerprint(), "gen": state["gen"],
             "best_loss": state["best_loss"], "log": state["log"]}))
         arrays["best_point"] = np.asarray(state["best_point"], dtype=float)
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                np.savez(out, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _atomic_write(path, lambda out: np.savez(out, **arrays))
 
     def _load_checkpoint(self, path: Path) -> dict:
         try:
@@ -390,11 +383,13 @@ def _did_you_mean(name, known) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
+def _atomic_write(path: Path, write) -> None:
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then
+    rename it over ``path``: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as out:
-            out.write(text)
+        with os.fdopen(fd, "wb") as out:
+            write(out)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -428,11 +423,8 @@ def _save_logbook_figure(logbook, path: Path) -> None:
     ax.set(xlabel="generation", ylabel="loss", yscale="log" if min(best) > 0 else "linear")
     ax.legend()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
-        fig.savefig(tmp, format=path.suffix.lstrip(".") or None, dpi=100)
-        os.replace(tmp, path)
+        _atomic_write(path, lambda out: fig.savefig(out, format=path.suffix.lstrip(".") or "png",
+                                                    dpi=100))
     except ValueError as exc:
         raise FitError(f"deap_plot_file {str(path)!r}: {exc}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
